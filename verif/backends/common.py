@@ -1,0 +1,54 @@
+"""Formulas shared by every backend, written once over an array namespace ``xp``.
+
+* the cell ``z_t = w * H_{t-1} + U x_t`` (THEORY 1),
+* the paired read-out ``F_t = (1/sqrt(m)) sum_i c_i H_{t,i}`` (THEORY 1-2),
+* the empirical risk ``R = (1/(2nT)) sum_{j,t} (F_t - y_t)^2`` (THEORY 5),
+* input checks, so that bad input is refused before any array code runs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif.data import validate_inputs, validate_targets
+from verif.params import FloatArray, Params
+
+Array = Any
+
+
+def readout(H: Array, c: Array, xp: Any) -> Array:
+    """``F_t = (1/sqrt(m)) sum_i c_i H_{t,i}``, summed in symmetric pairs.
+
+    The pair ``(i, i + m/2)`` is added first: ``c_i H_{t,i} + c_{i+m/2} H_{t,i+m/2}``. At the
+    symmetric initialization each pair is exactly ``0.0`` in floating point (THEORY 2), so the
+    output is exactly zero; for any other ``c`` it is the same sum in another order.
+
+    Args:
+        H: hidden states, shape ``(..., m)``.
+        c: output signs, shape ``(m,)``.
+    """
+    m = H.shape[-1]
+    half = m // 2
+    pairs = c[:half] * H[..., :half] + c[half:] * H[..., half:]
+    return xp.sum(pairs, axis=-1) / math.sqrt(m)
+
+
+def risk_from_outputs(F: Array, Y: Array, xp: Any) -> Array:
+    """``R = (1/(2 n T)) sum_{j,t} (F_t(X^(j)) - y^(j)_t)^2`` (THEORY 5)."""
+    r = F - Y
+    return 0.5 * xp.mean(r * r)
+
+
+def prepare_inputs(params: Params, X: Any) -> FloatArray:
+    """Validate ``X`` against ``params`` and cast it to the parameters' dtype."""
+    arr = validate_inputs(X, input_dim=params.input_dim)
+    return np.asarray(arr, dtype=params.dtype)
+
+
+def prepare_targets(params: Params, X: FloatArray, Y: Any) -> FloatArray:
+    """Validate ``Y`` (shape ``(n, T)``) and cast it to the parameters' dtype."""
+    arr = validate_targets(Y, X.shape[0], X.shape[1])
+    return np.asarray(arr, dtype=params.dtype)

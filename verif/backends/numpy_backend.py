@@ -1,0 +1,108 @@
+"""NumPy backend: forward recursion, forward-mode tangent features, reverse-mode BPTT.
+
+Vectorized over sequences ``n`` and neurons ``m``; the only Python loop runs over time ``T``.
+This module never imports JAX.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import activations
+from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
+from verif.params import FloatArray, Params
+
+
+class NumpyBackend:
+    """The reference implementation of THEORY sections 1, 5 and 6 in NumPy."""
+
+    name = "numpy"
+
+    def _forward(self, params: Params, X: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Pre-activations ``Z`` and hidden states ``H``, both ``(n, T, m)``.
+
+        ``z_t = w * H_{t-1} + U x_t``, ``H_t = sigma(z_t)``, ``H_{-1} = 0`` (THEORY 1).
+        """
+        act = activations.get(params.activation)
+        XU = np.einsum("ntd,md->ntm", X, params.U)
+        n, T, m = XU.shape
+        Z = np.empty_like(XU)
+        H = np.empty_like(XU)
+        h = np.zeros((n, m), dtype=XU.dtype)
+        for t in range(T):
+            z = params.w * h + XU[:, t]
+            h = act.fn(z, np)
+            Z[:, t] = z
+            H[:, t] = h
+        return Z, H
+
+    def hidden_states(self, params: Params, X: Any) -> FloatArray:
+        """``H``, shape ``(n, T, m)`` (THEORY 1)."""
+        return self._forward(params, prepare_inputs(params, X))[1]
+
+    def outputs(self, params: Params, X: Any) -> FloatArray:
+        """``F_t(X)``, shape ``(n, T)`` (THEORY 1, paired sum)."""
+        return np.asarray(readout(self.hidden_states(params, X), params.c, np))
+
+    def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+        """Per-neuron tangent features ``g = dh/dw`` ``(n, T, m)`` and ``G = dh/du`` ``(n, T, m, d)``.
+
+        Forward-mode recursions of THEORY 6 with ``g_{-1} = G_{-1} = 0``:
+        ``g_t = sigma'(z_t)(h_{t-1} + w g_{t-1})``, ``G_t = sigma'(z_t)(x_t + w G_{t-1})``.
+        """
+        X = prepare_inputs(params, X)
+        act = activations.get(params.activation)
+        Z, H = self._forward(params, X)
+        n, T, m = Z.shape
+        d = X.shape[2]
+        w = params.w
+        g_all = np.empty((n, T, m), dtype=Z.dtype)
+        G_all = np.empty((n, T, m, d), dtype=Z.dtype)
+        g = np.zeros((n, m), dtype=Z.dtype)
+        G = np.zeros((n, m, d), dtype=Z.dtype)
+        h_prev = np.zeros((n, m), dtype=Z.dtype)
+        for t in range(T):
+            s1 = act.d1(Z[:, t], np)
+            g = s1 * (h_prev + w * g)
+            G = s1[:, :, None] * (X[:, t, None, :] + w[:, None] * G)
+            g_all[:, t] = g
+            G_all[:, t] = G
+            h_prev = H[:, t]
+        return g_all, G_all
+
+    def risk(self, params: Params, X: Any, Y: Any) -> float:
+        """Empirical risk ``R(Theta)`` (THEORY 5)."""
+        X = prepare_inputs(params, X)
+        Y = prepare_targets(params, X, Y)
+        F = readout(self._forward(params, X)[1], params.c, np)
+        return float(risk_from_outputs(F, Y, np))
+
+    def risk_and_grad(self, params: Params, X: Any, Y: Any) -> tuple[float, tuple[FloatArray, FloatArray]]:
+        """``R(Theta)`` and ``grad R = (dR/dw, dR/dU)`` by back-propagation through time.
+
+        With ``r = F - y`` the adjoint of ``H_t`` is ``(r_t/(nT)) c/sqrt(m)`` plus what flows back
+        from ``t + 1`` through ``z_{t+1} = w H_t + ...``; ``dR/dz_t = sigma'(z_t) dR/dH_t``,
+        ``dR/dw = sum_t dR/dz_t * H_{t-1}``, ``dR/dU = sum_t (dR/dz_t)^T x_t``.
+        """
+        X = prepare_inputs(params, X)
+        Y = prepare_targets(params, X, Y)
+        act = activations.get(params.activation)
+        Z, H = self._forward(params, X)
+        n, T, m = Z.shape
+        F = readout(H, params.c, np)
+        value = float(risk_from_outputs(F, Y, np))
+        out_adj = (F - Y) / (n * T)  # dR/dF, (n, T)
+        c_scaled = params.c / math.sqrt(m)
+        dZ = np.empty_like(Z)
+        carry = np.zeros((n, m), dtype=Z.dtype)
+        for t in range(T - 1, -1, -1):
+            dH = out_adj[:, t, None] * c_scaled + carry
+            dz = dH * act.d1(Z[:, t], np)
+            dZ[:, t] = dz
+            carry = dz * params.w
+        dw = np.einsum("ntm,ntm->m", dZ[:, 1:], H[:, :-1])
+        dU = np.einsum("ntm,ntd->md", dZ, X)
+        return value, (dw, dU)

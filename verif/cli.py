@@ -1,0 +1,147 @@
+"""The ``verif`` command line.
+
+``verif bounds``: for one configuration, the memory regime, ``mu_T``, the B-bounds at
+``t = T-1`` and what width and how many PGD iterations B8 asks for a target risk ``eps``.
+
+Bad input (a ``ValueError``/``TypeError`` from validation) becomes one line on stderr and
+exit status 2, like an argparse usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from verif import activations, bounds
+from verif.config import W_INIT_LAWS, RNNConfig
+
+EXIT_USAGE = 2
+
+
+def _bounds_summary(args: argparse.Namespace) -> dict[str, Any]:
+    config = RNNConfig(
+        width=args.width,
+        input_dim=args.input_dim,
+        seq_len=args.seq_len,
+        memory_alpha=args.memory_alpha,
+        activation=args.activation,
+        rho_w=args.rho_w,
+        rho_u=args.rho_u,
+        nu_w=args.nu_w,
+        nu_u=args.nu_u,
+        w_init=args.w_init,
+    )
+    last = config.seq_len - 1
+    at_width = bounds.requirements(config, args.eps, args.n, args.delta, args.y_max)
+    needed = bounds.required_width(config, args.eps, args.n, args.delta, args.y_max)
+    return {
+        "config": config.to_dict(),
+        "regime": bounds.regime(config),
+        "cutoff": bounds.cutoff(config),
+        "gain_at_init": bounds.gain_at_init(config),
+        "gain": bounds.gain(config),
+        "mu_T": bounds.mu_T(config),
+        "t": last,
+        "bounds": {
+            "B1_L_w": float(bounds.lipschitz_w(config)[last]),
+            "B1_L_u": float(bounds.lipschitz_u(config)[last]),
+            "B3_grad_norm": float(bounds.grad_norm_bound(config)[last]),
+            "B3_output": float(bounds.output_bound(config)[last]),
+            "B4_beta": float(bounds.beta(config)[last]),
+            "B5_curvature": float(bounds.curvature_bound(config)[last]),
+            "B6_linearization": float(bounds.linearization_bound(config)[last]),
+            "B7_approximation": bounds.approximation_bound(config, args.n, args.delta),
+            "B7_Delta_m": bounds.transport_error_bound(config, args.n, args.delta),
+        },
+        "target": {"eps": args.eps, "n": args.n, "delta": args.delta},
+        "B8_at_width": at_width.to_dict(),
+        "B8_required": needed.to_dict(),
+    }
+
+
+def _format_bounds(s: dict[str, Any]) -> str:
+    c = s["config"]
+    b = s["bounds"]
+    req, need = s["B8_at_width"], s["B8_required"]
+    tgt = s["target"]
+    lines = [
+        f"config      m={c['width']} T={c['seq_len']} alpha={c['memory_alpha']:g} "
+        f"sigma={c['activation']} rho=({c['rho_w']:g}, {c['rho_u']:g}) nu=({c['nu_w']:g}, {c['nu_u']:g})",
+        f"regime      {s['regime']} (cutoff 1/sigma_1 = {s['cutoff']:g}; "
+        f"a_0 = {s['gain_at_init']:.6g}, a = {s['gain']:.6g})",
+        f"mu_T        {s['mu_T']:.6g}",
+        f"bounds at t = T-1 = {s['t']}:",
+        f"  B1  L_w,t = {b['B1_L_w']:.6g}   L_u,t = {b['B1_L_u']:.6g}",
+        f"  B3  ||grad F_t|| <= {b['B3_grad_norm']:.6g}   |F_t| <= {b['B3_output']:.6g}",
+        f"  B4  beta_t = {b['B4_beta']:.6g}",
+        f"  B5  ||Hess F_t|| <= {b['B5_curvature']:.6g}",
+        f"  B6  |F_t - F_lin_t| <= {b['B6_linearization']:.6g}",
+        f"  B7  approximation <= {b['B7_approximation']:.6g}   Delta_m = {b['B7_Delta_m']:.6g}",
+        f"B8 for average risk <= {tgt['eps']:g} (n = {tgt['n']}, delta = {tgt['delta']:g}):",
+        f"  at m = {req['width']}: needs m >= {req['width_required']:.4g} "
+        f"({'met' if req['satisfied'] else 'not met'}), tau >= {req['iterations']}, "
+        f"eta = {req['step_size']:.4g}",
+        f"  smallest width that meets B8: m = {need['width']} "
+        f"(tau >= {need['iterations']}, eta = {need['step_size']:.4g})",
+    ]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``verif`` command."""
+    parser = argparse.ArgumentParser(
+        prog="verif", description="Checks of gradient descent for diagonal RNNs (THEORY.md)."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "bounds",
+        help="bounds of THEORY 8 and the width/iterations B8 needs, for one configuration",
+        description="mu_T, the memory regime, the B-bounds at t = T-1 and the B8 requirements.",
+    )
+    p.add_argument("--width", type=int, required=True, help="m, even (default: required)")
+    p.add_argument("--memory-alpha", type=float, required=True, help="alpha >= 0")
+    p.add_argument("--seq-len", type=int, required=True, help="T >= 1")
+    p.add_argument(
+        "--activation",
+        default="tanh",
+        help=f"one of {activations.smooth_names()} (default tanh)",
+    )
+    p.add_argument("--input-dim", type=int, default=1, help="d >= 1 (the bounds do not depend on it)")
+    p.add_argument("--rho-w", type=float, default=1.0)
+    p.add_argument("--rho-u", type=float, default=1.0)
+    p.add_argument("--nu-w", type=float, default=1.0)
+    p.add_argument("--nu-u", type=float, default=1.0)
+    p.add_argument("--w-init", default="uniform", help=f"one of {list(W_INIT_LAWS)}")
+    p.add_argument("--eps", type=float, default=0.1, help="target average risk for B8 (default 0.1)")
+    p.add_argument("--n", type=int, default=1000, help="number of sequences n (default 1000)")
+    p.add_argument("--delta", type=float, default=0.05, help="failure probability (default 0.05)")
+    p.add_argument("--y-max", type=float, default=None, help="bound on |y_t| (default: K of B7)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=_run_bounds)
+    return parser
+
+
+def _run_bounds(args: argparse.Namespace) -> str:
+    summary = _bounds_summary(args)
+    return json.dumps(summary, indent=2) if args.json else _format_bounds(summary)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0 success, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], str] = args.handler
+    try:
+        out = handler(args)
+    except (ValueError, TypeError) as exc:
+        print(f"verif {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""The validated configuration of one diagonal RNN experiment (THEORY sections 1-5).
+
+Every field is checked when the object is made, so that a bad value is reported with its
+name and the allowed range, never as an error from deep inside NumPy or JAX.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from verif import activations
+from verif.activations import Activation
+
+W_INIT_LAWS = ("uniform", "rademacher", "constant")
+DTYPES = ("float64", "float32")
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def _check_nonneg(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a finite real number >= 0, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0.0:
+        raise ValueError(f"{name} must be a finite real number >= 0, got {value}")
+    return v
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """A diagonal RNN and the ball it is trained in.
+
+    Attributes:
+        width: ``m``, number of hidden neurons; even and >= 2 (THEORY 2 pairs neurons).
+        input_dim: ``d``, input dimension, >= 1.
+        seq_len: ``T``, sequence length, >= 1.
+        memory_alpha: ``alpha``, bound on ``|w_i(0)|`` (THEORY 2, 4); >= 0.
+        activation: ``sigma``, a name from :mod:`verif.activations`.
+        rho_w: ``rho_w``, radius of the max-norm ball for ``w`` (THEORY 5); >= 0.
+        rho_u: ``rho_u``, radius of the max-norm ball for ``U`` (THEORY 5); >= 0.
+        nu_w: ``nu_w``, sup-norm of the transport map ``v_w`` (THEORY 7); >= 0.
+        nu_u: ``nu_u``, sup-norm of the transport map ``v_u`` (THEORY 7); >= 0.
+        w_init: law ``P_w`` of ``w_i(0)``: ``uniform`` on [-alpha, alpha], ``rademacher``
+            (+-alpha) or ``constant`` (alpha).
+        dtype: ``float64`` or ``float32``.
+    """
+
+    width: int
+    input_dim: int
+    seq_len: int
+    memory_alpha: float
+    activation: str = "tanh"
+    rho_w: float = 1.0
+    rho_u: float = 1.0
+    nu_w: float = 1.0
+    nu_u: float = 1.0
+    w_init: str = "uniform"
+    dtype: str = "float64"
+
+    def __post_init__(self) -> None:
+        width = _check_int("width", self.width, 2)
+        if width % 2:
+            raise ValueError(
+                f"width must be an even integer >= 2 (neurons come in symmetric pairs), got {width}"
+            )
+        object.__setattr__(self, "width", width)
+        object.__setattr__(self, "input_dim", _check_int("input_dim", self.input_dim, 1))
+        object.__setattr__(self, "seq_len", _check_int("seq_len", self.seq_len, 1))
+        for name in ("memory_alpha", "rho_w", "rho_u", "nu_w", "nu_u"):
+            object.__setattr__(self, name, _check_nonneg(name, getattr(self, name)))
+        act = self.activation
+        if isinstance(act, Activation):
+            act = act.name
+        object.__setattr__(self, "activation", activations.get(act).name)
+        if self.w_init not in W_INIT_LAWS:
+            raise ValueError(f"w_init must be one of {list(W_INIT_LAWS)}, got {self.w_init!r}")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {list(DTYPES)}, got {self.dtype!r}")
+
+    @property
+    def act(self) -> Activation:
+        """The :class:`~verif.activations.Activation` object named by ``activation``."""
+        return activations.get(self.activation)
+
+    @property
+    def half(self) -> int:
+        """``m/2``: the number of symmetric pairs."""
+        return self.width // 2
+
+    def replace(self, **changes: Any) -> RNNConfig:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serializable)."""
+        return asdict(self)
