@@ -1,0 +1,42 @@
+"""Hypothesis profiles, the backend fixture and the hook that installs a broken variant.
+
+Profiles (``HYPOTHESIS_PROFILE``; ``ci`` is chosen when ``CI`` is set, ``dev`` otherwise):
+
+* ``dev``: few examples, for a quick local run;
+* ``ci``: derandomized, no deadline, no example database: the same examples every run;
+* ``thorough``: many more examples and larger widths (see ``strategies.WIDTHS``).
+
+``VERIF_MUTANT=<name>`` installs a deliberately broken variant from ``tests/meta/mutants.py``
+before any test runs; the meta-tests use it to show that the properties can fail.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("dev", max_examples=8, **_COMMON)
+settings.register_profile("ci", max_examples=20, derandomize=True, database=None, print_blob=True, **_COMMON)
+settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+if os.environ.get("VERIF_MUTANT"):
+    from tests.meta import mutants
+
+    mutants.apply(os.environ["VERIF_MUTANT"])
+
+BACKENDS = ("numpy", "jax")
+
+
+@pytest.fixture(params=BACKENDS, scope="session")
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """Each property runs once per backend."""
+    return str(request.param)

@@ -1,0 +1,179 @@
+"""The claim record and registry shared by every front end (THEORY section 9).
+
+A claim measures one quantity on a configuration, a backend and a seed, and compares it with
+a bound from :mod:`verif.bounds` (or, for an exact identity, with a dtype-scaled tolerance).
+It returns a :class:`ClaimResult`: the property tests assert ``result.passed``, the
+benchmarks track ``result.ratio``, the report tabulates results; none recomputes theory.
+
+Convention: ``ratio = measured / bound`` and the claim holds when ``ratio <= 1``. For an exact
+identity ``measured`` is an error and ``bound`` its tolerance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from verif.backends import Backend
+from verif.backends import backend as get_backend
+from verif.config import RNNConfig
+
+Kind = Literal["exact", "bound", "statistical"]
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One measurement of a claim.
+
+    Attributes:
+        claim_id: ``E1`` .. ``E13``.
+        measured: the measured quantity (an error for exact claims).
+        bound: what THEORY allows (a tolerance for exact claims).
+        ratio: ``measured / bound``; the claim holds when ``ratio <= 1``.
+        passed: ``ratio <= 1`` (and any side conditions the claim lists in ``details``).
+        config: the configuration that reproduces the result.
+        seed: the seed that reproduces the result.
+        backend: backend name.
+        details: further named numbers (per-part ratios, side conditions).
+    """
+
+    claim_id: str
+    measured: float
+    bound: float
+    ratio: float
+    passed: bool
+    config: RNNConfig
+    seed: int
+    backend: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        """One line that says what failed or passed and how to reproduce it."""
+        status = "holds" if self.passed else "VIOLATED"
+        extra = "".join(f" {k}={_fmt(v)}" for k, v in self.details.items())
+        return (
+            f"{self.claim_id} {status}: ratio={self.ratio:.6g} measured={self.measured:.6g} "
+            f"bound={self.bound:.6g} backend={self.backend} seed={self.seed}{extra} "
+            f"config={self.config!r}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serializable form."""
+        return {
+            "claim_id": self.claim_id,
+            "measured": self.measured,
+            "bound": self.bound,
+            "ratio": self.ratio,
+            "passed": self.passed,
+            "config": self.config.to_dict(),
+            "seed": self.seed,
+            "backend": self.backend,
+            "details": {k: _jsonable(v) for k, v in self.details.items()},
+        }
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else repr(v)
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return v
+
+
+def safe_ratio(measured: float, bound: float) -> float:
+    """``measured / bound`` with ``0/0 = 0`` and ``x/0 = inf`` for ``x > 0``."""
+    if bound > 0:
+        return float(measured) / float(bound)
+    return 0.0 if measured <= 0 else math.inf
+
+
+def result(
+    claim_id: str,
+    measured: float,
+    bound: float,
+    config: RNNConfig,
+    seed: int,
+    backend: Backend,
+    passed: bool | None = None,
+    **details: Any,
+) -> ClaimResult:
+    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``."""
+    ratio = safe_ratio(measured, bound)
+    ok = (ratio <= 1.0) if passed is None else bool(passed and ratio <= 1.0)
+    return ClaimResult(
+        claim_id=claim_id,
+        measured=float(measured),
+        bound=float(bound),
+        ratio=ratio,
+        passed=ok,
+        config=config,
+        seed=int(seed),
+        backend=backend.name,
+        details=dict(details),
+    )
+
+
+class CheckFn(Protocol):
+    """``check(config, backend, seed, **options) -> ClaimResult``."""
+
+    def __call__(self, config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult: ...
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim of THEORY section 9.
+
+    Attributes:
+        id: ``E1`` .. ``E13``.
+        title: short statement.
+        theory: the THEORY section or bound it checks (``"B6"``, ``"section 2"``).
+        kind: ``exact`` (identity up to rounding), ``bound`` (inequality) or ``statistical``
+            (frequency or seed-averaged trend with a margin).
+        check_fn: the measurement.
+        smooth_only: whether the claim needs an activation inside the theory.
+    """
+
+    id: str
+    title: str
+    theory: str
+    kind: Kind
+    check_fn: CheckFn
+    smooth_only: bool = True
+
+    def check(
+        self, config: RNNConfig, backend: str | Backend = "numpy", seed: int = 0, **options: Any
+    ) -> ClaimResult:
+        """Measure the claim on ``config`` with ``backend`` and ``seed``."""
+        if not isinstance(config, RNNConfig):
+            raise TypeError(f"config must be an RNNConfig, got {type(config).__name__}")
+        if self.smooth_only:
+            config.act.require_smooth()
+        return self.check_fn(config, get_backend(backend), int(seed), **options)
+
+
+_REGISTRY: dict[str, Claim] = {}
+
+
+def register(
+    claim_id: str, title: str, theory: str, kind: Kind, smooth_only: bool = True
+) -> Callable[[CheckFn], CheckFn]:
+    """Decorator: register ``check(config, backend, seed, **options)`` as claim ``claim_id``."""
+
+    def wrap(fn: CheckFn) -> CheckFn:
+        _REGISTRY[claim_id] = Claim(claim_id, title, theory, kind, fn, smooth_only)
+        return fn
+
+    return wrap
+
+
+def registry() -> dict[str, Claim]:
+    """The registered claims by id (read-only view)."""
+    return dict(_REGISTRY)
