@@ -33,7 +33,8 @@ def readout(H: Array, c: Array, xp: Any) -> Array:
     m = H.shape[-1]
     half = m // 2
     pairs = c[:half] * H[..., :half] + c[half:] * H[..., half:]
-    return xp.sum(pairs, axis=-1) / math.sqrt(m)
+    # A product with ones (not xp.sum): the same exact zeros, and the faster JAX gradient.
+    return (pairs @ xp.ones(half, dtype=pairs.dtype)) / math.sqrt(m)
 
 
 def risk_from_outputs(F: Array, Y: Array, xp: Any) -> Array:
