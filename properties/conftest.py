@@ -4,7 +4,8 @@ Profiles (``HYPOTHESIS_PROFILE``; ``ci`` is chosen when ``CI`` is set, ``dev`` o
 
 * ``dev``: few examples, for a quick local run;
 * ``ci``: derandomized, no deadline, no example database: the same examples every run;
-* ``thorough``: many more examples and larger widths (see ``strategies.WIDTHS``).
+* ``thorough``: many more examples and larger widths (see ``strategies.WIDTHS``);
+* ``meta``: ``ci`` without shrinking, for the meta-tests.
 
 ``VERIF_MUTANT=<name>`` installs a deliberately broken variant from ``tests/meta/mutants.py``
 before any test runs; the meta-tests use it to show that the properties can fail.
@@ -17,7 +18,7 @@ import os
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 _COMMON = {
     "deadline": None,
@@ -26,6 +27,15 @@ _COMMON = {
 settings.register_profile("dev", max_examples=8, **_COMMON)
 settings.register_profile("ci", max_examples=20, derandomize=True, database=None, print_blob=True, **_COMMON)
 settings.register_profile("thorough", max_examples=300, print_blob=True, **_COMMON)
+# For the meta-tests: like ci, but stop at the first counterexample instead of shrinking it.
+settings.register_profile(
+    "meta",
+    max_examples=20,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
+    **_COMMON,
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 if os.environ.get("VERIF_MUTANT"):

@@ -1,0 +1,115 @@
+"""Deliberately broken variants of the library: each must make at least one property fail.
+
+``apply(name)`` installs one variant in the running process (the property suite's conftest
+calls it when ``VERIF_MUTANT`` is set); ``MUTANTS`` maps each name to the property files that
+must catch it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+import verif
+from verif import activations, backends, bounds, params, projection
+from verif.backends.numpy_backend import NumpyBackend
+from verif.config import RNNConfig
+from verif.params import FloatArray, Params
+
+
+def _asymmetric_init() -> None:
+    """Partner neurons differ: ``w_{i+m/2}(0) = w_i(0) + 1e-3`` (breaks THEORY 2)."""
+    correct = params.symmetric_init
+
+    def broken(config: RNNConfig, seed: int) -> Params:
+        p = correct(config, seed)
+        w0 = p.w0.copy()
+        w0[config.half :] += 1e-3
+        U0 = p.U0.copy()
+        U0[config.half :] += 1e-3
+        return dataclasses.replace(p, w=w0.copy(), U=U0.copy(), w0=w0, U0=U0)
+
+    params.symmetric_init = broken
+    verif.symmetric_init = broken
+
+
+class _DropWTerm(NumpyBackend):
+    """``g_t = sigma'(z_t) h_{t-1}``: the ``w g_{t-1}`` term of THEORY 6 is dropped."""
+
+    def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+        _, G = super().tangent_features(params, X)
+        X = np.asarray(X, dtype=params.dtype)
+        act = activations.get(params.activation)
+        H = self.hidden_states(params, X)
+        Z = np.einsum("ntd,md->ntm", X, params.U)
+        Z[:, 1:] += params.w * H[:, :-1]
+        h_prev = np.concatenate([np.zeros_like(H[:, :1]), H[:, :-1]], axis=1)
+        return act.d1(Z, np) * h_prev, G
+
+
+def _drop_w_term() -> None:
+    backends._INSTANCES["numpy"] = _DropWTerm()
+
+
+def _projection(radius_of: Callable[[RNNConfig], tuple[float, float]], skip_last: bool) -> None:
+    correct = projection.project
+
+    def broken(p: Params, config: RNNConfig) -> Params:
+        rw, ru = radius_of(config)
+        scaled = config.replace(rho_w=rw * math.sqrt(config.width), rho_u=ru * math.sqrt(config.width))
+        out = correct(p, scaled)
+        if skip_last:
+            w, U = out.w.copy(), out.U.copy()
+            w[-1], U[-1] = p.w[-1], p.U[-1]
+            out = out.with_weights(w, U)
+        return out
+
+    projection.project = broken
+    verif.project = broken
+
+
+def _projection_skips_last() -> None:
+    """The projection leaves the last neuron where it is."""
+    _projection(projection.radii, skip_last=True)
+
+
+def _projection_rho_scaling() -> None:
+    """The radius is ``rho`` instead of ``rho / sqrt(m)``."""
+    _projection(lambda c: (c.rho_w, c.rho_u), skip_last=False)
+
+
+def _halve(name: str) -> Callable[[], None]:
+    def install() -> None:
+        correct = getattr(bounds, name)
+        setattr(bounds, name, lambda config: correct(config) / 2.0)
+
+    install.__doc__ = f"bounds.{name} divided by 2 (too tight)."
+    return install
+
+
+def _wrong_sigma1() -> None:
+    """tanh declares ``sigma_1 = 1/2`` instead of 1."""
+    activations._REGISTRY["tanh"] = dataclasses.replace(activations.tanh, sigma_1=0.5)
+
+
+#: name -> (installer, property files that must fail)
+MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
+    "asymmetric_init": (_asymmetric_init, ("test_e01_zero_output.py",)),
+    "drop_w_term": (_drop_w_term, ("test_e02_gradients.py",)),
+    "projection_skips_last": (_projection_skips_last, ("test_e08_projection.py",)),
+    "projection_rho_scaling": (_projection_rho_scaling, ("test_e08_projection.py",)),
+    "beta_halved": (_halve("beta"), ("test_e05_neuron_hessian.py",)),
+    "lipschitz_u_halved": (_halve("lipschitz_u"), ("test_e04_gradient_norm.py",)),
+    "wrong_sigma1": (_wrong_sigma1, ("test_e03_lipschitz.py",)),
+}
+
+
+def apply(name: str) -> None:
+    """Install the variant called ``name``."""
+    if name not in MUTANTS:
+        raise ValueError(f"VERIF_MUTANT must be one of {sorted(MUTANTS)}, got {name!r}")
+    MUTANTS[name][0]()

@@ -1,0 +1,45 @@
+"""The property suite must be able to fail: each broken variant must make its properties fail.
+
+Each case runs the named property files in a fresh interpreter with ``VERIF_MUTANT`` set and the
+``meta`` Hypothesis profile (no shrinking), and requires pytest's exit status 1 ("tests failed"),
+not 0 (the variant slipped through) nor a collection or usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.meta.mutants import MUTANTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_properties(files: tuple[str, ...], mutant: str | None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, HYPOTHESIS_PROFILE="meta", JAX_PLATFORMS="cpu")
+    env.pop("VERIF_MUTANT", None)
+    if mutant is not None:
+        env["VERIF_MUTANT"] = mutant
+    args = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-k", "numpy"]
+    args += [str(ROOT / "properties" / f) for f in files]
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_mutant_is_caught(mutant: str) -> None:
+    files = MUTANTS[mutant][1]
+    proc = run_properties(files, mutant)
+    tail = (proc.stdout + proc.stderr)[-3000:]
+    assert proc.returncode == 1, (
+        f"variant {mutant!r} was not caught by {files} (exit {proc.returncode}):\n{tail}"
+    )
+
+
+def test_unknown_mutant_is_refused() -> None:
+    proc = run_properties(("test_e01_zero_output.py",), "no_such_variant")
+    assert proc.returncode != 0
+    assert "VERIF_MUTANT must be one of" in proc.stdout + proc.stderr

@@ -1,0 +1,43 @@
+"""The strategies themselves: what they draw satisfies the contracts the properties rely on."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import find, given, settings
+from hypothesis import strategies as st
+
+from properties import strategies as S
+from verif import bounds
+from verif.config import RNNConfig
+
+
+@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+@given(data=st.data())
+def test_inputs_stay_in_the_unit_ball(data: st.DataObject) -> None:
+    config = data.draw(S.configs())
+    X = data.draw(S.inputs(config))
+    assert X.shape[1:] == (config.seq_len, config.input_dim)
+    assert np.all(np.linalg.norm(X, axis=-1) <= 1.0 + 1e-12)
+
+
+@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+@given(config=S.configs())
+def test_configs_use_the_fixed_shape_sets(config: RNNConfig) -> None:
+    assert config.width in S.WIDTHS
+    assert config.input_dim in S.INPUT_DIMS
+    assert config.seq_len in S.SEQ_LENS
+
+
+def test_every_regime_is_reachable() -> None:
+    for regime in ("short memory", "cutoff", "long memory"):
+        found = find(S.configs(), lambda c, r=regime: bounds.regime(c) == r, settings=settings(database=None))
+        assert bounds.regime(found) == regime
+
+
+def test_regime_restriction_is_respected() -> None:
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None)
+    @given(config=S.configs(regimes=("short",)))
+    def only_short(config: RNNConfig) -> None:
+        assert bounds.regime(config) == "short memory"
+
+    only_short()
