@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from verif.config import RNNConfig
+from verif.validation import require_int, require_real
 
 FloatArray = NDArray[np.float64]
 
@@ -160,10 +161,8 @@ def linearization_bound(config: RNNConfig) -> FloatArray:
 
 
 def _check_n_delta(n: int, delta: float) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (number of sequences) must be an integer >= 1, got {n!r}")
-    if not (isinstance(delta, (int, float)) and 0.0 < float(delta) < 1.0):
-        raise ValueError(f"delta (failure probability) must be in (0, 1), got {delta!r}")
+    require_int("n (number of sequences)", n, 1)
+    require_real("delta (failure probability)", delta, 0.0, strict=True, below=1.0, rule="in (0, 1)")
 
 
 def approximation_constant(config: RNNConfig) -> float:
@@ -265,9 +264,7 @@ class Requirements:
 
 
 def _check_eps(eps: float) -> float:
-    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not (math.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps (target average risk) must be a finite number > 0, got {eps!r}")
-    return float(eps)
+    return require_real("eps (target average risk)", eps, 0.0, strict=True)
 
 
 def requirements(
@@ -283,8 +280,8 @@ def requirements(
     K = approximation_constant(config)
     if y_max is None:
         y_max = K
-    elif not (isinstance(y_max, (int, float)) and math.isfinite(y_max) and y_max >= 0):
-        raise ValueError(f"y_max must be a finite number >= 0, got {y_max!r}")
+    else:
+        y_max = require_real("y_max", y_max, 0.0)
     R_max = float(y_max) + float(np.max(output_bound(config)))
     G = float(np.max(grad_norm_bound(config)))
     beta_max = float(np.max(beta(config)))

@@ -6,33 +6,23 @@ name and the allowed range, never as an error from deep inside NumPy or JAX.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from verif import activations
 from verif.activations import Activation
+from verif.validation import require_int, require_real
 
 W_INIT_LAWS = ("uniform", "rademacher", "constant")
 DTYPES = ("float64", "float32")
 
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
+    return require_int(name, value, minimum)
 
 
 def _check_nonneg(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite real number >= 0, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0.0:
-        raise ValueError(f"{name} must be a finite real number >= 0, got {value}")
-    return v
+    return require_real(name, value, 0.0, rule="a finite real number >= 0")
 
 
 @dataclass(frozen=True)

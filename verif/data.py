@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from verif.config import RNNConfig
+from verif.validation import require_int
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -23,10 +24,8 @@ def random_inputs(config: RNNConfig, n: int, seed: int) -> FloatArray:
 
     Every ``x_t`` satisfies ``||x_t||_2 <= 1`` (THEORY 1).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n (number of sequences) must be an integer >= 1, got {n!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    n = require_int("n (number of sequences)", n, 1)
+    seed = require_int("seed", seed, 0, rule="a non-negative integer")
     rng = np.random.default_rng(int(seed))
     T, d = config.seq_len, config.input_dim
     direction = rng.standard_normal((int(n), T, d))

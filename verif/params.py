@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from verif import activations
 from verif.config import RNNConfig
+from verif.validation import require_int
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -58,6 +59,13 @@ class Params:
         for name in ("w", "U", "c", "w0", "U0"):
             if not np.all(np.isfinite(getattr(self, name))):
                 raise ValueError(f"params.{name} contains NaN or inf")
+            if getattr(self, name).dtype != w.dtype:
+                raise ValueError(
+                    f"params.{name} has dtype {getattr(self, name).dtype}, but params.w has {w.dtype}: "
+                    "all parameters must share one floating dtype"
+                )
+        if not np.all(np.abs(self.c) == 1.0):
+            raise ValueError("params.c must hold output signs in {-1, +1}")
         activations.get(self.activation)
 
     @property
@@ -127,8 +135,7 @@ def symmetric_init(config: RNNConfig, seed: int) -> Params:
         config: the configuration (width, input_dim, memory_alpha, w_init, dtype).
         seed: seed of ``numpy.random.default_rng``; a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = require_int("seed", seed, 0, rule="a non-negative integer")
     rng = np.random.default_rng(int(seed))
     half, d, alpha = config.half, config.input_dim, config.memory_alpha
     dtype = np.dtype(config.dtype)

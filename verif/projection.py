@@ -34,6 +34,7 @@ def neuron_drift(params: Params) -> tuple[FloatArray, FloatArray]:
 
 def in_omega(params: Params, config: RNNConfig, atol: float = 1e-12) -> bool:
     """Whether ``params`` lie in ``Omega`` (up to ``atol`` on each per-neuron radius)."""
+    params.check(config)
     rw, ru = radii(config)
     dw, du = neuron_drift(params)
     return bool(np.all(dw <= rw + atol) and np.all(du <= ru + atol))

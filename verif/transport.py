@@ -29,6 +29,7 @@ from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
+from verif.validation import require_int
 
 #: Teacher draws are processed in chunks of this many neurons to bound memory.
 CHUNK = 4096
@@ -125,8 +126,7 @@ def teacher_outputs(
 
     With the default ``4e5`` draws the Monte Carlo error is about ``K / 630`` (``K`` of B7).
     """
-    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 2:
-        raise ValueError(f"draws must be an integer >= 2, got {draws!r}")
+    draws = require_int("draws", draws, 2)
     be = get_backend(backend)
     rng = np.random.default_rng(int(seed))
     X = np.asarray(X)

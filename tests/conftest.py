@@ -1,0 +1,77 @@
+"""Shared fixtures and helpers of the example-based unit tests.
+
+Shapes stay small (m <= 16, T <= 6, n <= 4) so that the whole directory runs in seconds.
+Helpers are plain functions, imported by the test modules as ``from tests.conftest import ...``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import numpy as np
+import pytest
+
+import verif
+from verif import data
+from verif.config import RNNConfig
+from verif.params import Params
+
+BACKENDS = ("numpy", "jax")
+SMOOTH_ACTIVATIONS = ("tanh", "sigmoid")
+W_INIT_LAWS = ("uniform", "rademacher", "constant")
+
+
+def rel_fro(a: object, b: object) -> float:
+    """Relative Frobenius error ``||a - b|| / ||b||`` (absolute when ``b == 0``)."""
+    a_arr = np.asarray(a, dtype=np.float64)
+    b_arr = np.asarray(b, dtype=np.float64)
+    assert a_arr.shape == b_arr.shape, f"shape mismatch {a_arr.shape} != {b_arr.shape}"
+    num = float(np.linalg.norm((a_arr - b_arr).ravel()))
+    den = float(np.linalg.norm(b_arr.ravel()))
+    return num / den if den > 0 else num
+
+
+def small_config(**changes: object) -> RNNConfig:
+    """A small configuration (m=8, d=3, T=5) with ``changes`` applied."""
+    fields: dict[str, object] = {
+        "width": 8,
+        "input_dim": 3,
+        "seq_len": 5,
+        "memory_alpha": 0.7,
+        "activation": "tanh",
+        "rho_w": 1.0,
+        "rho_u": 1.0,
+    }
+    fields.update(changes)
+    return RNNConfig(**fields)  # type: ignore[arg-type]
+
+
+def perturbed(params: Params, scale: float = 0.3, seed: int = 123) -> Params:
+    """``params`` moved by a random Gaussian displacement of size ``scale`` (breaks the symmetry)."""
+    rng = np.random.default_rng(seed)
+    return params.with_weights(
+        params.w + scale * rng.standard_normal(params.w.shape),
+        params.U + scale * rng.standard_normal(params.U.shape),
+    )
+
+
+def problem(config: RNNConfig, n: int = 3, seed: int = 0) -> tuple[Params, np.ndarray, np.ndarray]:
+    """Initial parameters, inputs in the unit ball and random targets for ``config``."""
+    params = verif.symmetric_init(config, seed)
+    X = data.random_inputs(config, n, seed + 1)
+    Y = 0.5 * np.random.default_rng(seed + 2).standard_normal((n, config.seq_len))
+    return params, X, Y
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_name(request: pytest.FixtureRequest) -> str:
+    """Each backend by name."""
+    return str(request.param)
+
+
+@pytest.fixture(params=SMOOTH_ACTIVATIONS)
+def activation(request: pytest.FixtureRequest) -> str:
+    """Each activation inside the theory."""
+    return str(request.param)

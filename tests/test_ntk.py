@@ -1,0 +1,161 @@
+"""Empirical NTK and the linearized model (THEORY section 6)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+import verif
+from tests.conftest import SMOOTH_ACTIVATIONS, perturbed, problem, rel_fro, small_config
+from verif import ntk
+from verif.params import Params
+
+
+def _setup(act: str = "tanh", n: int = 3, T: int = 5) -> tuple[Params, np.ndarray]:
+    cfg = small_config(seq_len=T, memory_alpha=0.9, activation=act)
+    params, X, _ = problem(cfg, n=n, seed=5)
+    return params, X
+
+
+def _direction(params: Params, seed: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(params.w.shape), rng.standard_normal(params.U.shape)
+
+
+@pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
+def test_gram_shape_symmetric_psd(act: str, backend_name: str) -> None:
+    params, X = _setup(act)
+    K = ntk.gram(params, X, backend=backend_name)
+    assert K.shape == (15, 15)
+    assert isinstance(K, np.ndarray)
+    np.testing.assert_allclose(K, K.T, rtol=0, atol=1e-15 * np.max(np.abs(K)))
+    eig = np.linalg.eigvalsh(0.5 * (K + K.T))
+    assert eig[0] >= -1e-12 * eig[-1]
+    assert eig[-1] > 0.0
+    assert np.all(np.diag(K) > 0.0)
+
+
+def test_gram_row_order_and_hand_entry() -> None:
+    params, X = _setup()
+    K = ntk.gram(params, X)
+    g, G = verif.backend("numpy").tangent_features(params, X)
+    m = params.width
+    # row j*T + t is the pair (X^(j), t): entry ((j=1, t=2), (j'=2, t'=0))
+    j, t, jp, tp = 1, 2, 2, 0
+    hand = sum(g[j, t, i] * g[jp, tp, i] + G[j, t, i] @ G[jp, tp, i] for i in range(m)) / m
+    assert K[j * 5 + t, jp * 5 + tp] == pytest.approx(hand, rel=1e-13)
+    assert K[jp * 5 + tp, j * 5 + t] == pytest.approx(hand, rel=1e-13)
+    # and every entry by the same loop
+    full = np.empty((15, 15))
+    for a in range(15):
+        for b in range(15):
+            ja, ta, jb, tb = a // 5, a % 5, b // 5, b % 5
+            full[a, b] = (g[ja, ta] @ g[jb, tb] + np.sum(G[ja, ta] * G[jb, tb])) / m
+    assert rel_fro(K, full) <= 1e-14
+
+
+def test_gram_equals_jacobian_product_by_finite_differences() -> None:
+    # K = J J^T with J = dF/dTheta at Theta_0: an oracle that never sees the tangent features.
+    # Central differences with step 1e-6 (float64): error ~ 1e-10 per Jacobian entry of size ~0.1.
+    params, X = _setup(n=2, T=3)
+    be = verif.backend("numpy")
+    theta = np.concatenate([params.w0, params.U0.ravel()])
+    m = params.width
+    h = 1e-6
+
+    def F(vec: np.ndarray) -> np.ndarray:
+        return be.outputs(params.with_weights(vec[:m], vec[m:].reshape(params.U.shape)), X).ravel()
+
+    J = np.empty((6, theta.size))
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = h
+        J[:, k] = (F(theta + e) - F(theta - e)) / (2 * h)
+    assert rel_fro(ntk.gram(params, X), J @ J.T) <= 1e-7
+
+
+@pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
+def test_gram_equal_on_both_backends(act: str) -> None:
+    params, X = _setup(act)
+    p = perturbed(params, scale=0.4)
+    for at in ("init", "current"):
+        K_np = ntk.gram(p, X, backend="numpy", at=at)
+        K_jax = ntk.gram(p, X, backend="jax", at=at)
+        assert rel_fro(K_np, K_jax) <= 1e-12
+
+
+def test_gram_at_init_ignores_the_current_weights() -> None:
+    params, X = _setup()
+    p = perturbed(params, scale=0.4)
+    K0 = ntk.gram(params, X)
+    np.testing.assert_array_equal(ntk.gram(p, X), K0)
+    np.testing.assert_array_equal(ntk.gram(p, X, at="init"), K0)
+    K_cur = ntk.gram(p, X, at="current")
+    assert rel_fro(K_cur, K0) > 1e-3
+    np.testing.assert_array_equal(ntk.gram(params, X, at="current"), K0)
+
+
+def test_linearized_outputs_zero_at_init(backend_name: str) -> None:
+    params, X = _setup()
+    lin = ntk.linearized_outputs(params, X, backend=backend_name)
+    assert lin.shape == (3, 5)
+    assert np.all(lin == 0.0)
+
+
+def test_linearized_outputs_formula(backend_name: str) -> None:
+    params, X = _setup()
+    dw, dU = _direction(params)
+    p = params.with_weights(params.w0 + 0.1 * dw, params.U0 + 0.1 * dU)
+    g, G = verif.backend("numpy").tangent_features(params, X)
+    m = params.width
+    hand = np.zeros((3, 5))
+    for i in range(m):
+        hand += params.c[i] * (g[:, :, i] * 0.1 * dw[i] + G[:, :, i] @ (0.1 * dU[i])) / math.sqrt(m)
+    assert rel_fro(ntk.linearized_outputs(p, X, backend=backend_name), hand) <= 1e-13
+
+
+@pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
+def test_linearization_is_first_order(act: str, backend_name: str) -> None:
+    params, X = _setup(act)
+    be = verif.backend(backend_name)
+    dw, dU = _direction(params)
+    scales = [1e-1, 1e-2, 1e-3]
+    errors = []
+    for s in scales:
+        p = params.with_weights(params.w0 + s * dw, params.U0 + s * dU)
+        F = be.outputs(p, X)  # F(Theta_0) = 0 exactly
+        lin = ntk.linearized_outputs(p, X, backend=backend_name)
+        # (F(Theta0 + sD) - F(Theta0))/s -> F_lin(D) = F_lin(Theta0 + sD)/s
+        errors.append(float(np.linalg.norm(F / s - lin / s)) / float(np.linalg.norm(lin / s)))
+    # the error ratio shrinks linearly in s (second-order remainder): each factor 10 in s
+    # divides it by about 10
+    for e_big, e_small in itertools.pairwise(errors):
+        assert 0.05 <= e_small / e_big <= 0.2
+    assert errors[-1] < 1e-2
+
+
+def test_linearized_outputs_are_linear_in_displacement() -> None:
+    params, X = _setup()
+    dw, dU = _direction(params)
+    dw2, dU2 = _direction(params, seed=10)
+
+    def lin(a: float, b: float) -> np.ndarray:
+        p = params.with_weights(params.w0 + a * dw + b * dw2, params.U0 + a * dU + b * dU2)
+        return ntk.linearized_outputs(p, X)
+
+    assert rel_fro(lin(2.0, -3.0), 2.0 * lin(1.0, 0.0) - 3.0 * lin(0.0, 1.0)) <= 1e-13
+
+
+def test_linearized_outputs_match_central_difference_of_outputs() -> None:
+    # (F(Theta0 + sD) - F(Theta0 - sD)) / (2s) = F_lin(D) + O(s^2); s = 1e-4: error ~ 1e-8
+    params, X = _setup()
+    be = verif.backend("numpy")
+    dw, dU = _direction(params)
+    s = 1e-4
+    plus = be.outputs(params.with_weights(params.w0 + s * dw, params.U0 + s * dU), X)
+    minus = be.outputs(params.with_weights(params.w0 - s * dw, params.U0 - s * dU), X)
+    lin = ntk.linearized_outputs(params.with_weights(params.w0 + dw, params.U0 + dU), X)
+    assert rel_fro((plus - minus) / (2 * s), lin) <= 1e-6
