@@ -1,1 +1,244 @@
-"""Placeholder: being written."""
+"""E2: the gradients are right (THEORY sections 5, 6, 9).
+
+At a point ``Theta`` of ``Omega`` (THEORY 5) and on random inputs ``X`` (``||x_t|| <= 1``) and
+targets ``Y``, three independent computations of the same derivatives must agree:
+
+* the backend's tangent features ``g_t = dh_t/dw``, ``G_t = dh_t/du`` (THEORY 6) against the
+  *other* backend's (the NumPy backend runs the forward-mode recursions
+  ``g_t = sigma'(z_t)(h_{t-1} + w g_{t-1})``, ``G_t = sigma'(z_t)(x_t + w G_{t-1})`` and BPTT for
+  ``grad R``; the JAX backend uses ``jax.jvp`` and ``jax.grad``), together with the hidden states
+  ``H``, the outputs ``F``, the risk ``R`` and ``grad R`` (THEORY 5). Tolerance: relative
+  Frobenius error ``<= 1e-12`` in float64 (THEORY 9).
+* the backend's ``g``, ``G`` and ``grad R`` against central differences.
+
+Central differences. Neuron ``i`` depends on ``(w_i, u_i)`` only, so shifting *every* ``w_i``
+by ``+-h`` at once gives ``D_h g = (H(w + h) - H(w - h)) / (2h)`` for all neurons, and shifting
+column ``k`` of ``U`` gives ``D_h G[..., k]``. For the risk, moving one coordinate ``theta_i``
+changes ``F`` by ``delta^+-_i = c_i (H^+-_i - H_i)/sqrt(m)``, hence exactly
+
+.. math::
+
+    \\frac{R(\\theta + h e_i) - R(\\theta - h e_i)}{2h}
+      = \\frac{1}{2h}\\cdot\\frac{1}{2nT}\\sum_{j,t}(\\delta^+_i - \\delta^-_i)
+        \\big(2 r_{j,t} + \\delta^+_i + \\delta^-_i\\big),\\qquad r = F - y,
+
+for every coordinate from the same forward passes (no cancellation of two nearly equal risks).
+
+Step and tolerance. The reference is computed in float64 (on a float64 copy of the
+parameters) as the Richardson combination ``(4 D_{h/2} - D_h)/3`` of two central differences
+with ``h = 1e-4`` (``4(d + 1)`` forward passes). Since
+``D_h = f' + h^2 f^(3)/6 + h^4 f^(5)/120 + ...``, the combination has truncation error
+``h^4 |f^(5)| / 480 ~ 2e-19 |f^(5)|`` and rounding error about ``3 eps |f| / h ~ 7e-12 |f|``.
+In the long-memory regime plain central differences meet ratios ``|f^(3)|/|f'|`` of ``1e4``
+(a relative error of ``2.6e-6`` was seen with ``h = 1e-5``); even ``|f^(5)|/|f'| ~ 1e8`` leaves
+the combination at ``~1e-11``. The tolerance ``1e-6`` (relative Frobenius) keeps five orders
+of magnitude of margin, while a wrong derivative (a wrong ``sigma'``, a missing ``w g_{t-1}``
+term) gives relative errors of ``1e-3`` to ``1``. An absolute floor ``3 sqrt(N) eps s / h``
+(the rounding level of ``N`` differences of quantities of size ``s``) keeps an all-but-zero
+reference from failing on rounding alone.
+
+Sums that cancel. ``F_t = (1/sqrt m) sum_i c_i H_{t,i}`` nearly cancels near ``Theta_0`` (it is
+exactly ``0`` there), and ``grad R = (1/(nT)) sum_{j,t} r_{j,t} grad F_t`` can cancel too, so a
+relative error of the result would measure the cancellation rather than a disagreement. These
+two are compared relative to the larger of their own norm and the norm of the sum of the
+absolute terms, ``(1/sqrt m) sum_i |H_{t,i}|`` and ``(1/(nT sqrt m)) sum_{j,t} |r_{j,t}|
+(|g_{t,i}|, |G_{t,i,k}|)``: the usual scale of a summation's rounding error.
+
+float32 configurations: the backends run in float32 and are compared with each other at
+``4 sqrt(eps32) ~ 1.4e-3`` (DESIGN: dtype-scaled ``rtol``) and with the float64 central
+differences at the same ``rtol``.
+
+``measured`` is the worst ``error / tolerance`` over the parts, ``bound = 1``; per-part ratios and
+errors are in ``details``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import data
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.backends import backend as get_backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, register, result
+from verif.config import RNNConfig
+from verif.params import FloatArray, Params
+
+#: THEORY 9: NumPy == JAX to this relative Frobenius error in float64.
+CROSS_RTOL_FLOAT64 = 1e-12
+#: Central-difference step ``h`` (the Richardson combination also uses ``h/2``).
+FD_STEP = 1e-4
+#: Relative Frobenius tolerance of the central-difference comparison in float64.
+FD_RTOL_FLOAT64 = 1e-6
+
+
+def tolerances(dtype: str) -> tuple[float, float]:
+    """``(cross-backend rtol, central-difference rtol)`` for ``dtype``."""
+    if np.dtype(dtype) == np.float64:
+        return CROSS_RTOL_FLOAT64, FD_RTOL_FLOAT64
+    r = 4.0 * math.sqrt(float(np.finfo(np.dtype(dtype)).eps))
+    return r, r
+
+
+def _norm(a: Any) -> float:
+    return float(np.linalg.norm(np.asarray(a, dtype=np.float64).ravel()))
+
+
+def _err_ratio(a: Any, ref: Any, rtol: float, atol: float = 0.0, scale: float = 0.0) -> tuple[float, float]:
+    """``(err / ||ref||, err / (rtol max(||ref||, scale) + atol))`` with ``err = ||a - ref||_F``."""
+    err = _norm(np.asarray(a, dtype=np.float64) - np.asarray(ref, dtype=np.float64))
+    size = _norm(ref)
+    rel = err / size if size > 0 else (0.0 if err == 0 else math.inf)
+    tol = rtol * max(size, scale) + atol
+    ratio = err / tol if tol > 0 else (0.0 if err == 0 else math.inf)
+    return rel, ratio
+
+
+def other_backend(backend: Backend) -> Backend:
+    """The oracle for ``backend``: JAX for NumPy, NumPy for everything else."""
+    return get_backend("numpy" if backend.name == "jax" else "jax")
+
+
+def _as_float64(params: Params) -> Params:
+    return Params(
+        w=np.asarray(params.w, dtype=np.float64),
+        U=np.asarray(params.U, dtype=np.float64),
+        c=np.asarray(params.c, dtype=np.float64),
+        w0=np.asarray(params.w0, dtype=np.float64),
+        U0=np.asarray(params.U0, dtype=np.float64),
+        activation=params.activation,
+    )
+
+
+def central_differences(
+    backend: Backend, params: Params, X: Any, Y: Any, h: float = FD_STEP
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``g``, ``G``, ``dR/dw``, ``dR/dU`` by Richardson-extrapolated central differences (float64).
+
+    Uses the neuron separability of the diagonal RNN (see the module docstring): ``4(d + 1)``
+    forward passes of ``backend.hidden_states``.
+    """
+    p = _as_float64(params)
+    X64 = np.asarray(X, dtype=np.float64)
+    Y64 = np.asarray(Y, dtype=np.float64)
+    n, T, _ = X64.shape
+    m, d = p.width, p.input_dim
+    H = backend.hidden_states(p, X64)
+    r = backend.outputs(p, X64) - Y64  # (n, T)
+    cs = p.c / math.sqrt(m)
+
+    def differences(dw: FloatArray, dU: FloatArray, step: float) -> tuple[FloatArray, FloatArray]:
+        """``D_step`` of ``H`` along ``(dw, dU)`` and of ``R`` along each coordinate it moves."""
+        Hp = backend.hidden_states(p.with_weights(p.w + step * dw, p.U + step * dU), X64)
+        Hm = backend.hidden_states(p.with_weights(p.w - step * dw, p.U - step * dU), X64)
+        dp = cs * (Hp - H)  # change of F when one coordinate moves by +step, (n, T, m)
+        dm = cs * (Hm - H)
+        dR = np.sum((dp - dm) * (2.0 * r[..., None] + dp + dm), axis=(0, 1)) / (2.0 * n * T)
+        return (Hp - Hm) / (2.0 * step), np.asarray(dR / (2.0 * step))
+
+    def richardson(dw: FloatArray, dU: FloatArray) -> tuple[FloatArray, FloatArray]:
+        dH1, dR1 = differences(dw, dU, h)
+        dH2, dR2 = differences(dw, dU, h / 2.0)
+        return (4.0 * dH2 - dH1) / 3.0, (4.0 * dR2 - dR1) / 3.0
+
+    g, grad_w = richardson(np.ones(m), np.zeros((m, d)))
+    G = np.empty((n, T, m, d))
+    grad_U = np.empty((m, d))
+    for k in range(d):
+        shift = np.zeros((m, d))
+        shift[:, k] = 1.0
+        G[..., k], grad_U[:, k] = richardson(np.zeros(m), shift)
+    return g, G, grad_w, grad_U
+
+
+@register("E2", title="gradients are right", theory="section 6", kind="exact")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Compare tangent features and ``grad R`` across backends and with central differences.
+
+    Options:
+        kind: where the point of ``Omega`` lies (``interior``, ``boundary``, ``corner``;
+            default ``interior``), see :func:`verif.claims.sampling.point_in_omega`.
+        n: number of random sequences (default 3).
+        X: inputs ``(n, T, d)`` to use instead of random ones.
+        Y: targets ``(n, T)`` (default standard normal).
+        step: central-difference step ``h`` (default ``1e-4``).
+    """
+    kind = options.get("kind", "interior")
+    n = int(options.get("n", 3))
+    h = float(options.get("step", FD_STEP))
+    rng = np.random.default_rng(seed)
+    init_seed, data_seed = (int(s) for s in rng.integers(0, 2**32, size=2))
+    p0 = params_mod.symmetric_init(config, init_seed)
+    p = sampling.point_in_omega(p0, config, rng, kind)
+    X = options.get("X")
+    if X is None:
+        X = data.random_inputs(config, n, data_seed)
+    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    Y = options.get("Y")
+    if Y is None:
+        Y = rng.standard_normal(X.shape[:2])
+    Y = np.asarray(Y, dtype=np.dtype(config.dtype))
+
+    cross_rtol, fd_rtol = tolerances(config.dtype)
+    oracle = other_backend(backend)
+    parts: dict[str, float] = {}
+    details: dict[str, Any] = {"other_backend": oracle.name, "point_kind": kind, "step": h}
+
+    def record(name: str, a: Any, ref: Any, rtol: float, atol: float = 0.0, scale: float = 0.0) -> None:
+        rel, ratio = _err_ratio(a, ref, rtol, atol, scale)
+        parts[name] = ratio
+        details[f"{name}_rel_err"] = rel
+
+    m = config.width
+    g, G = backend.tangent_features(p, X)
+    g_o, G_o = oracle.tangent_features(p, X)
+    H = backend.hidden_states(p, X)
+    F = backend.outputs(p, X)
+    R, (dw, dU) = backend.risk_and_grad(p, X, Y)
+    R_o, (dw_o, dU_o) = oracle.risk_and_grad(p, X, Y)
+    grad = np.concatenate([np.ravel(dw), np.ravel(dU)])
+    grad_o = np.concatenate([np.ravel(dw_o), np.ravel(dU_o)])
+    # Scales of the sums that form F and grad R (see "Sums that cancel").
+    H64 = np.abs(np.asarray(H, dtype=np.float64))
+    F_scale = _norm(np.sum(H64, axis=-1) / math.sqrt(m))
+    r_abs = np.abs(np.asarray(F, dtype=np.float64) - Y)
+    nT = r_abs.size
+    g_terms = np.einsum("nt,ntm->m", r_abs, np.abs(np.asarray(g_o, dtype=np.float64)))
+    G_terms = np.einsum("nt,ntmd->md", r_abs, np.abs(np.asarray(G_o, dtype=np.float64)))
+    grad_scale = _norm(np.concatenate([g_terms, G_terms.ravel()])) / (nT * math.sqrt(m))
+
+    record("g_vs_other", g, g_o, cross_rtol)
+    record("G_vs_other", G, G_o, cross_rtol)
+    record("hidden_vs_other", H, oracle.hidden_states(p, X), cross_rtol)
+    record("outputs_vs_other", F, oracle.outputs(p, X), cross_rtol, scale=F_scale)
+    record("risk_vs_other", R, R_o, cross_rtol)
+    record("risk_vs_risk_and_grad", backend.risk(p, X, Y), R, cross_rtol)
+    record("grad_vs_other", grad, grad_o, cross_rtol, scale=grad_scale)
+
+    g_fd, G_fd, dw_fd, dU_fd = central_differences(backend, p, X, Y, h)
+    grad_fd = np.concatenate([dw_fd.ravel(), dU_fd.ravel()])
+    eps64 = float(np.finfo(np.float64).eps)
+    h_max = float(np.max(H64))
+    r_max = float(np.max(r_abs)) + h_max
+
+    def floor(size: int, s: float) -> float:
+        return 3.0 * math.sqrt(size) * eps64 * s / h
+
+    record("g_vs_fd", g, g_fd, fd_rtol, floor(g_fd.size, h_max))
+    record("G_vs_fd", G, G_fd, fd_rtol, floor(G_fd.size, h_max))
+    record(
+        "grad_vs_fd", grad, grad_fd, fd_rtol, floor(grad_fd.size, r_max * h_max / math.sqrt(m)), grad_scale
+    )
+
+    worst = max(parts, key=lambda k: parts[k])
+    details.update({f"{k}_ratio": v for k, v in parts.items()})
+    details["worst_part"] = worst
+    details["cross_rtol"] = cross_rtol
+    details["fd_rtol"] = fd_rtol
+    return result(
+        "E2", measured=parts[worst], bound=1.0, config=config, seed=seed, backend=backend, **details
+    )
