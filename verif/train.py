@@ -12,12 +12,13 @@ from typing import Any, Literal
 
 import numpy as np
 
+from verif import projection
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.backends.common import prepare_inputs, prepare_targets
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
-from verif.projection import neuron_drift, project
+from verif.validation import require_int, require_real
 
 METHODS = ("gd", "pgd")
 
@@ -34,6 +35,9 @@ class Trajectory:
         drift_u: ``sqrt(m) max_i ||u_i(s) - u_i(0)||_2``, shape ``(steps + 1,)``.
         grad_norms: ``||grad R(Theta_s)||_2``, shape ``(steps + 1,)``.
         final: ``Theta_steps``.
+        mean_abs_residuals: ``(1/n) sum_j |F_t(X^(j); Theta_s) - y^(j)_t|``, shape
+            ``(steps + 1, T)``, for the residual term of B8 (THEORY 8); ``None`` unless
+            :func:`train` was asked to record it.
     """
 
     method: str
@@ -43,6 +47,7 @@ class Trajectory:
     drift_u: FloatArray
     grad_norms: FloatArray
     final: Params
+    mean_abs_residuals: FloatArray | None = None
 
     @property
     def steps(self) -> int:
@@ -63,37 +68,39 @@ def train(
     step_size: float = 1.0,
     steps: int = 100,
     backend: str | Backend = "numpy",
+    record_residuals: bool = False,
 ) -> Trajectory:
-    """Run ``steps`` iterations of GD or PGD from ``params``; see :class:`Trajectory`."""
+    """Run ``steps`` iterations of GD or PGD from ``params``; see :class:`Trajectory`.
+
+    With ``record_residuals`` each iterate also records ``(1/n) sum_j |r_{j,t}(Theta_s)|``
+    (one extra forward pass per step), what B8's residual term needs.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
-    if (
-        isinstance(step_size, bool)
-        or not isinstance(step_size, (int, float))
-        or not (math.isfinite(step_size) and step_size > 0)
-    ):
-        raise ValueError(f"step_size must be a finite number > 0, got {step_size!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    step_size = require_real("step_size", step_size, 0.0, strict=True)
+    steps = require_int("steps", steps, 0)
     be = get_backend(backend)
     params.check(config)
     X = prepare_inputs(params, X)
     Y = prepare_targets(params, X, Y)
     sqrt_m = math.sqrt(config.width)
     risks, drift_w, drift_u, grad_norms = [], [], [], []
+    residuals: list[FloatArray] = []
     current = params
     for s in range(int(steps) + 1):
         value, (dw, dU) = be.risk_and_grad(current, X, Y)
-        dev_w, dev_u = neuron_drift(current)
+        dev_w, dev_u = projection.neuron_drift(current)
         risks.append(value)
         drift_w.append(sqrt_m * float(np.max(dev_w)))
         drift_u.append(sqrt_m * float(np.max(dev_u)))
         grad_norms.append(math.sqrt(float(np.sum(dw * dw) + np.sum(dU * dU))))
+        if record_residuals:
+            residuals.append(np.mean(np.abs(be.outputs(current, X) - Y), axis=0))
         if s == steps:
             break
         current = current.with_weights(current.w - step_size * dw, current.U - step_size * dU)
         if method == "pgd":
-            current = project(current, config)
+            current = projection.project(current, config)
     return Trajectory(
         method=method,
         step_size=float(step_size),
@@ -102,4 +109,5 @@ def train(
         drift_u=np.asarray(drift_u),
         grad_norms=np.asarray(grad_norms),
         final=current,
+        mean_abs_residuals=np.asarray(residuals) if record_residuals else None,
     )

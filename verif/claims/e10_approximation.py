@@ -1,1 +1,187 @@
-"""Placeholder: being written."""
+"""E10: the approximation bound B7 holds with probability ``>= 1 - delta`` (THEORY 7, 8, 9).
+
+For a transport map ``v = (v_w, v_u)`` (``sup|v_w| <= nu_w``, ``sup||v_u|| <= nu_u``) the target is
+
+.. math::
+
+    F^*_t(X) = \\mathbb{E}_{\\theta \\sim P_w \\times N(0, I_d)}\\big[\\phi_t(X; \\theta)\\big],\\qquad
+    \\phi_t = v_w g_t + \\langle v_u, G_t\\rangle,
+
+and the transported parameter ``Theta_bar`` has ``F_lin_t(X; Theta_bar) = (1/m) sum_i phi_t(X; theta_i(0))``
+(THEORY 7). B7: with probability ``>= 1 - delta`` over the initialization,
+
+.. math::
+
+    e(\\Theta_0) := \\max_{j \\le n,\\, t < T} |F^{lin}_t(X^{(j)}; \\bar\\Theta) - F^*_t(X^{(j)})|
+        \\le 2K\\sqrt{\\log(2nT/\\delta)/m},\\qquad
+    K = \\nu_w\\sigma_0\\sigma_1 S_{T-2}(a_0) + \\nu_u\\sigma_1 S_{T-1}(a_0).
+
+The check draws ``S`` initializations (``init_seeds``), computes ``e`` for each against one
+teacher (computed once per check) and counts the violations ``V``.
+
+**Monte Carlo error of the teacher.** ``F*`` is estimated by a Monte Carlo average over
+``N = draws`` independent ``theta``. Every ``|phi_t(X; theta)| <= K_t <= K`` (B1 at ``|w| <= alpha``),
+so Hoeffding's inequality and a union bound over the ``nT`` coordinates give, with probability
+``>= 1 - mc_delta``, ``max_{j,t} |F*_MC - F*| <= A := K sqrt(2 log(2 n T / mc_delta) / N)``.
+An initialization counts as a violation when ``e_MC + A > bound``: every seed whose true error
+could exceed B7 is counted, so the allowance only makes the claim stricter, never weaker; the
+check refuses (``ValueError``) when ``A >= bound``, where every seed would count.
+(With ``N = 4e5`` and ``nT = 48``, ``A ~ 0.01 K`` against ``bound >= 0.1 K`` up to ``m = 2048``.)
+
+**Binomial margin.** If B7 holds, ``V ~ Binomial(S, p)`` with ``p <= delta``. The check asserts
+``V <= k*``, with ``k*`` the smallest ``k`` with ``P(Binomial(S, delta) > k) <= gamma``
+(``gamma = 1e-3`` by default): a correct bound fails with probability ``<= gamma``.
+``measured = V/S``, ``bound = k*/S = delta + margin`` (``margin = k*/S - delta``, in ``details``).
+
+``details`` also gives the median error, the median ``sqrt(m) * error`` and ``max_error_ratio``
+(the largest ``(e_MC + A) / bound``: the tightness of B7, about ``1/30`` at the median).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, data, transport
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims.base import ClaimResult, register, result
+from verif.config import RNNConfig
+from verif.params import FloatArray
+
+#: Default number of teacher draws (THEORY 7: ">= 4e5").
+DRAWS = 400_000
+#: Default probability that the Hoeffding allowance on the teacher's Monte Carlo error fails.
+MC_DELTA = 1e-6
+#: Default probability that a correct B7 is reported as violated (binomial margin).
+GAMMA = 1e-3
+
+
+def mc_allowance(config: RNNConfig, n: int, draws: int, mc_delta: float = MC_DELTA) -> float:
+    """Hoeffding allowance ``K sqrt(2 log(2 n T / mc_delta) / draws)`` on ``max_{j,t} |F*_MC - F*|``.
+
+    Each Monte Carlo term ``phi_t(X; theta)`` lies in ``[-K, K]`` (``K`` of B7), so each coordinate's
+    mean is within ``K sqrt(2 log(2/delta') / N)`` with probability ``>= 1 - delta'``; a union bound
+    over ``n T`` coordinates sets ``delta' = mc_delta / (n T)``.
+    """
+    K = bounds.approximation_constant(config)
+    return K * math.sqrt(2.0 * math.log(2.0 * n * config.seq_len / mc_delta) / draws)
+
+
+def binomial_quantile(trials: int, p: float, gamma: float) -> int:
+    """The smallest ``k`` with ``P(Binomial(trials, p) > k) <= gamma`` (exact tail sum)."""
+    if trials < 1 or not 0.0 < p < 1.0 or not 0.0 < gamma < 1.0:
+        raise ValueError(f"need trials >= 1, p and gamma in (0, 1); got {trials}, {p}, {gamma}")
+    pmf = [math.comb(trials, k) * p**k * (1.0 - p) ** (trials - k) for k in range(trials + 1)]
+    tail = 1.0
+    for k in range(trials + 1):
+        tail -= pmf[k]  # tail = P(Binomial > k)
+        if tail <= gamma:
+            return k
+    return trials
+
+
+def realizable_problem(
+    config: RNNConfig,
+    seed: int,
+    n: int,
+    draws: int,
+    X: Any = None,
+    teacher_backend: str | Backend = "numpy",
+) -> tuple[FloatArray, transport.TransportMap, FloatArray, np.random.Generator]:
+    """Inputs, a random transport map and its teacher target ``F*(X)`` (THEORY 7).
+
+    Sub-seeds come from ``numpy.random.default_rng(seed)`` in a fixed order (inputs, map,
+    teacher draws); the generator is returned so that a caller can draw further sub-seeds.
+    """
+    rng = np.random.default_rng(seed)
+    data_seed, map_seed, teacher_seed = (int(s) for s in rng.integers(0, 2**32, size=3))
+    if X is None:
+        X = data.random_inputs(config, n, data_seed)
+    X = np.asarray(
+        data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    )
+    tmap = transport.random_transport(config, map_seed)
+    Y = np.asarray(
+        transport.teacher_outputs(config, tmap, X, draws=draws, seed=teacher_seed, backend=teacher_backend),
+        dtype=np.float64,
+    )
+    return X, tmap, Y, rng
+
+
+@register("E10", title="approximation by the transported parameter", theory="B7", kind="statistical")
+def check(
+    config: RNNConfig,
+    backend: Backend,
+    seed: int,
+    n: int = 6,
+    delta: float = 0.1,
+    init_seeds: int = 20,
+    draws: int = DRAWS,
+    mc_delta: float = MC_DELTA,
+    gamma: float = GAMMA,
+    X: Any = None,
+    teacher_backend: str | Backend = "numpy",
+    **options: Any,
+) -> ClaimResult:
+    """Frequency of B7 violations over ``init_seeds`` initializations, against ``delta + margin``.
+
+    Options:
+        n: number of random sequences (ignored when ``X`` is given).
+        delta: B7's failure probability.
+        init_seeds: ``S``, the number of initializations.
+        draws: Monte Carlo draws of the teacher (its error is accounted for, see the module).
+        mc_delta: failure probability of the Monte Carlo allowance.
+        gamma: false-alarm probability of the binomial margin.
+        X: inputs ``(n, T, d)`` to use instead of random ones.
+        teacher_backend: backend that evaluates the teacher (the target is data; the backend
+            under test evaluates the student's feature average).
+    """
+    if options:
+        raise TypeError(f"unknown options for E10: {sorted(options)}")
+    X, tmap, F_star, rng = realizable_problem(config, seed, n, draws, X, teacher_backend)
+    n = X.shape[0]
+    b7 = bounds.approximation_bound(config, n, delta)
+    allowance = mc_allowance(config, n, draws, mc_delta)
+    if b7 > 0 and allowance >= b7:
+        raise ValueError(
+            f"{draws} teacher draws are too few at width {config.width}: the Monte Carlo allowance "
+            f"{allowance:.3g} is not below the B7 bound {b7:.3g}; raise draws"
+        )
+    errors = np.empty(init_seeds)
+    for k, s in enumerate(rng.integers(0, 2**32, size=init_seeds)):
+        p0 = params_mod.symmetric_init(config, int(s))
+        F_lin = np.asarray(transport.feature_average(p0, X, tmap, backend), dtype=np.float64)
+        errors[k] = float(np.max(np.abs(F_lin - F_star)))
+    violations = int(np.sum(errors + allowance > b7))
+    k_star = binomial_quantile(init_seeds, delta, gamma)
+    freq_bound = k_star / init_seeds
+    sqrt_m = math.sqrt(config.width)
+    K = bounds.approximation_constant(config)
+    return result(
+        "E10",
+        measured=violations / init_seeds,
+        bound=freq_bound,
+        config=config,
+        seed=seed,
+        backend=backend,
+        violations=violations,
+        init_seeds=init_seeds,
+        delta=delta,
+        margin=freq_bound - delta,
+        gamma=gamma,
+        b7_bound=b7,
+        mc_allowance=allowance,
+        mc_allowance_fraction=allowance / b7 if b7 > 0 else 0.0,
+        draws=draws,
+        median_error=float(np.median(errors)),
+        median_sqrt_m_error=float(sqrt_m * np.median(errors)),
+        max_error=float(np.max(errors)),
+        max_error_ratio=float(np.max(errors + allowance) / b7) if b7 > 0 else 0.0,
+        median_bound_over_error=float(b7 / np.median(errors)) if np.median(errors) > 0 else math.inf,
+        K=K,
+        vacuous=bool(b7 >= 2.0 * K),
+        n=n,
+    )
