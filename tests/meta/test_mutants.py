@@ -2,7 +2,8 @@
 
 Each case runs the named property files in a fresh interpreter with ``VERIF_MUTANT`` set and the
 ``meta`` Hypothesis profile (no shrinking), and requires pytest's exit status 1 ("tests failed"),
-not 0 (the variant slipped through) nor a collection or usage error.
+not 0 (the variant slipped through) nor a collection or usage error, and the failure must be a
+claim reporting ``VIOLATED`` (not an exception raised by the broken code).
 """
 
 from __future__ import annotations
