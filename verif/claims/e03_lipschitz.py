@@ -1,1 +1,98 @@
-"""Placeholder: being written."""
+"""E3: the network is Lipschitz in its parameters inside ``Omega`` (THEORY 8, B2).
+
+For ``Theta = (w, U)`` and ``Theta' = (w', U')`` in ``Omega`` and inputs with ``||x_t||_2 <= 1``,
+
+.. math::
+
+    |F_t(\\Theta) - F_t(\\Theta')| \\le L_{w,t}\\|w - w'\\|_2 + L_{u,t}\\|U - U'\\|_F,\\qquad
+    \\|H_t(\\Theta) - H_t(\\Theta')\\|_2 \\le L_{w,t}\\|w - w'\\|_2 + L_{u,t}\\|U - U'\\|_F
+
+with ``L_w,t = sigma_0 sigma_1 S_{t-1}(a)`` and ``L_u,t = sigma_1 S_t(a)`` (B1). ``H_t`` is the whole
+hidden vector and ``||.||_2`` the Euclidean norm over the ``m`` neurons. Why it holds: ``Omega`` is
+convex and every point of it has ``sigma_1 |w_i| <= a``, so by the mean value theorem on the
+segment ``|h_{t,i} - h'_{t,i}| <= L_w,t |w_i - w'_i| + L_u,t ||u_i - u'_i||`` (B1); the triangle
+inequality in ``R^m`` gives the bound on ``||H_t - H'_t||_2``, and Cauchy-Schwarz
+(``|F_t - F'_t| <= ||H_t - H'_t||_2``) the one on ``F_t``.
+
+Measured: for ``pairs`` random pairs of points of ``Omega`` (around one symmetric
+initialization, both of the requested ``kind``), the largest ``|F_t - F'_t|`` and
+``||H_t - H'_t||_2`` over the sequences, against :func:`verif.bounds.lipschitz_bound` at each
+``t``. The reported ratio is the largest over pairs, ``t`` and both quantities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, data
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, register, result, safe_ratio
+from verif.config import RNNConfig
+
+
+def _inputs(config: RNNConfig, rng: np.random.Generator, X: Any, n: int) -> Any:
+    """``X`` checked against ``config`` and the unit ball, or ``n`` sequences drawn from ``rng``."""
+    if X is None:
+        X = data.random_inputs(config, n, int(rng.integers(2**32)))
+    return data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+
+
+def worst_over_time(measured: Any, bound: Any) -> tuple[float, float, float]:
+    """``(ratio, measured, bound)`` at the ``t`` where ``measured_t / bound_t`` is largest."""
+    m_t = np.asarray(measured, dtype=float)
+    b_t = np.asarray(bound, dtype=float)
+    ratios = [safe_ratio(float(x), float(y)) for x, y in zip(m_t, b_t, strict=True)]
+    t = int(np.argmax(ratios))
+    return ratios[t], float(m_t[t]), float(b_t[t])
+
+
+@register("E3", title="Lipschitz in the parameters inside Omega", theory="B2", kind="bound")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Largest ``|F_t - F'_t|`` and ``||H_t - H'_t||_2`` over bound B2, for random pairs in ``Omega``.
+
+    Options:
+        kind: where the points lie in ``Omega`` (``interior``, ``boundary``, ``corner``).
+        pairs: number of random pairs ``(Theta, Theta')`` (default 3).
+        X: inputs ``(n, T, d)`` with ``||x_t|| <= 1``; drawn from ``seed`` when omitted.
+        n: number of sequences drawn when ``X`` is omitted (default 3).
+    """
+    kind: sampling.PointKind = options.get("kind", "interior")
+    pairs = int(options.get("pairs", 3))
+    if pairs < 1:
+        raise ValueError(f"pairs must be >= 1, got {pairs}")
+    rng = np.random.default_rng(seed)
+    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
+    X = _inputs(config, rng, options.get("X"), int(options.get("n", 3)))
+    worst = {"outputs": (-1.0, 0.0, 0.0), "hidden": (-1.0, 0.0, 0.0)}
+    for _ in range(pairs):
+        p = sampling.point_in_omega(params, config, rng, kind)
+        q = sampling.point_in_omega(params, config, rng, kind)
+        dist_w = float(np.linalg.norm(p.w - q.w))
+        dist_u = float(np.linalg.norm(p.U - q.U))
+        lip = bounds.lipschitz_bound(config, dist_w, dist_u)
+        diffs = {
+            "outputs": np.max(np.abs(backend.outputs(p, X) - backend.outputs(q, X)), axis=0),
+            "hidden": np.max(
+                np.linalg.norm(backend.hidden_states(p, X) - backend.hidden_states(q, X), axis=-1), axis=0
+            ),
+        }
+        for part, diff in diffs.items():
+            worst[part] = max(worst[part], worst_over_time(diff, lip))
+    ratio_f, ratio_h = worst["outputs"][0], worst["hidden"][0]
+    _, measured, bound = max(worst.values())
+    return result(
+        "E3",
+        measured,
+        bound,
+        config,
+        seed,
+        backend,
+        kind=kind,
+        pairs=pairs,
+        ratio_outputs=ratio_f,
+        ratio_hidden=ratio_h,
+    )

@@ -1,1 +1,120 @@
-"""Placeholder: being written."""
+"""E4: the parameter gradient of every output is bounded inside ``Omega``, uniformly in m (THEORY 8, B3).
+
+For ``Theta`` in ``Omega`` and ``||x_t||_2 <= 1``, with the tangent features of THEORY 6
+(``g_t = dh_t/dw``, ``G_t = dh_t/du`` per neuron) and ``c_i^2 = 1``,
+
+.. math::
+
+    \\|\\nabla_\\Theta F_t\\|_2 = \\frac{1}{\\sqrt m}\\Big(\\sum_i g_{t,i}^2 + \\|G_{t,i}\\|_2^2\\Big)^{1/2}
+        \\le G_t := \\sqrt{L_{w,t}^2 + L_{u,t}^2},\\qquad
+    |F_t(\\Theta)| \\le L_{w,t}\\rho_w + L_{u,t}\\rho_u .
+
+They rest on the per-neuron bounds B1, ``|g_t| <= L_w,t = sigma_0 sigma_1 S_{t-1}(a)`` and
+``||G_t|| <= L_u,t = sigma_1 S_t(a)``, which this claim measures too. All four parts count in the
+ratio (the largest part ratio over sequences and ``t``).
+
+"Independent of m": ``G_t`` has no factor of ``m``; it depends on ``m`` only through the gain
+``a = sigma_1 (alpha + rho_w/sqrt(m))``, which decreases as ``m`` grows, so ``G_t`` is
+non-increasing in ``m``. The claim measures the gradient norm again at the ``widths`` option
+(same other parameters, seed, point kind and inputs; default ``4 m``), each against its own
+bound, and requires the bound to be non-increasing from ``m`` to ``4 m`` and along the extra
+widths: the measured norms at every width are then below the bound of the smallest one (a
+bound uniform in ``m``). It does not assert how the measured norm itself moves with ``m``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, data
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, register, result
+from verif.claims.e03_lipschitz import worst_over_time
+from verif.config import RNNConfig
+from verif.params import Params
+
+#: Relative slack for comparing bounds of two widths (they are equal up to rounding when rho_w = 0).
+BOUND_RTOL = 1e-12
+
+
+def _measure(config: RNNConfig, backend: Backend, point: Params, X: Any) -> dict[str, tuple[float, ...]]:
+    """``(ratio, measured, bound)`` of each part of B1 and B3 at one point of ``Omega``."""
+    g, G = backend.tangent_features(point, X)
+    m = config.width
+    grad_sq = np.sum(g * g, axis=-1) + np.sum(G * G, axis=(-2, -1))
+    grad_norm = np.sqrt(grad_sq / m)  # (n, T)
+    F = backend.outputs(point, X)
+    return {
+        "gradient": worst_over_time(np.max(grad_norm, axis=0), bounds.grad_norm_bound(config)),
+        "output": worst_over_time(np.max(np.abs(F), axis=0), bounds.output_bound(config)),
+        "neuron_g": worst_over_time(np.max(np.abs(g), axis=(0, 2)), bounds.lipschitz_w(config)),
+        "neuron_G": worst_over_time(
+            np.max(np.linalg.norm(G, axis=-1), axis=(0, 2)), bounds.lipschitz_u(config)
+        ),
+    }
+
+
+@register("E4", title="gradient norm bounded uniformly in m", theory="B3", kind="bound")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Largest ``||grad F_t||/G_t``, ``|F_t|/(L_w,t rho_w + L_u,t rho_u)`` and B1 part ratios.
+
+    Options:
+        kind: where the points lie in ``Omega`` (``interior``, ``boundary``, ``corner``).
+        points: number of points of ``Omega`` per width (default 2).
+        widths: further widths at which to measure (default ``(4 m,)``; ``()`` for none).
+        X: inputs ``(n, T, d)`` with ``||x_t|| <= 1``; drawn from ``seed`` when omitted.
+        n: number of sequences drawn when ``X`` is omitted (default 3).
+    """
+    kind: sampling.PointKind = options.get("kind", "interior")
+    points = int(options.get("points", 2))
+    if points < 1:
+        raise ValueError(f"points must be >= 1, got {points}")
+    widths = [config.width, *(int(w) for w in options.get("widths", (4 * config.width,)))]
+    rng = np.random.default_rng(seed)
+    init_seed, point_seed = (int(s) for s in rng.integers(2**32, size=2))
+    X = options.get("X")
+    if X is None:
+        X = data.random_inputs(config, int(options.get("n", 3)), int(rng.integers(2**32)))
+    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+
+    worst: dict[str, tuple[float, ...]] = {}
+    per_width: dict[int, float] = {}
+    grad_bounds: dict[int, Any] = {}
+    for m in widths:
+        cfg = config.replace(width=m)
+        params = params_mod.symmetric_init(cfg, init_seed)
+        point_rng = np.random.default_rng(point_seed)
+        for _ in range(points):
+            point = sampling.point_in_omega(params, cfg, point_rng, kind)
+            for part, value in _measure(cfg, backend, point, X).items():
+                worst[part] = max(worst.get(part, value), value)
+                per_width[m] = max(per_width.get(m, 0.0), value[0])
+        grad_bounds[m] = bounds.grad_norm_bound(cfg)
+    for m in (4 * config.width, *widths):
+        grad_bounds.setdefault(m, bounds.grad_norm_bound(config.replace(width=m)))
+    ordered = sorted(grad_bounds)
+    monotone = all(
+        bool(np.all(grad_bounds[hi] <= grad_bounds[lo] * (1.0 + BOUND_RTOL)))
+        for lo, hi in itertools.pairwise(ordered)
+    )
+    _, measured, bound = max(worst.values())
+    return result(
+        "E4",
+        measured,
+        bound,
+        config,
+        seed,
+        backend,
+        passed=monotone,
+        kind=kind,
+        widths=widths,
+        bound_nonincreasing_in_m=monotone,
+        max_grad_bound_by_width={m: float(np.max(grad_bounds[m])) for m in ordered},
+        ratio_by_width={m: per_width[m] for m in sorted(per_width)},
+        **{f"ratio_{part}": worst[part][0] for part in worst},
+    )

@@ -1,1 +1,143 @@
-"""Placeholder: being written."""
+"""E5: the Hessian of one neuron's state is bounded (THEORY 8, B4).
+
+One neuron ``theta = (w, u)`` in ``R^{1+d}`` runs ``h_t = sigma(w h_{t-1} + <u, x_t>)``. For
+``sigma_1 |w| <= a`` (every neuron of a point of ``Omega`` has ``|w| <= alpha + rho_w/sqrt(m)``) and
+``||x_t||_2 <= 1``,
+
+.. math::
+
+    \\|\\nabla^2_\\theta h_t\\|_{op} \\le \\beta_t = A_t + B_t + C_t
+
+with the recursions ``A_t, B_t, C_t`` of B4 (:func:`verif.bounds.hessian_terms`). The bound is
+tight at ``t = 0``, where ``h_0 = sigma(<u, x_0>)`` and the Hessian is ``sigma''(z) x_0 x_0^T``
+(``beta_0 = sigma_2``): at ``||x_0|| = 1`` and ``z`` at the argmax of ``|sigma''|`` the two agree.
+
+Measured: the first derivatives ``(g_t, G_t)`` of THEORY 6 come from the backend's tangent
+features; the Hessian is their central difference in each coordinate of ``theta`` (step
+``h = eps^(1/3)`` of the dtype), symmetrized, and its operator norm is the largest
+``|eigenvalue|``. The selected neurons are laid side by side in a :class:`~verif.params.Params`
+of width ``2k`` (each neuron twice, signs ``+1, -1``), so one backend call per difference
+serves them all: neurons of a diagonal RNN do not interact. Because the central difference is
+not exact and the bound is attained at ``t = 0``, the claim allows the relative tolerance that
+THEORY states for it: ``||Hess||_op <= beta_t (1 + FD_RTOL)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, data
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, register, result
+from verif.claims.e03_lipschitz import worst_over_time
+from verif.config import RNNConfig
+from verif.params import FloatArray, Params
+
+#: Relative tolerance of a finite-difference Hessian against ``beta_t`` (THEORY 8, B4).
+FD_RTOL = 1e-3
+
+
+def fd_step(dtype: Any) -> float:
+    """Central-difference step ``eps^(1/3)`` of ``dtype`` (balances truncation and rounding)."""
+    return float(np.finfo(np.dtype(dtype)).eps ** (1.0 / 3.0))
+
+
+def neuron_params(w: Any, U: Any, config: RNNConfig) -> Params:
+    """The ``k`` neurons ``(w_j, u_j)`` side by side, each twice: a :class:`Params` of width ``2k``."""
+    dtype = np.dtype(config.dtype)
+    w2 = np.concatenate([w, w]).astype(dtype)
+    U2 = np.concatenate([U, U]).astype(dtype)
+    c = np.concatenate([np.ones(len(w)), -np.ones(len(w))]).astype(dtype)
+    return params_mod.Params(w=w2, U=U2, c=c, w0=w2.copy(), U0=U2.copy(), activation=config.activation)
+
+
+def neuron_hessians(backend: Backend, w: Any, U: Any, X: Any, config: RNNConfig) -> FloatArray:
+    """Hessians of ``h_t`` in ``theta_j = (w_j, u_j)`` by central differences, ``(n, T, k, 1+d, 1+d)``.
+
+    Column ``l`` is ``(J(theta + h e_l) - J(theta - h e_l)) / (2h)`` with ``J = (g_t, G_t)`` the
+    backend's tangent features; coordinate 0 is ``w``, coordinates ``1..d`` are ``u``. The result
+    is symmetrized.
+    """
+    w = np.asarray(w, dtype=float)
+    U = np.asarray(U, dtype=float)
+    k, d = U.shape
+    step = fd_step(config.dtype)
+
+    def jac(dw: float, dU: FloatArray) -> FloatArray:
+        g, G = backend.tangent_features(neuron_params(w + dw, U + dU, config), X)
+        return np.concatenate([g[..., :k, None], G[..., :k, :]], axis=-1).astype(float)
+
+    cols = []
+    for col in range(1 + d):
+        dU = np.zeros((k, d))
+        dw = 0.0
+        if col == 0:
+            dw = step
+        else:
+            dU[:, col - 1] = step
+        cols.append((jac(dw, dU) - jac(-dw, -dU)) / (2.0 * step))
+    hess = np.stack(cols, axis=-1)
+    return np.asarray(0.5 * (hess + np.swapaxes(hess, -1, -2)))
+
+
+def op_norm(sym: FloatArray) -> FloatArray:
+    """Operator norm of symmetric matrices (largest ``|eigenvalue|``) over the last two axes."""
+    return np.asarray(np.max(np.abs(np.linalg.eigvalsh(sym)), axis=-1))
+
+
+@register("E5", title="neuron Hessian bounded by beta_t", theory="B4", kind="bound")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Largest ``||Hess_theta h_t||_op / (beta_t (1 + FD_RTOL))`` over neurons, sequences and ``t``.
+
+    Options:
+        kind: where the point of ``Omega`` lies (``interior``, ``boundary``, ``corner``); its
+            neurons are the ones measured.
+        neurons: number of neurons of the point, drawn with replacement (default 4).
+        theta: an explicit neuron ``(w, u)`` (``u`` of shape ``(d,)``) instead of a point of
+            ``Omega``; needs ``|w| <= alpha + rho_w/sqrt(m)``.
+        X: inputs ``(n, T, d)`` with ``||x_t|| <= 1``; drawn from ``seed`` when omitted.
+        n: number of sequences drawn when ``X`` is omitted (default 3).
+    """
+    kind: sampling.PointKind = options.get("kind", "interior")
+    rng = np.random.default_rng(seed)
+    init_seed, data_seed = (int(s) for s in rng.integers(2**32, size=2))
+    X = options.get("X")
+    if X is None:
+        X = data.random_inputs(config, int(options.get("n", 3)), data_seed)
+    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    theta = options.get("theta")
+    if theta is None:
+        k = int(options.get("neurons", 4))
+        if k < 1:
+            raise ValueError(f"neurons must be >= 1, got {k}")
+        point = sampling.point_in_omega(params_mod.symmetric_init(config, init_seed), config, rng, kind)
+        idx = rng.integers(config.width, size=k)
+        w, U = point.w[idx], point.U[idx]
+    else:
+        w = np.atleast_1d(np.asarray(theta[0], dtype=float))
+        U = np.asarray(theta[1], dtype=float).reshape(1, config.input_dim)
+        w_max = config.memory_alpha + config.rho_w / math.sqrt(config.width)
+        if abs(float(w[0])) > w_max * (1.0 + 1e-12):
+            raise ValueError(f"theta needs |w| <= alpha + rho_w/sqrt(m) = {w_max:.6g} for B4, got w={w[0]}")
+    norms = op_norm(neuron_hessians(backend, w, U, X, config))  # (n, T, k)
+    beta = bounds.beta(config)
+    per_t = np.max(norms, axis=(0, 2))
+    _, measured, bound = worst_over_time(per_t, beta * (1.0 + FD_RTOL))
+    ratio_beta, _, _ = worst_over_time(per_t, beta)
+    return result(
+        "E5",
+        measured,
+        bound,
+        config,
+        seed,
+        backend,
+        kind=kind if theta is None else "theta",
+        neurons=len(w),
+        ratio_to_beta=ratio_beta,
+        worst_t=int(np.argmax(per_t / np.where(beta > 0, beta, 1.0))),
+    )

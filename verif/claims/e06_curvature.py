@@ -1,1 +1,125 @@
-"""Placeholder: being written."""
+"""E6: the curvature of the network output decays like ``1/sqrt(m)`` (THEORY 8, B5).
+
+For ``Theta`` in ``Omega`` and ``||x_t||_2 <= 1``,
+
+.. math::
+
+    \\|\\nabla^2_\\Theta F_t(\\Theta)\\|_{op} \\le \\beta_t / \\sqrt{m}
+
+with ``beta_t`` of B4 (:func:`verif.bounds.curvature_bound`). In a diagonal RNN the Hessian is
+block-diagonal by neuron with blocks ``c_i Hess_theta h_{t,i} / sqrt(m)``, so its norm is the
+largest block norm over ``sqrt(m)``; the claim does not assume that structure.
+
+Measured: the full Hessian in all ``D = m (1 + d)`` coordinates of ``Theta``, one column per
+coordinate, as the central difference (step ``eps^(1/3)`` of the dtype) of the whole gradient
+``grad_Theta F_t = (1/sqrt(m)) (c_i g_{t,i}, c_i G_{t,i})_i`` formed from the backend's tangent
+features at the perturbed parameters. Any coupling between neurons would show up in the
+off-diagonal blocks of that matrix, and the operator norm (largest ``|eigenvalue|`` of the
+symmetrized matrix) sees them; their largest entry is reported as ``off_block_max``. This costs
+``2 D`` backend calls and one ``D x D`` eigenvalue problem per sequence and time, so it is kept
+to ``D <= max_dim`` (default 512: ``m <= 64`` at ``d <= 7``). Like E5 the finite difference is
+compared with the relative tolerance that THEORY gives for it: ``<= (beta_t/sqrt(m)) (1 + FD_RTOL)``
+(the bound is attained at ``t = 0`` in the limit of a neuron at the argmax of ``|sigma''|``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, data
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, register, result
+from verif.claims.e03_lipschitz import worst_over_time
+from verif.claims.e05_neuron_hessian import FD_RTOL, fd_step, op_norm
+from verif.config import RNNConfig
+from verif.params import FloatArray, Params
+
+#: Largest number of coordinates ``m (1 + d)`` for which the full Hessian is formed.
+MAX_DIM = 512
+
+
+def output_gradient(backend: Backend, params: Params, X: Any) -> FloatArray:
+    """``grad_Theta F_t`` for every sequence and ``t``, shape ``(n, T, m (1 + d))``.
+
+    Coordinates are ordered by neuron: ``(w_i, u_i)`` occupy ``i (1 + d) .. i (1 + d) + d``.
+    """
+    g, G = backend.tangent_features(params, X)
+    c = np.asarray(params.c, dtype=float)
+    per_neuron = np.concatenate([g[..., None], G], axis=-1) * c[:, None]
+    n, T, m, k = per_neuron.shape
+    return np.asarray(per_neuron.reshape(n, T, m * k) / math.sqrt(m), dtype=float)
+
+
+def output_hessians(backend: Backend, params: Params, X: Any, dtype: Any) -> FloatArray:
+    """``Hess_Theta F_t`` by central differences of :func:`output_gradient`, ``(n, T, D, D)``, symmetrized."""
+    m, d = params.U.shape
+    dim = m * (1 + d)
+    step = fd_step(dtype)
+    hess: FloatArray | None = None
+    for col in range(dim):
+        i, j = divmod(col, 1 + d)
+        dw = np.zeros(m)
+        dU = np.zeros((m, d))
+        if j == 0:
+            dw[i] = step
+        else:
+            dU[i, j - 1] = step
+        plus = output_gradient(backend, params.with_weights(params.w + dw, params.U + dU), X)
+        minus = output_gradient(backend, params.with_weights(params.w - dw, params.U - dU), X)
+        if hess is None:
+            hess = np.empty((*plus.shape, dim))
+        hess[..., col] = (plus - minus) / (2.0 * step)
+    assert hess is not None
+    return np.asarray(0.5 * (hess + np.swapaxes(hess, -1, -2)))
+
+
+@register("E6", title="network curvature <= beta_t / sqrt(m)", theory="B5", kind="bound")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Largest ``||Hess_Theta F_t||_op / ((beta_t/sqrt(m)) (1 + FD_RTOL))`` over sequences and ``t``.
+
+    Options:
+        kind: where the point of ``Omega`` lies (``interior``, ``boundary``, ``corner``).
+        X: inputs ``(n, T, d)`` with ``||x_t|| <= 1``; drawn from ``seed`` when omitted.
+        n: number of sequences drawn when ``X`` is omitted (default 2).
+        max_dim: refuse configurations with more than this many coordinates (default 512).
+    """
+    kind: sampling.PointKind = options.get("kind", "interior")
+    dim = config.width * (1 + config.input_dim)
+    max_dim = int(options.get("max_dim", MAX_DIM))
+    if dim > max_dim:
+        raise ValueError(
+            f"E6 forms the full Hessian in m (1 + d) = {dim} coordinates; that exceeds max_dim={max_dim}"
+        )
+    rng = np.random.default_rng(seed)
+    init_seed, data_seed = (int(s) for s in rng.integers(2**32, size=2))
+    X = options.get("X")
+    if X is None:
+        X = data.random_inputs(config, int(options.get("n", 2)), data_seed)
+    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    point = sampling.point_in_omega(params_mod.symmetric_init(config, init_seed), config, rng, kind)
+    hess = output_hessians(backend, point, X, config.dtype)
+    per_t = np.max(op_norm(hess), axis=0)
+    curvature = bounds.curvature_bound(config)
+    _, measured, bound = worst_over_time(per_t, curvature * (1.0 + FD_RTOL))
+    ratio_curv, _, _ = worst_over_time(per_t, curvature)
+    blocks = np.arange(dim) // (1 + config.input_dim)
+    off_block = blocks[:, None] != blocks[None, :]
+    off_block_max = float(np.max(np.abs(hess[..., off_block]))) if off_block.any() else 0.0
+    return result(
+        "E6",
+        measured,
+        bound,
+        config,
+        seed,
+        backend,
+        kind=kind,
+        dim=dim,
+        ratio_to_curvature_bound=ratio_curv,
+        off_block_max=off_block_max,
+        hessian_max=float(np.max(np.abs(hess))),
+    )
