@@ -49,7 +49,8 @@ def prepare_inputs(params: Params, X: Any) -> FloatArray:
     return np.asarray(arr, dtype=params.dtype)
 
 
-def prepare_targets(params: Params, X: FloatArray, Y: Any) -> FloatArray:
-    """Validate ``Y`` (shape ``(n, T)``) and cast it to the parameters' dtype."""
-    arr = validate_targets(Y, X.shape[0], X.shape[1])
+def prepare_targets(params: Params, X: Any, Y: Any) -> FloatArray:
+    """Validate ``Y`` against ``X`` (an array or its shape ``(n, T, d)``) and cast it to the params' dtype."""
+    n, T = (X if isinstance(X, tuple) else X.shape)[:2]
+    arr = validate_targets(Y, n, T)
     return np.asarray(arr, dtype=params.dtype)

@@ -115,12 +115,12 @@ class JaxBackend:
     def risk(self, params: Params, X: Any, Y: Any) -> float:
         """``R(Theta)`` (THEORY 5)."""
         w, U, Xj = self._args(params, X)
-        Yj = jnp.asarray(prepare_targets(params, np.asarray(Xj), Y))
+        Yj = jnp.asarray(prepare_targets(params, Xj.shape, Y))
         return float(_risk_jit(w, U, jnp.asarray(params.c), Xj, Yj, params.activation))
 
     def risk_and_grad(self, params: Params, X: Any, Y: Any) -> tuple[float, tuple[FloatArray, FloatArray]]:
         """``R(Theta)`` and ``(dR/dw, dR/dU)`` by ``jax.value_and_grad``."""
         w, U, Xj = self._args(params, X)
-        Yj = jnp.asarray(prepare_targets(params, np.asarray(Xj), Y))
+        Yj = jnp.asarray(prepare_targets(params, Xj.shape, Y))
         value, (dw, dU) = _risk_and_grad_jit(w, U, jnp.asarray(params.c), Xj, Yj, params.activation)
         return float(value), (np.asarray(dw), np.asarray(dU))
