@@ -10,6 +10,7 @@ import pytest
 import verif
 from tests.conftest import SMOOTH_ACTIVATIONS, W_INIT_LAWS, perturbed, rel_fro, small_config
 from verif import data
+from verif.config import RNNConfig
 from verif.params import Params
 
 
@@ -161,3 +162,22 @@ def test_readout_matches_plain_dot_product() -> None:
     # at init the plain dot product is only small; the paired sum is exact
     p0 = p.at_init()
     assert np.max(np.abs(be.hidden_states(p0, X) @ p0.c / 4.0)) <= 1e-12
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("seq_len", [1, 3])
+@pytest.mark.parametrize("d", [1, 3, 8])
+@pytest.mark.parametrize("width", [2, 6])
+def test_zero_output_for_single_sequences_and_small_widths(
+    backend_name: str, width: int, d: int, seq_len: int, n: int
+) -> None:
+    # A matrix product U x_t on XLA's CPU rounded two identical rows of U differently for
+    # m = 2, d = 3, T = 1, n = 1 (seed 0): the input term must treat partner neurons alike.
+    cfg = RNNConfig(width=width, input_dim=d, seq_len=seq_len, memory_alpha=0.5)
+    be = verif.backend(backend_name)
+    for seed in range(8):
+        p = verif.symmetric_init(cfg, seed)
+        X = verif.data.random_inputs(cfg, n, seed)
+        H = be.hidden_states(p, X)
+        assert np.array_equal(H[..., : cfg.half], H[..., cfg.half :])
+        assert np.all(be.outputs(p, X) == 0.0)

@@ -38,7 +38,11 @@ def readout(H: Array, c: Array, xp: Any) -> Array:
 
 
 def _full_precision(xp: Any) -> dict[str, str]:
-    """Keyword that asks JAX for full-precision products (no TF32 on GPUs); nothing for NumPy."""
+    """Keyword that asks JAX for full-precision products; nothing for NumPy.
+
+    On GPUs JAX's default lets float32 products use TF32 (10-bit mantissa); with it the plain
+    JAX float32 risk gradient was 1.8e-3 (relative) away from NumPy's on an H100.
+    """
     return {} if xp is np else {"precision": "highest"}
 
 

@@ -24,10 +24,18 @@ from verif.params import FloatArray, Params
 jax.config.update("jax_enable_x64", True)
 
 
-#: Matrix products run at full precision: on GPUs JAX's default lets float32 products use
-#: TF32 (10-bit mantissa), which put the float32 risk gradient 1.6e-3 (relative) away from
-#: NumPy's on an H100.
-MATMUL_PRECISION = "highest"
+def _input_term(x_t: jax.Array, U: jax.Array) -> jax.Array:
+    """``U x_t`` for every sequence, shape ``(n, m)``, summed over ``k = 0..d-1`` in a fixed order.
+
+    Written as ``d`` elementwise products rather than a matrix product: XLA's CPU dot kernels
+    may round two identical rows of ``U`` differently (seen with ``n = 1``), which breaks the
+    bit-for-bit equality of partner neurons that THEORY 2's exact zero output rests on.
+    Elementwise operations treat every neuron alike.
+    """
+    acc = x_t[:, 0:1] * U[:, 0]
+    for k in range(1, U.shape[1]):
+        acc = acc + x_t[:, k : k + 1] * U[:, k]
+    return acc
 
 
 def _hidden_tnm(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Array:
@@ -39,7 +47,7 @@ def _hidden_tnm(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.
     act = activations.get(act_name)
 
     def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, jax.Array]:
-        h_next = act.fn(w * h + jnp.matmul(x_t, U.T, precision=MATMUL_PRECISION), jnp)
+        h_next = act.fn(w * h + _input_term(x_t, U), jnp)
         return h_next, h_next
 
     h0 = jnp.zeros((X.shape[0], w.shape[0]), dtype=X.dtype)
