@@ -84,3 +84,19 @@ def inputs(draw: st.DrawFn, config: RNNConfig, n: int | None = None) -> np.ndarr
     elif kind == "small":
         X = 1e-3 * X
     return X
+
+
+@st.composite
+def configs_with_inputs(
+    draw: st.DrawFn,
+    dtypes: tuple[str, ...] = ("float64",),
+    n: int | None = None,
+    n_choices: tuple[int, ...] | None = None,
+    **config_options: Any,
+) -> tuple[RNNConfig, np.ndarray[Any, Any]]:
+    """A configuration (``dtype`` drawn from ``dtypes``; other options go to :func:`configs`) and
+    inputs for it (``n`` fixed, drawn from ``n_choices``, or from :data:`N_SEQUENCES`)."""
+    config = draw(configs(dtype=draw(st.sampled_from(dtypes)), **config_options))
+    if n is None and n_choices is not None:
+        n = draw(st.sampled_from(n_choices))
+    return config, draw(inputs(config, n=n))

@@ -7,30 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from properties.strategies import configs, inputs, seeds
-from verif import claims
+from properties.checking import assert_claim
+from properties.strategies import configs_with_inputs, seeds
 from verif.config import RNNConfig
 
 
-@st.composite
-def cases(draw: st.DrawFn, dtype: str = "float64") -> tuple[RNNConfig, Any]:
-    config = draw(configs(dtype=dtype))
-    return config, draw(inputs(config))
-
-
-@given(case=cases(), seed=seeds)
+@given(case=configs_with_inputs(), seed=seeds)
 def test_e01_zero_output(backend_name: str, case: tuple[RNNConfig, Any], seed: int) -> None:
     config, X = case
-    res = claims.get("E1").check(config, backend_name, seed, X=X)
-    assert res.passed, res.describe()
+    assert_claim("E1", config, backend_name, seed, X=X)
 
 
 # float32: the same exactness (the paired sum is exact in any precision); a few examples suffice.
 @settings(max_examples=6)
-@given(case=cases(dtype="float32"), seed=seeds)
+@given(case=configs_with_inputs(dtypes=("float32",)), seed=seeds)
 def test_e01_zero_output_float32(backend_name: str, case: tuple[RNNConfig, Any], seed: int) -> None:
     config, X = case
-    res = claims.get("E1").check(config, backend_name, seed, X=X)
-    assert res.passed, res.describe()
+    assert_claim("E1", config, backend_name, seed, X=X)

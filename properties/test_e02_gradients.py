@@ -12,23 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import given
-from hypothesis import strategies as st
 
-from properties.strategies import configs, inputs, point_kinds, seeds
-from verif import claims
+from properties.checking import assert_claim
+from properties.strategies import configs_with_inputs, point_kinds, seeds
 from verif.config import RNNConfig
 
+#: About one example in four is float32 (dtype-scaled tolerances).
 DTYPES = ("float64", "float64", "float64", "float32")
 
 
-@st.composite
-def cases(draw: st.DrawFn) -> tuple[RNNConfig, Any]:
-    config = draw(configs(dtype=draw(st.sampled_from(DTYPES))))
-    return config, draw(inputs(config))
-
-
-@given(case=cases(), seed=seeds, kind=point_kinds)
+@given(case=configs_with_inputs(dtypes=DTYPES), seed=seeds, kind=point_kinds)
 def test_e02_gradients(backend_name: str, case: tuple[RNNConfig, Any], seed: int, kind: str) -> None:
     config, X = case
-    res = claims.get("E2").check(config, backend_name, seed, kind=kind, X=X)
-    assert res.passed, res.describe()
+    assert_claim("E2", config, backend_name, seed, kind=kind, X=X)

@@ -12,52 +12,36 @@ from __future__ import annotations
 
 from typing import Any
 
-import hypothesis
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from properties.strategies import configs, inputs, point_kinds, seeds
+from properties.checking import assert_claim
+from properties.strategies import configs_with_inputs, point_kinds, seeds
 from verif import claims
 from verif.config import RNNConfig
 
-#: Ratios above this are reported to Hypothesis as this value (``target`` needs a finite number).
-TARGET_CAP = 1e6
+#: Short memory or cutoff; 3 sequences, d = 2, T in {4, 12} (each shape compiled at 3 widths).
+TREND_CASES = configs_with_inputs(
+    n=3, widths=(16,), input_dims=(2,), seq_lens=(4, 12), regimes=("short", "cutoff")
+)
 
 
-@st.composite
-def cases(draw: st.DrawFn) -> tuple[RNNConfig, Any]:
-    config = draw(configs())
-    return config, draw(inputs(config))
-
-
-@st.composite
-def trend_cases(draw: st.DrawFn) -> tuple[RNNConfig, Any]:
-    """Short memory or cutoff; 3 sequences, d = 2, T in {4, 12} (each shape compiled at 3 widths)."""
-    config = draw(configs(widths=(16,), input_dims=(2,), seq_lens=(4, 12), regimes=("short", "cutoff")))
-    return config, draw(inputs(config, n=3))
-
-
-@given(case=cases(), seed=seeds, kind=point_kinds)
+@given(case=configs_with_inputs(), seed=seeds, kind=point_kinds)
 def test_e07_linearization_bound(
     backend_name: str, case: tuple[RNNConfig, Any], seed: int, kind: str
 ) -> None:
     config, X = case
-    res = claims.get("E7").check(config, backend_name, seed, kind=kind, X=X)
-    hypothesis.target(min(res.ratio, TARGET_CAP), label="E7 ratio")
-    assert res.passed, res.describe()
+    assert_claim("E7", config, backend_name, seed, kind=kind, X=X)
 
 
 # Each example runs 3 widths x TREND_TRIALS seeds: half the profile's examples keep it within budget.
 @settings(max_examples=max(1, settings.default.max_examples // 2))
-@given(case=trend_cases(), seed=seeds, kind=point_kinds)
+@given(case=TREND_CASES, seed=seeds, kind=point_kinds)
 def test_e07_sqrt_m_error_does_not_grow(
     backend_name: str, case: tuple[RNNConfig, Any], seed: int, kind: str
 ) -> None:
     config, X = case
-    res = claims.get("E7").check(config, backend_name, seed, kind=kind, X=X, mode="trend")
-    hypothesis.target(min(res.ratio, TARGET_CAP), label="E7 trend ratio")
-    assert res.passed, res.describe()
+    assert_claim("E7", config, backend_name, seed, label="trend ratio", kind=kind, X=X, mode="trend")
 
 
 LONG_MEMORY = RNNConfig(

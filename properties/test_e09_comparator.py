@@ -8,21 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import given
-from hypothesis import strategies as st
 
-from properties.strategies import configs, inputs, seeds
-from verif import claims
+from properties.checking import assert_claim
+from properties.strategies import configs_with_inputs, seeds
 from verif.config import RNNConfig
 
 
-@st.composite
-def cases(draw: st.DrawFn) -> tuple[RNNConfig, Any]:
-    config = draw(configs(dtype=draw(st.sampled_from(("float64", "float32")))))
-    return config, draw(inputs(config))
-
-
-@given(case=cases(), seed=seeds)
+@given(case=configs_with_inputs(dtypes=("float64", "float32")), seed=seeds)
 def test_e09_comparator(backend_name: str, case: tuple[RNNConfig, Any], seed: int) -> None:
     config, X = case
-    res = claims.get("E9").check(config, backend_name, seed, X=X)
-    assert res.passed, res.describe()
+    assert_claim("E9", config, backend_name, seed, X=X)

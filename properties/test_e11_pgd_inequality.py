@@ -12,12 +12,11 @@ whose compiled functions a whole-suite run reuses).
 
 from __future__ import annotations
 
-import hypothesis
 from hypothesis import given
 from hypothesis import strategies as st
 
+from properties.checking import assert_claim
 from properties.strategies import configs, inputs, seeds
-from verif import claims
 
 N = 3
 
@@ -26,6 +25,4 @@ N = 3
 def test_pgd_inequality(backend_name: str, data: st.DataObject, seed: int, step_scale: float) -> None:
     config = data.draw(configs(widths=(16, 64), input_dims=(1, 3), seq_lens=(2, 8)), label="config")
     X = data.draw(inputs(config, n=N), label="X")
-    res = claims.get("E11").check(config, backend_name, seed, X=X, step_scale=step_scale)
-    hypothesis.target(res.ratio, label="E11 ratio")
-    assert res.passed, res.describe()
+    assert_claim("E11", config, backend_name, seed, X=X, step_scale=step_scale)

@@ -20,13 +20,12 @@ a reduced set (widths 16, 64; d in {1, 3}; T in {2, 8}; n = 3).
 
 from __future__ import annotations
 
-import hypothesis
 import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from properties.checking import assert_claim
 from properties.strategies import configs, inputs, seeds
-from verif import claims
 from verif.claims import e12_training
 from verif.config import RNNConfig
 
@@ -58,6 +57,4 @@ def test_training_below_cutoff(backend_name: str, data: st.DataObject, seed: int
     problem = e12_training.training_problem(config, seed, n=N, X=X)
     assume(problem.risk_init >= MIN_RISK)
     assume(problem.comparator_risk("numpy") <= MAX_COMPARATOR_FRACTION * problem.risk_init)
-    res = claims.get("E12").check(config, backend_name, seed, X=X)
-    hypothesis.target(res.ratio, label="E12 ratio")
-    assert res.passed, res.describe()
+    assert_claim("E12", config, backend_name, seed, X=X)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
+from properties.checking import assert_claim
 from properties.strategies import SEQ_LENS, configs, seeds
 from verif import claims
 from verif.config import RNNConfig
@@ -14,15 +15,13 @@ from verif.config import RNNConfig
 
 @given(config=configs(), seed=seeds)
 def test_e13_cutoff(backend_name: str, config: RNNConfig, seed: int) -> None:
-    res = claims.get("E13").check(config, backend_name, seed)
-    assert res.passed, res.describe()
+    assert_claim("E13", config, backend_name, seed)
 
 
 # The demo for tanh, with sequences long enough to reach THEORY's t = 19.
 @given(config=configs(activation_names=("tanh",), seq_lens=(*SEQ_LENS, 20)), seed=seeds)
 def test_e13_cutoff_demo_tanh(backend_name: str, config: RNNConfig, seed: int) -> None:
-    res = claims.get("E13").check(config, backend_name, seed)
-    assert res.passed, res.describe()
+    assert_claim("E13", config, backend_name, seed)
 
 
 @pytest.mark.xfail(
