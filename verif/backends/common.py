@@ -1,9 +1,11 @@
 """Formulas shared by every backend, written once over an array namespace ``xp``.
 
-* the cell ``z_t = w * H_{t-1} + U x_t`` (THEORY 1),
 * the paired read-out ``F_t = (1/sqrt(m)) sum_i c_i H_{t,i}`` (THEORY 1-2),
 * the empirical risk ``R = (1/(2nT)) sum_{j,t} (F_t - y_t)^2`` (THEORY 5),
 * input checks, so that bad input is refused before any array code runs.
+
+The cell ``z_t = w * H_{t-1} + U x_t`` (THEORY 1) is the one piece each backend writes itself:
+NumPy forms ``U x_t`` for all ``t`` in one product, JAX inside its scan, neuron by neuron.
 """
 
 from __future__ import annotations
