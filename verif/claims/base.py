@@ -18,6 +18,7 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
+from verif import data
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
@@ -119,6 +120,18 @@ def result(
         backend=backend.name,
         details=dict(details),
     )
+
+
+def claim_inputs(config: RNNConfig, X: Any, n: int, seed: int | np.random.Generator) -> Any:
+    """The inputs a claim measures on: ``X`` if given, else ``n`` sequences drawn from ``seed``.
+
+    Either way they are checked against ``config`` and the unit ball ``||x_t|| <= 1`` that every
+    bound of THEORY 8 assumes. A ``Generator`` seed is drawn from only when ``X`` is omitted.
+    """
+    if X is None:
+        data_seed = int(seed.integers(2**32)) if isinstance(seed, np.random.Generator) else int(seed)
+        X = data.random_inputs(config, n, data_seed)
+    return data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
 
 
 class CheckFn(Protocol):

@@ -31,10 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from verif import data
 from verif import params as params_mod
 from verif.backends import Backend
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.config import RNNConfig
 
 #: THEORY 2 / 9: the plain dot product may leave rounding, at most this in float64.
@@ -59,10 +58,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     rng = np.random.default_rng(seed)
     init_seed, data_seed = (int(s) for s in rng.integers(0, 2**32, size=2))
     p0 = params_mod.symmetric_init(config, init_seed)
-    X = options.get("X")
-    if X is None:
-        X = data.random_inputs(config, n, data_seed)
-    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    X = claim_inputs(config, options.get("X"), n, data_seed)
 
     F = backend.outputs(p0, X)
     H = backend.hidden_states(p0, X)

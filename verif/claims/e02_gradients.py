@@ -59,12 +59,11 @@ from typing import Any
 
 import numpy as np
 
-from verif import data
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
 
@@ -174,10 +173,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     init_seed, data_seed = (int(s) for s in rng.integers(0, 2**32, size=2))
     p0 = params_mod.symmetric_init(config, init_seed)
     p = sampling.point_in_omega(p0, config, rng, kind)
-    X = options.get("X")
-    if X is None:
-        X = data.random_inputs(config, n, data_seed)
-    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    X = claim_inputs(config, options.get("X"), n, data_seed)
     Y = options.get("Y")
     if Y is None:
         Y = rng.standard_normal(X.shape[:2])

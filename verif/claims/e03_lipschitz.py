@@ -26,19 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, data
+from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, register, result, safe_ratio
+from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
-
-
-def _inputs(config: RNNConfig, rng: np.random.Generator, X: Any, n: int) -> Any:
-    """``X`` checked against ``config`` and the unit ball, or ``n`` sequences drawn from ``rng``."""
-    if X is None:
-        X = data.random_inputs(config, n, int(rng.integers(2**32)))
-    return data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
 
 
 def worst_over_time(measured: Any, bound: Any) -> tuple[float, float, float]:
@@ -66,7 +59,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         raise ValueError(f"pairs must be >= 1, got {pairs}")
     rng = np.random.default_rng(seed)
     params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
-    X = _inputs(config, rng, options.get("X"), int(options.get("n", 3)))
+    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
     worst = {"outputs": (-1.0, 0.0, 0.0), "hidden": (-1.0, 0.0, 0.0)}
     for _ in range(pairs):
         p = sampling.point_in_omega(params, config, rng, kind)

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, data
+from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import Params
@@ -77,10 +77,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     widths = [config.width, *(int(w) for w in options.get("widths", (4 * config.width,)))]
     rng = np.random.default_rng(seed)
     init_seed, point_seed = (int(s) for s in rng.integers(2**32, size=2))
-    X = options.get("X")
-    if X is None:
-        X = data.random_inputs(config, int(options.get("n", 3)), int(rng.integers(2**32)))
-    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
 
     worst: dict[str, tuple[float, ...]] = {}
     per_width: dict[int, float] = {}

@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, data
+from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.claims.e05_neuron_hessian import FD_RTOL, fd_step, op_norm
 from verif.config import RNNConfig
@@ -97,10 +97,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         )
     rng = np.random.default_rng(seed)
     init_seed, data_seed = (int(s) for s in rng.integers(2**32, size=2))
-    X = options.get("X")
-    if X is None:
-        X = data.random_inputs(config, int(options.get("n", 2)), data_seed)
-    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    X = claim_inputs(config, options.get("X"), int(options.get("n", 2)), data_seed)
     point = sampling.point_in_omega(params_mod.symmetric_init(config, init_seed), config, rng, kind)
     hess = output_hessians(backend, point, X, config.dtype)
     per_t = np.max(op_norm(hess), axis=0)

@@ -42,11 +42,11 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, data, ntk
+from verif import bounds, ntk
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, register, result, safe_ratio
+from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
@@ -142,11 +142,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     """
     mode = options.get("mode", "bound")
     kind: sampling.PointKind = options.get("kind", "interior")
-    X = options.get("X")
-    if X is None:
-        data_seed = int(np.random.default_rng([seed, 1]).integers(2**32))
-        X = data.random_inputs(config, int(options.get("n", 3)), data_seed)
-    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), np.random.default_rng([seed, 1]))
     if mode == "bound":
         points = int(options.get("points", 3))
         if points < 1:

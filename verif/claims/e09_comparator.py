@@ -36,10 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from verif import data, ntk, projection, transport
+from verif import ntk, projection, transport
 from verif import params as params_mod
 from verif.backends import Backend
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.config import RNNConfig
 
 #: THEORY 9: the comparator identities to 1e-12 in float64.
@@ -65,10 +65,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     p0 = params_mod.symmetric_init(config, init_seed)
     tmap = transport.random_transport(config, map_seed)
     pbar = transport.transported_params(p0, tmap)
-    X = options.get("X")
-    if X is None:
-        X = data.random_inputs(config, n, data_seed)
-    X = data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+    X = claim_inputs(config, options.get("X"), n, data_seed)
     tol = tolerance(config.dtype)
     m = config.width
     parts: dict[str, float] = {}

@@ -44,10 +44,10 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, data, transport
+from verif import bounds, transport
 from verif import params as params_mod
 from verif.backends import Backend
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.config import RNNConfig
 from verif.params import FloatArray
 
@@ -98,11 +98,7 @@ def realizable_problem(
     """
     rng = np.random.default_rng(seed)
     data_seed, map_seed, teacher_seed = (int(s) for s in rng.integers(0, 2**32, size=3))
-    if X is None:
-        X = data.random_inputs(config, n, data_seed)
-    X = np.asarray(
-        data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
-    )
+    X = np.asarray(claim_inputs(config, X, n, data_seed))
     tmap = transport.random_transport(config, map_seed)
     Y = np.asarray(
         transport.teacher_outputs(config, tmap, X, draws=draws, seed=teacher_seed, backend=teacher_backend),
