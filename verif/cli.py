@@ -130,17 +130,23 @@ def _run_bounds(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input)."""
+    """Entry point; returns the exit status (0 success, 2 bad input).
+
+    A subcommand's handler returns its output, or ``(output, status)`` when it has an exit
+    status of its own (``verif check``: 1 when a claim is violated).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler: Callable[[argparse.Namespace], str] = args.handler
+    handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
     try:
         out = handler(args)
     except (ValueError, TypeError) as exc:
         print(f"verif {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    print(out)
-    return 0
+    text, status = out if isinstance(out, tuple) else (out, 0)
+    if text:
+        print(text)
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover
