@@ -1,0 +1,107 @@
+"""Layer 6, tightness: each registered claim's largest measured/bound ratio (THEORY 9).
+
+``Tightness.track_ratio`` is parametrized by :func:`verif.claims.ids`, so a newly registered
+claim gets its track with no new benchmark code. Each claim is measured with the ``numpy``
+backend on a fixed, deterministic set of cases (:func:`cases`): the configurations of
+:data:`CONFIGS` (both smooth activations, below, at and above the cutoff of THEORY 4, every
+``w_init`` law, small shapes) times :data:`SEEDS`, with the options in :data:`OPTIONS`; the
+track is the largest ratio (a few seconds per claim).
+
+Reading the track: ratio <= 1 is the claim holding; a fall to 0 means a check stopped
+measuring (a weakened check), a rise means a tighter case was found (or a bound got sharper).
+
+What a claim needs beyond the defaults is data in :data:`CLAIM_CASES`, taken from the
+strategies its property in ``properties/`` draws from: the point kind of Omega
+(``interior``, ``boundary``, ``corner``) for the claims that sample points, small widths for
+the full Hessian of E6, the trainable configurations of E11 and E12.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import verif
+from verif import claims
+
+#: ``(width, input_dim, seq_len, memory_alpha as a multiple of the cutoff, activation, w_init)``.
+_GRID: list[tuple[int, int, int, float, str, str]] = [
+    (2, 1, 1, 0.5, "tanh", "uniform"),
+    (8, 2, 4, 1.0, "tanh", "rademacher"),
+    (16, 3, 12, 1.5, "tanh", "constant"),
+    (4, 5, 8, 0.9, "sigmoid", "uniform"),
+    (8, 2, 4, 1.0, "sigmoid", "constant"),
+    (16, 1, 12, 1.2, "sigmoid", "rademacher"),
+]
+RADII = {"rho_w": 1.0, "rho_u": 1.0, "nu_w": 0.5, "nu_u": 0.5}
+SEEDS = (0, 1)
+POINT_KINDS = ("interior", "boundary", "corner")
+
+
+def grid(
+    widths: tuple[int, ...] | None = None, input_dims: tuple[int, ...] | None = None, short_only: bool = False
+) -> list[Any]:
+    """The configurations of :data:`_GRID`, optionally with widths/input dims/alphas restricted."""
+    out = []
+    for k, (m, d, T, scale, act, law) in enumerate(_GRID):
+        if widths is not None:
+            m = widths[k % len(widths)]
+        if input_dims is not None:
+            d = input_dims[k % len(input_dims)]
+        if short_only:
+            scale = min(scale, 0.7)
+        alpha = scale * verif.activations.get(act).cutoff
+        out.append(
+            verif.RNNConfig(
+                width=m, input_dim=d, seq_len=T, memory_alpha=alpha, activation=act, w_init=law, **RADII
+            )
+        )
+    return out
+
+
+CONFIGS = grid()
+KINDS = [{"kind": k} for k in POINT_KINDS]
+STEP_SCALES = [{"step_scale": s} for s in (0.1, 1.0, 3.0)]
+#: Per claim: configurations and an option list cycled over the cases (defaults: CONFIGS, [{}]).
+CLAIM_CASES: dict[str, dict[str, Any]] = {
+    **{cid: {"options": KINDS} for cid in ("E3", "E4", "E5", "E7")},
+    "E2": {"configs": grid(widths=(2, 4, 8)), "options": KINDS},
+    "E6": {"configs": grid(widths=(2, 4, 8, 16), input_dims=(1, 2, 3)), "options": KINDS},
+    "E10": {"options": [{"draws": 2**15}]},
+    "E11": {"configs": grid(widths=(16, 64), input_dims=(1, 3))[:4], "options": STEP_SCALES},
+    "E12": {"configs": grid(widths=(16, 64), input_dims=(1, 3), short_only=True)[:4]},
+}
+
+
+def cases(claim_id: str) -> Iterator[tuple[Any, int, dict[str, Any]]]:
+    """``(config, seed, options)`` for ``claim_id``, in a fixed order."""
+    spec = CLAIM_CASES.get(claim_id, {})
+    configs = spec.get("configs", CONFIGS)
+    options = spec.get("options", [{}])
+    k = 0
+    for config in configs:
+        for seed in SEEDS:
+            yield config, seed, options[k % len(options)]
+            k += 1
+
+
+def largest_ratio(claim_id: str, backend: str = "numpy") -> float:
+    """The largest ``measured / bound`` of ``claim_id`` over :func:`cases`."""
+    claim = claims.get(claim_id)
+    return max(claim.check(config, backend, seed, **opts).ratio for config, seed, opts in cases(claim_id))
+
+
+class Tightness:
+    """Largest measured/bound ratio of each registered claim (unit: ratio; <= 1 holds)."""
+
+    params: ClassVar[list[str]] = claims.ids()
+    param_names: ClassVar[list[str]] = ["claim"]
+    unit = "ratio"
+    timeout = 600.0
+
+    def setup(self, claim: str) -> None:
+        if claim not in claims.ids():
+            raise NotImplementedError(f"claim {claim} is not registered in this version")
+
+    def track_ratio(self, claim: str) -> float:
+        return largest_ratio(claim)
