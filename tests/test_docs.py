@@ -170,6 +170,6 @@ def test_no_file_points_outside_the_repository() -> None:
 
 def test_readme_links_the_documents() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for doc in (THEORY,):
+    for doc in (THEORY, GUIDE):
         assert doc.is_file(), f"{doc.relative_to(ROOT)} is missing"
         assert f"]({doc.relative_to(ROOT).as_posix()}" in readme, f"README does not link {doc.name}"
