@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,15 @@ def test_version_reports_a_platform_that_does_not_start() -> None:
     done = _run_module("--version", JAX_PLATFORMS="no_such_platform")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[3].startswith("jax devices: unavailable (")
+
+
+def test_console_script_version() -> None:
+    script = Path(sys.executable).parent / "verif"
+    found = str(script) if script.exists() else shutil.which("verif")
+    if found is None:
+        pytest.skip("the console script 'verif' is not installed (tox installs it)")
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    argv = [found, "--version"]
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[:3] == _expected_lines()
