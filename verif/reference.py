@@ -51,7 +51,11 @@ def x64() -> Iterator[None]:
 
 
 def outputs_fn(activation: str) -> Callable[..., Any]:
-    """``F(w, U, c, X)``, shape ``(n, T)``: a ``lax.scan`` over time of the plain cell."""
+    """``jax.jit`` of ``F(w, U, c, X)``, shape ``(n, T)``: a ``lax.scan`` over time of the plain cell."""
+    return jax.jit(_outputs(activation))
+
+
+def _outputs(activation: str) -> Callable[..., Any]:
     act = activations.get(activation)
 
     def outputs(w: Any, U: Any, c: Any, X: Any) -> Any:
@@ -68,7 +72,7 @@ def outputs_fn(activation: str) -> Callable[..., Any]:
 
 def risk_and_grad_fn(activation: str) -> Callable[..., Any]:
     """``jax.jit(jax.value_and_grad(risk, argnums=(0, 1)))``: ``(w, U, c, X, Y) -> (R, (dw, dU))``."""
-    outputs = outputs_fn(activation)
+    outputs = _outputs(activation)
 
     def risk(w: Any, U: Any, c: Any, X: Any, Y: Any) -> Any:
         return 0.5 * jnp.mean((outputs(w, U, c, X) - Y) ** 2)
@@ -78,7 +82,7 @@ def risk_and_grad_fn(activation: str) -> Callable[..., Any]:
 
 def gram_fn(activation: str) -> Callable[..., Any]:
     """``jax.jit`` of ``J J^T`` with ``J = jax.jacrev(flattened outputs)(w, U)``: ``(w, U, c, X) -> K``."""
-    outputs = outputs_fn(activation)
+    outputs = _outputs(activation)
 
     def gram(w: Any, U: Any, c: Any, X: Any) -> Any:
         dw, dU = jax.jacrev(lambda w_, U_: outputs(w_, U_, c, X).reshape(-1), argnums=(0, 1))(w, U)
