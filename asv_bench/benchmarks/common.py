@@ -43,7 +43,8 @@ NTK_SIZES = {
 LARGEST = list(SIZES)[-1]
 NTK_LARGEST = list(NTK_SIZES)[-1]
 
-_REPO = Path(__file__).resolve().parents[2]
+#: The checkout these benchmarks belong to (asv runs them against older commits' packages too).
+REPO = Path(__file__).resolve().parents[2]
 
 
 class Timing:
@@ -91,7 +92,7 @@ def reference() -> ModuleType:
     except ImportError:
         name = "_verif_reference_current"
         if name not in sys.modules:
-            spec = importlib.util.spec_from_file_location(name, _REPO / "verif" / "reference.py")
+            spec = importlib.util.spec_from_file_location(name, REPO / "verif" / "reference.py")
             if spec is None or spec.loader is None:
                 raise NotImplementedError("no verif/reference.py beside the benchmarks") from None
             module = importlib.util.module_from_spec(spec)

@@ -5,7 +5,8 @@ claim gets its track with no new benchmark code. Each claim is measured with the
 backend on a fixed, deterministic set of cases (:func:`cases`): the configurations of
 :data:`CONFIGS` (both smooth activations, below, at and above the cutoff of THEORY 4, every
 ``w_init`` law, small shapes) times :data:`SEEDS`, with the options in :data:`OPTIONS`; the
-track is the largest ratio (a few seconds per claim).
+track is the largest ratio (a few seconds per claim), together with the ratios of the committed
+corpus of worst cases (``properties/corpus/<claim>.json``) replayed, where there is one.
 
 Reading the track: ratio <= 1 is the claim holding; a fall to 0 means a check stopped
 measuring (a weakened check), a rise means a tighter case was found (or a bound got sharper).
@@ -23,6 +24,11 @@ from typing import Any, ClassVar
 
 import verif
 from verif import claims
+
+from .common import REPO, require
+
+#: The tightness corpus of the checkout (worst cases per claim), when there is one.
+CORPUS_DIR = REPO / "properties" / "corpus"
 
 #: ``(width, input_dim, seq_len, memory_alpha as a multiple of the cutoff, activation, w_init)``.
 _GRID: list[tuple[int, int, int, float, str, str]] = [
@@ -101,7 +107,24 @@ def largest_ratio(claim_id: str, backend: str = "numpy") -> float:
             refusal = exc
     if not ratios and refusal is not None:
         raise refusal
-    return max(ratios)
+    return max([*ratios, *corpus_ratios(claim_id, backend)])
+
+
+def corpus_ratios(claim_id: str, backend: str = "numpy") -> list[float]:
+    """Ratios of the committed corpus entries of ``claim_id`` (``properties/corpus``), replayed.
+
+    The corpus holds the worst cases that longer searches found; it is read from the checkout
+    beside these benchmarks and replayed with ``verif.search.replay`` of the version under test
+    (none before that module existed).
+    """
+    if not CORPUS_DIR.is_dir():
+        return []
+    try:
+        search = require("search")
+    except NotImplementedError:
+        return []
+    entries = search.load_corpus(CORPUS_DIR).get(claim_id, [])
+    return [float(search.replay(entry, backend).ratio) for entry in entries]
 
 
 class Tightness:
