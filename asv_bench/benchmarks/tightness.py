@@ -4,7 +4,7 @@
 claim gets its track with no new benchmark code. Each claim is measured with the ``numpy``
 backend on a fixed, deterministic set of cases (:func:`cases`): the configurations of
 :data:`CONFIGS` (both smooth activations, below, at and above the cutoff of THEORY 4, every
-``w_init`` law, small shapes) times :data:`SEEDS`, with the options in :data:`OPTIONS`; the
+``w_init`` law, small shapes) times :data:`SEEDS`, with the options of :data:`CLAIM_CASES`; the
 track is the largest ratio (a few seconds per claim), together with the ratios of the committed
 corpus of worst cases (``properties/corpus/<claim>.json``) replayed, where there is one.
 
