@@ -17,6 +17,7 @@ from typing import Any
 
 from verif import activations, bounds
 from verif.config import W_INIT_LAWS, RNNConfig
+from verif.report import cli as report_cli
 
 EXIT_USAGE = 2
 
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y-max", type=float, default=None, help="bound on |y_t| (default: K of B7)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_bounds)
+    report_cli.add_subcommands(sub)
     return parser
 
 
