@@ -139,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
     try:
         out = handler(args)

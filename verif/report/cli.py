@@ -60,7 +60,7 @@ def _ids(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(i.strip() for i in text.split(",") if i.strip())
 
 
-def request_from_args(args: argparse.Namespace, argv: list[str] | None = None) -> ReportRequest:
+def request_from_args(args: argparse.Namespace) -> ReportRequest:
     """A :class:`ReportRequest` from parsed arguments."""
     from verif.report.build import ReportRequest
 
@@ -73,7 +73,7 @@ def request_from_args(args: argparse.Namespace, argv: list[str] | None = None) -
         jobs=args.jobs,
         scheduler=args.scheduler,
         backend=args.backend,
-        command=tuple(["verif", *(sys.argv[1:] if argv is None else argv)]),
+        command=tuple(["verif", *getattr(args, "argv", sys.argv[1:])]),
     )
 
 

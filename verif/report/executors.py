@@ -22,7 +22,7 @@ Record = dict[str, Any]
 Progress = Callable[[], None]
 
 #: Seconds to wait for a Dask scheduler before giving up.
-CONNECT_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 5.0
 
 
 class Executor(Protocol):
@@ -75,7 +75,7 @@ class LocalExecutor:
 class DaskExecutor:
     """The workers of the Dask distributed scheduler at ``address`` (``tcp://host:port``)."""
 
-    def __init__(self, address: str, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    def __init__(self, address: str, timeout: float | None = None) -> None:
         try:
             from distributed import Client
         except ImportError as exc:
@@ -86,19 +86,20 @@ class DaskExecutor:
             raise ValueError(f"scheduler must be an address like tcp://host:8786, got {address!r}")
         self.address = address
         try:
-            self.client = Client(address, timeout=timeout, set_as_default=False)
+            self.client = Client(address, timeout=timeout or CONNECT_TIMEOUT_S, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise ValueError(f"scheduler: cannot reach a Dask scheduler at {address} ({exc})") from exc
 
     def run(self, jobs: Sequence[Job], on_done: Progress) -> list[Record]:
         from distributed import as_completed
 
-        futures = self.client.map(run_job, list(jobs), pure=False)
-        index = {f.key: i for i, f in enumerate(futures)}
         records: list[Record | None] = [None] * len(jobs)
-        for fut in as_completed(futures):
-            records[index[fut.key]] = fut.result()
-            on_done()
+        with self.client.as_current():
+            futures = self.client.map(run_job, list(jobs), pure=False)
+            index = {f.key: i for i, f in enumerate(futures)}
+            for fut in as_completed(futures):
+                records[index[fut.key]] = fut.result()
+                on_done()
         return [r for r in records if r is not None]
 
     def describe(self) -> dict[str, Any]:
