@@ -14,19 +14,11 @@ from verif.report.sweep import claim_jobs
 CLAIMS = ("E3", "E9")
 
 
+X1_TASK = {"activation": "tanh", "factor": 1.2, "seq_lens": [1, 4], "width": 8, "input_dim": 2, "n": 3}
+
+
 def _jobs() -> list[Job]:
-    jobs = claim_jobs(CLAIMS, "smoke", 7, "numpy")
-    return [
-        *jobs,
-        Job(
-            "exhibit",
-            "X1",
-            7,
-            "numpy",
-            None,
-            {"activation": "tanh", "factor": 1.2, "seq_lens": [1, 4], "width": 8, "input_dim": 2, "n": 3},
-        ),
-    ]
+    return [*claim_jobs(CLAIMS, "smoke", 7, "numpy"), Job("exhibit", "X1", 7, "numpy", None, X1_TASK)]
 
 
 def test_local_pool_equals_in_process() -> None:
