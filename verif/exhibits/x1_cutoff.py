@@ -154,8 +154,8 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
         ax.set_xscale("log", base=2)
         ax.set_xlabel("sequence length T")
         ax.set_ylabel("sup_{t<T} |dh_t/du|")
-        ax.set_title(f"X1 {act}: bound (dashed), measured (solid), probe (dotted)")
-        ax.legend(fontsize=6)
+        ax.set_title(f"X1 {act}: sigma_1 mu_T --, measured o-, probe x:", fontsize=10)
+        ax.legend(fontsize=7)
     name = plots.save(fig, directory, "x1_cutoff.png")
     caption = (
         "X1: B1's bound sigma_1 mu_T on |dh_t/du| (dashed) against T, with the measured supremum for inputs "

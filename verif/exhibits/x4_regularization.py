@@ -2,7 +2,8 @@
 
 For widths ``m`` and seeds, both methods start at the same ``Theta_0`` with the same step
 (``step_scale / lambda_max``, :mod:`verif.exhibits.training`) on a realizable target, PGD in
-``Omega`` with ``rho_w = rho_u = nu = 1``. Recorded: the risk curves ``R(Theta_s)``, the
+``Omega`` with ``rho_w = rho_u = RHO = 0.5`` (``nu = 1``: GD drifts to about 0.8 on its own, so the
+projection binds). Recorded: the risk curves ``R(Theta_s)``, the
 per-neuron drift ``sqrt(m) max_i |theta_i(s) - theta_i(0)|`` (the larger of the ``w`` and ``u``
 parts; PGD keeps it ``<= rho``) and the iterations each needs to reach the target risk
 ``eps = TARGET_FRACTION * R(Theta_0)``.
@@ -21,12 +22,13 @@ from verif.exhibits import training
 from verif.exhibits.base import Exhibit, Figure, Measurement, Mode, Summary, register
 from verif.exhibits.common import SEEDS, first_at_most, group, median
 
-TARGET_FRACTION = 0.01
+TARGET_FRACTION = 1e-3
 WIDTHS = {"smoke": [16], "quick": [16, 64, 256], "thorough": [16, 64, 256, 1024]}
 STEPS = {"smoke": 40, "quick": 300, "thorough": 1000}
 STEP_SCALE = 1.0
-#: The radius of Omega for PGD (``rho_w = rho_u = nu = 1``).
-RHO = 1.0
+#: The radius of Omega for PGD: half of ``nu = 1``, below the drift GD reaches on its own here
+#: (about 0.8), so that the projection binds; X5 varies it.
+RHO = 0.5
 
 
 def tasks(mode: Mode, seed: int) -> list[dict[str, Any]]:
@@ -73,7 +75,7 @@ def summarize(records: Sequence[Measurement]) -> Summary:
     big = rows[-1]
     headline = (
         f"m = {big[0]}: final risk / R(Theta_0) GD {big[2]:.3g}, PGD {big[5]:.3g}; largest drift "
-        f"sqrt(m) max|theta_i - theta_i(0)| GD {big[3]:.3g}, PGD {big[6]:.3g} (rho = 1); iterations to "
+        f"sqrt(m) max|theta_i - theta_i(0)| GD {big[3]:.3g}, PGD {big[6]:.3g} (rho = {RHO:g}); iterations to "
         f"{TARGET_FRACTION:g} R(Theta_0): GD {big[4]}, PGD {big[7]}"
     )
     cols = [
@@ -116,10 +118,10 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     ax.set_ylabel("R(Theta_s) / R(Theta_0)")
     ax.set_title("X4 risk: GD (solid) vs PGD (dashed)")
     ax.legend(fontsize=7)
-    ax2.axhline(1.0, color="grey", lw=0.8)
+    ax2.axhline(RHO, color="grey", lw=0.8)
     ax2.set_xlabel("iteration s")
     ax2.set_ylabel("sqrt(m) max_i |theta_i - theta_i(0)|")
-    ax2.set_title("X4 per-neuron drift (rho = 1 in grey)")
+    ax2.set_title(f"X4 per-neuron drift (rho = {RHO:g} in grey)")
     ax2.legend(fontsize=7)
     name = plots.save(fig, directory, "x4_gd_vs_pgd.png")
     caption = (

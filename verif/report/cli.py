@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from verif.report.build import Report, ReportRequest
 
 
+#: Failed jobs listed in the summary (all of them are in results.json and the HTML).
+SHOWN_FAILURES = 3
+
+
 def add_subcommands(sub: Any) -> None:
     """Add ``report`` and ``check`` to the ``verif`` subparsers ``sub``."""
     p = sub.add_parser(
