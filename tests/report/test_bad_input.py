@@ -14,8 +14,8 @@ from .conftest import run_cli
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--claims", "E1,E99"], "claims: unknown id(s) ['E99']"),
-        (["--exhibits", "X7"], "exhibits: unknown id(s) ['X7']"),
+        (["--claims", "E1,E100"], "claims: unknown id(s) ['E100']"),
+        (["--exhibits", "X10"], "exhibits: unknown id(s) ['X10']"),
         (["--claims", ","], "claims: unknown id(s) (none given)"),
         (["--backend", "torch"], "backend must be one of"),
         (["--jobs", "0"], "jobs must be an integer >= 1"),
@@ -60,7 +60,7 @@ def test_report_unreachable_scheduler(
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["E99"], "claim must be one of"),
+        (["E100"], "claim must be one of"),
         (["E3", "--width", "3"], "width must be an even integer"),
         (["E3", "--activation", "softplus"], "activation"),
         (["E3", "--backend", "torch"], "backend must be one of"),

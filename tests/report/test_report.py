@@ -133,17 +133,17 @@ def test_same_seed_same_results(tmp_path: Path) -> None:
 
 def test_a_new_claim_appears_without_report_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def check(config: Any, backend: Any, seed: int, **options: Any) -> claims.ClaimResult:
-        return claims_base.result("E99", float(config.width), 1000.0, config, seed, backend)
+        return claims_base.result("E100", float(config.width), 1000.0, config, seed, backend)
 
     monkeypatch.setitem(
-        claims_base._REGISTRY, "E99", claims.Claim("E99", "width below 1000", "B0", "bound", check)
+        claims_base._REGISTRY, "E100", claims.Claim("E100", "width below 1000", "B0", "bound", check)
     )
     doc = make_report(
-        ReportRequest(out=tmp_path / "r", mode="smoke", claim_ids=("E99",), exhibit_ids=("X1",))
+        ReportRequest(out=tmp_path / "r", mode="smoke", claim_ids=("E100",), exhibit_ids=("X1",))
     ).doc
     row = doc["claims"][0]
-    assert row["id"] == "E99" and row["verdict"] == "holds" and row["measurements"] > 0
-    assert "claim-E99" in (tmp_path / "r" / "index.html").read_text()
+    assert row["id"] == "E100" and row["verdict"] == "holds" and row["measurements"] > 0
+    assert "claim-E100" in (tmp_path / "r" / "index.html").read_text()
 
 
 def test_a_job_that_raises_is_reported_and_the_report_completes(
