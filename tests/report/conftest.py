@@ -23,20 +23,27 @@ TINY_CLAIMS = "E1,E7,E13"
 
 
 def _stand_in_search() -> types.ModuleType:
-    """``verif.search``'s interface (``worst_cases``, ``load_corpus``) over a few fixed configurations."""
+    """``verif.search``'s interface (``searchable``, ``worst_cases``, ``load_corpus``, ``replay``), small."""
     mod = types.ModuleType("verif.search")
+    config = RNNConfig(
+        width=4, input_dim=2, seq_len=3, memory_alpha=0.5, rho_w=0.5, rho_u=0.5, nu_w=0.5, nu_u=0.5
+    )
 
     def worst_cases(
         claim_id: str, *, budget: int = 50, seed: int = 0, backend: str = "numpy", top: int = 5
     ) -> list[Any]:
-        config = RNNConfig(
-            width=4, input_dim=2, seq_len=3, memory_alpha=0.5, rho_w=0.5, rho_u=0.5, nu_w=0.5, nu_u=0.5
-        )
         found = [claims.get(claim_id).check(config, backend, seed + k) for k in range(min(budget, 2))]
         return sorted(found, key=lambda r: r.ratio, reverse=True)[:top]
 
+    def replay(item: dict[str, Any], backend: str | None = None) -> Any:
+        cfg = RNNConfig(**item["config"])
+        return claims.get(item["claim_id"]).check(cfg, backend or item["backend"], item["seed"])
+
+    entry = {"claim_id": "E3", "ratio": 0.5, "config": config.to_dict(), "seed": 1, "backend": "numpy"}
+    mod.searchable = lambda: ["E3", "E7"]  # type: ignore[attr-defined]
     mod.worst_cases = worst_cases  # type: ignore[attr-defined]
-    mod.load_corpus = lambda: []  # type: ignore[attr-defined]
+    mod.load_corpus = lambda: {"E3": [entry]}  # type: ignore[attr-defined]
+    mod.replay = replay  # type: ignore[attr-defined]
     return mod
 
 
