@@ -142,15 +142,9 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
         for i, r in enumerate(rs):
             color = f"C{i}"
             label = f"alpha = {r['factor']:g}/sigma_1 ({r['regime']})"
-            ax.semilogy(
-                r["seq_lens"], r["bound_L_u"], "--", color=color, label=f"bound sigma_1 mu_T, {label}"
-            )
-            ax.semilogy(
-                r["seq_lens"], r["measured_sup"], "o-", color=color, label="measured, unit-ball inputs"
-            )
-            ax.semilogy(
-                r["seq_lens"], r["probe_sup"], ":", color=color, marker="x", label="linear-regime probe / eps"
-            )
+            ax.semilogy(r["seq_lens"], r["bound_L_u"], "--", color=color)
+            ax.semilogy(r["seq_lens"], r["measured_sup"], "o-", color=color, label=label)
+            ax.semilogy(r["seq_lens"], r["probe_sup"], ":", color=color, marker="x")
         ax.set_xscale("log", base=2)
         ax.set_xlabel("sequence length T")
         ax.set_ylabel("sup_{t<T} |dh_t/du|")
