@@ -198,3 +198,19 @@ def test_a_new_report_replaces_the_old_one(tmp_path: Path) -> None:
     make_report(ReportRequest(out=out, mode="smoke", claim_ids=("E1",), exhibit_ids=("X1",)))
     assert not (out / "stale.txt").exists() and (out / "index.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
+
+
+def test_progress_bar_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from verif.report.cli import progress_bar
+
+    tick = progress_bar(2)
+    tick()
+    tick()
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    tick = progress_bar(2)
+    tick()
+    tick()
+    assert "0/2 [" in capsys.readouterr().err  # the bar was drawn (and cleared when done)

@@ -8,6 +8,9 @@ on any executor and assemble them afterwards:
   ``smoke``, ``quick`` or ``thorough``);
 * ``measure(options, seed, backend)``: one job's measurements, a JSON-serializable dict
   that depends only on its arguments (so that every executor gives the same numbers);
+  ``seed`` is the report's seed, the same for every task, so that tasks which must share an
+  initialization (X5: one per radius) do; a task that needs its own draws says which in its
+  options (``seed_index``);
 * ``summarize(records)``: the headline number and a table from the measurements of all jobs;
 * ``draw(records, summary, directory)``: the figures, PNG files written into ``directory``.
 """

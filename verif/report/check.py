@@ -261,12 +261,11 @@ def option_names(fn: Any) -> set[str]:
     }
     doc = inspect.getdoc(fn) or ""
     section = doc.split("Options:", 1)[1] if "Options:" in doc else ""
-    names |= {
-        n
-        for line in section.splitlines()
-        for n in re.findall(r"^\s{4}(\w+(?:, \w+)*):", line)[:1]
-        for n in n.split(", ")
-    }
+    for line in section.splitlines():
+        # "    kind: ..." or "    widths, trials, margin: ..." (one indent level: a new entry)
+        entry = re.match(r"^ {4}(\w+(?:, \w+)*):", line)
+        if entry:
+            names.update(entry.group(1).split(", "))
     return names - {"config", "backend", "seed", "X", "Y", "teacher_backend"}
 
 

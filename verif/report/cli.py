@@ -129,10 +129,14 @@ def summary(report: Report) -> str:
     for x in doc["exhibits"]:
         text = x["error"] if x["error"] else x["summary"]["headline"]
         lines.append(f"{x['id']}: {text}")
-    for f in doc["failures"]:
+    for f in doc["failures"][:SHOWN_FAILURES]:
+        where = f"config {f['config']} " if f["config"] else ""
         lines.append(
-            f"FAILED {f['kind']} {f['id']} seed {f['seed']} config {f['config']} options {f['options']}: "
-            f"{f['error']}"
+            f"FAILED {f['kind']} {f['id']} seed {f['seed']} {where}options {f['options']}: {f['error']}"
+        )
+    if len(doc["failures"]) > SHOWN_FAILURES:
+        lines.append(
+            f"... and {len(doc['failures']) - SHOWN_FAILURES} more failed jobs (results.json: failures)"
         )
     state = "complete" if report.complete else "INCOMPLETE"
     lines.append(
