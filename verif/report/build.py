@@ -301,8 +301,10 @@ def git_commit() -> str | None:
 
 def versions() -> dict[str, str | None]:
     """Versions of Python and of the libraries the measurements use."""
-    out: dict[str, str | None] = {"python": platform.python_version()}
-    for dist in ("verif", "numpy", "jax", "jaxlib", "matplotlib", "dask", "distributed"):
+    import verif
+
+    out: dict[str, str | None] = {"python": platform.python_version(), "verif": verif.__version__}
+    for dist in ("numpy", "jax", "jaxlib", "matplotlib", "dask", "distributed"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -71,10 +71,12 @@ def claim_width_figure(
         ms = sorted(by_m)
         meas = [float(np.median([v[0] for v in by_m[m]])) for m in ms]
         bnd = [float(np.median([v[1] for v in by_m[m]])) for m in ms]
-        color = f"C{i % 10}"
-        ax.loglog(ms, meas, "o-", color=color, label=key)
-        ax.loglog(ms, bnd, "--", color=color, alpha=0.6)
-        ax2.semilogx(ms, np.sqrt(ms) * np.asarray(meas), "o-", color=color, label=key)
+        color, marker = f"C{i % 10}", "os^vDP"[i % 6]
+        ax.loglog(ms, meas, "-", marker=marker, color=color, label=key, alpha=0.8)
+        ax.loglog(ms, bnd, "--", color=color, alpha=0.5)
+        ax2.semilogx(
+            ms, np.sqrt(ms) * np.asarray(meas), "-", marker=marker, color=color, label=key, alpha=0.8
+        )
         slopes.append(loglog_slope(ms, meas))
         lx, ly = np.log(ms), np.log(np.maximum(meas, 1e-300))
         xs_all.append(lx - lx.mean())
