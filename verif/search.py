@@ -9,7 +9,8 @@ configuration space of one bound claim for the largest ratio (THEORY section 9, 
   point kind of ``Omega``, the input law and the seeds (initialization, point, inputs) are
   discrete coordinates;
 * random restarts (half the budget) and then a coordinate search from the best candidates:
-  one coordinate moved at a time (a continuous value scaled or shifted, a discrete one redrawn),
+  one coordinate moved at a time (a continuous value scaled, shifted or sent to an end of its
+  range, a discrete one redrawn),
   the move kept when the ratio grows.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``, so a search is deterministic for a
@@ -137,7 +138,10 @@ def _neighbour(rng: np.random.Generator, space: Space, cand: dict[str, Any]) -> 
     name = str(rng.choice([*CONTINUOUS, "seed", "input_seed", "kind", "input_law", "width", "step_scale"]))
     if name in CONTINUOUS or name == "step_scale":
         lo, hi = CONTINUOUS.get(name, (0.05, 4.0))
-        if rng.random() < 0.5:
+        move = rng.random()
+        if move < 0.1:  # an end of the range (a radius of 0, inputs on the sphere)
+            out[name] = lo if rng.random() < 0.5 else hi
+        elif move < 0.55:
             out[name] = float(np.clip(cand[name] * math.exp(rng.normal(0.0, 0.3)), lo, hi))
         else:
             out[name] = float(np.clip(cand[name] + rng.normal(0.0, 0.1 * (hi - lo)), lo, hi))
