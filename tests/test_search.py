@@ -50,7 +50,7 @@ def test_cli_search_writes_the_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
     argv = ["search", "--claims", "E5", "--budget", "4", "--top", "2", "--write", "--corpus", str(tmp_path)]
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
-    assert "E5:" in out and "wrote" in out
+    assert "E5 ratio:" in out and "wrote" in out
     entries = json.loads((tmp_path / "E5.json").read_text())
     assert 1 <= len(entries) <= 2 and entries[0]["claim_id"] == "E5"
 
@@ -78,3 +78,11 @@ def test_make_inputs_refuses_bad_law() -> None:
 
     with pytest.raises(ValueError, match="input law"):
         search.make_inputs(RNNConfig(width=2, input_dim=1, seq_len=1, memory_alpha=0.5), 1, 0, "cube", 1.0)
+
+
+def test_a_part_has_its_own_search() -> None:
+    found = search.worst_cases("E4", budget=6, seed=2, top=2, part="ratio_neuron_g")
+    values = [search.score(r, "ratio_neuron_g") for r in found]
+    assert values == sorted(values, reverse=True)
+    with pytest.raises(ValueError, match="part must be one of"):
+        search.worst_cases("E7", budget=2, part="ratio_neuron_g")

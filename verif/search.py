@@ -63,6 +63,7 @@ class Space:
         options: options passed to every check (e.g. fewer extra widths for E4).
         kinds: whether the claim takes a point ``kind`` of ``Omega``.
         step_scale: whether the claim takes a continuous ``step_scale`` (E11, in ``[0.05, 4]``).
+        parts: ``details`` keys of part ratios with worst cases of their own.
     """
 
     widths: tuple[int, ...] = (2, 4, 8, 16, 64)
@@ -72,12 +73,16 @@ class Space:
     options: tuple[tuple[str, Any], ...] = ()
     kinds: bool = True
     step_scale: bool = False
+    parts: tuple[str, ...] = ()
 
 
 #: The searchable claims: every bound claim of the registry.
 SPACES: dict[str, Space] = {
-    "E3": Space(),
-    "E4": Space(options=(("widths", ()),)),
+    "E3": Space(parts=("ratio_outputs", "ratio_hidden")),
+    "E4": Space(
+        options=(("widths", ()),),
+        parts=("ratio_gradient", "ratio_output", "ratio_neuron_g", "ratio_neuron_G"),
+    ),
     "E5": Space(),
     "E6": Space(widths=(2, 4, 8, 16), input_dims=(1, 2)),
     "E7": Space(),
@@ -188,24 +193,43 @@ def evaluate(claim_id: str, cand: dict[str, Any], backend: str = "numpy") -> Cla
     return dataclasses.replace(res, details={**res.details, "options": options, "inputs": recipe})
 
 
-def _score(res: ClaimResult) -> float:
-    return res.ratio if math.isfinite(res.ratio) else 1e300
+def parts(claim_id: str) -> list[str]:
+    """The part ratios of a claim (``details`` keys) that :func:`worst_cases` can maximize."""
+    return list(SPACES[claim_id].parts) if claim_id in SPACES else []
+
+
+def score(res: ClaimResult, part: str | None = None) -> float:
+    """``res.ratio``, or the part ratio ``res.details[part]`` (infinite counts as ``1e300``)."""
+    value = float(res.ratio if part is None else res.details[part])
+    return value if math.isfinite(value) else 1e300
 
 
 def worst_cases(
-    claim_id: str, *, budget: int = 50, seed: int = 0, backend: str = "numpy", top: int = 5
+    claim_id: str,
+    *,
+    budget: int = 50,
+    seed: int = 0,
+    backend: str = "numpy",
+    top: int = 5,
+    part: str | None = None,
 ) -> list[ClaimResult]:
     """The ``top`` configurations with the largest ``measured / bound`` found in ``budget`` checks.
 
     Deterministic for a ``seed`` (and backend); sorted by ratio, largest first; distinct
-    ratios only. Half the budget goes to random restarts, the rest to a coordinate
-    search from the best candidates so far (module docstring).
+    ratios only. Half the budget goes to random restarts, the rest to a coordinate search from
+    the best candidates so far (module docstring).
+
+    ``part`` maximizes one part of a claim whose ratio is the largest of several (``parts``):
+    e.g. B1's ``|g_t| <= L_w,t`` in E4 is never attained at ``t = 0`` (``g_0 = 0``), so its worst
+    case lies where the memory terms count, unlike the overall ratio's (``||G_0|| = sigma_1``).
 
     Raises:
         ValueError: ``claim_id`` is not a searchable claim, or ``budget``/``top`` below 1.
     """
     if claim_id not in SPACES:
         raise ValueError(f"claim_id must be one of {searchable()} (the bound claims), got {claim_id!r}")
+    if part is not None and part not in parts(claim_id):
+        raise ValueError(f"part must be one of {parts(claim_id)} for {claim_id}, got {part!r}")
     if int(budget) < 1 or int(top) < 1:
         raise ValueError(f"budget and top must be >= 1, got budget={budget}, top={top}")
     space = SPACES[claim_id]
@@ -214,8 +238,8 @@ def worst_cases(
 
     def run(cand: dict[str, Any]) -> float:
         res = evaluate(claim_id, cand, backend)
-        pool.append((_score(res), cand, res))
-        return _score(res)
+        pool.append((score(res, part), cand, res))
+        return score(res, part)
 
     restarts = max(1, int(budget) // 2)
     for _ in range(restarts):
@@ -225,14 +249,14 @@ def worst_cases(
     for best_score, best, _ in starts:
         for _ in range(per_start):
             cand = _neighbour(rng, space, best)
-            score = run(cand)
-            if score > best_score:
-                best_score, best = score, cand
+            value = run(cand)
+            if value > best_score:
+                best_score, best = value, cand
     seen: set[str] = set()
     out: list[ClaimResult] = []
     for _, _, res in sorted(pool, key=lambda e: -e[0]):
         # Moves of a coordinate the claim ignores (nu for E3) repeat a case: one of each ratio.
-        key = f"{res.ratio:.12g}"
+        key = f"{score(res, part):.12g}"
         if key not in seen:
             seen.add(key)
             out.append(res)
@@ -265,9 +289,14 @@ def entry(res: ClaimResult, found_by: dict[str, Any] | None = None) -> dict[str,
         "backend": res.backend,
         "options": options,
         "inputs": recipe,
+        "parts": {k: float(v) for k, v in res.details.items() if k.startswith("ratio_") and _is_real(v)},
         "version": verif.__version__,
         "found_by": dict(found_by or {}),
     }
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
 
 
 def replay(item: dict[str, Any], backend: str | None = None) -> ClaimResult:
@@ -333,31 +362,47 @@ def run_cli(args: argparse.Namespace) -> str:
     for claim_id in ids:
         if claim_id not in SPACES:
             raise ValueError(f"--claims must name claims among {searchable()}, got {claim_id!r}")
-    found = {
-        c: worst_cases(c, budget=args.budget, seed=args.seed, backend=args.backend, top=args.top) for c in ids
-    }
+    options = {"budget": args.budget, "seed": args.seed, "backend": args.backend, "top": args.top}
+    found = {(c, part): worst_cases(c, part=part, **options) for c in ids for part in [None, *parts(c)]}
     lines = []
     if args.write:
         corpus = load_corpus(args.corpus)
-        how = {"budget": args.budget, "seed": args.seed}
-        for c, results in found.items():
+        for (c, part), results in found.items():
+            how = {"budget": args.budget, "seed": args.seed, "part": part}
             corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)
-        for file in save_corpus({c: corpus[c] for c in found}, args.corpus):
+        for file in save_corpus({c: corpus[c] for c in ids}, args.corpus):
             lines.append(f"wrote {file}")
     if args.json:
-        return json.dumps({c: [r.to_dict() for r in rs] for c, rs in found.items()}, indent=1)
-    for c, results in found.items():
-        lines.append(f"{c}: " + ", ".join(f"{r.ratio:.4g}" for r in results))
+        return json.dumps({f"{c} {p or 'ratio'}": [r.to_dict() for r in rs] for (c, p), rs in found.items()})
+    for (c, part), results in found.items():
+        lines.append(f"{c} {part or 'ratio'}: " + ", ".join(f"{score(r, part):.4g}" for r in results))
     return "\n".join(lines)
 
 
 def merge(old: list[dict[str, Any]], new: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
-    """The ``keep`` entries of ``old + new`` with the largest ratios (one per config, seed, options)."""
-    out: dict[str, dict[str, Any]] = {}
+    """Per objective (the overall ratio, or the part in ``found_by``), the ``keep`` entries of
+    ``old + new`` that score highest; one entry per case (config, seed, backend, inputs, options).
+    """
+    groups: dict[str | None, list[dict[str, Any]]] = {}
     for item in [*old, *new]:
-        options = {k: v for k, v in item["options"].items() if k != "X"}
-        case = [item["config"], item["seed"], item["backend"], item["inputs"], options]
-        key = json.dumps(case, sort_keys=True)
-        if key not in out or float(item["ratio"]) > float(out[key]["ratio"]):
-            out[key] = item
-    return sorted(out.values(), key=lambda e: -float(e["ratio"]))[: max(int(keep), 1)]
+        groups.setdefault(item.get("found_by", {}).get("part"), []).append(item)
+    out: dict[str, dict[str, Any]] = {}
+    for part, items in groups.items():
+        best: dict[str, dict[str, Any]] = {}
+        for item in items:
+            key = _case_key(item)
+            if key not in best or _item_score(item, part) > _item_score(best[key], part):
+                best[key] = item
+        for item in sorted(best.values(), key=lambda e: -_item_score(e, part))[: max(int(keep), 1)]:
+            out.setdefault(_case_key(item), item)
+    return list(out.values())
+
+
+def _case_key(item: dict[str, Any]) -> str:
+    options = {k: v for k, v in item["options"].items() if k != "X"}
+    case = [item["config"], item["seed"], item["backend"], item["inputs"], options]
+    return json.dumps(case, sort_keys=True)
+
+
+def _item_score(item: dict[str, Any], part: str | None) -> float:
+    return float(item["ratio"] if part is None else item.get("parts", {}).get(part, 0.0))

@@ -181,7 +181,7 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "lipschitz_u_halved": (_halve("lipschitz_u"), ("test_e04_gradient_norm.py",)),
     "wrong_sigma1": (_wrong_sigma1, ("test_e03_lipschitz.py",)),
     # Caught by the property suite alone (continuous draws, the corpus, the new properties):
-    "gain_radius_over_m": (_gain_radius_over_m, ("test_e04_gradient_norm.py",)),
+    "gain_radius_over_m": (_gain_radius_over_m, ("test_corpus.py",)),
     "linearization_bound_x0.6": (_scale("linearization_bound", 0.6), ("test_corpus.py",)),
     "kernel_stability_bound_x0.6": (_scale("kernel_stability_bound", 0.6), ("test_corpus.py",)),
     "loosened_sigma2": (_loosened_sigma2, ("test_activation_constants.py",)),
