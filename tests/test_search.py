@@ -69,7 +69,7 @@ def test_bad_input(kwargs: dict[str, object], match: str) -> None:
 
 
 def test_cli_refuses_an_unknown_claim(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["search", "--claims", "E99", "--budget", "1"]) == 2
+    assert cli.main(["search", "--claims", "E100", "--budget", "1"]) == 2
     assert "--claims must name claims" in capsys.readouterr().err
 
 
