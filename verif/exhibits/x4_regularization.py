@@ -91,8 +91,8 @@ def summarize(records: Sequence[Measurement]) -> Summary:
     notes = [
         "Medians over seeds; 'iterations' is the median first s with R(Theta_s) <= "
         f"{TARGET_FRACTION:g} R(Theta_0) over the seeds that reach it (reached/seeds).",
-        "Same data, target, initialization and step for both methods; PGD projects onto Omega with rho = "
-        "nu = 1.",
+        f"Same data, target, initialization and step for both methods; PGD projects onto Omega with "
+        f"rho = {RHO:g} (nu = 1), below the drift GD reaches on its own, so that the projection binds.",
     ]
     return Summary(headline, float(big[6]), cols, rows, notes)
 

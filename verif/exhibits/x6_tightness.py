@@ -111,7 +111,7 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         value = float(tightest[4])
     cols = [
         "claim / part",
-        "bound",
+        "claim's bound",
         f"search ratio (budget {records[0]['budget']})",
         "corpus ratio (replayed)",
         "largest known",
