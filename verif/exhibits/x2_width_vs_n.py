@@ -46,9 +46,9 @@ MODES: dict[str, dict[str, Any]] = {
     "quick": {"n_values": [10, 22, 46, 100, 215, 464, 1000], "max_width": 2048, "atoms": 2**13, "seeds": 12},
     "thorough": {
         "n_values": [10, 22, 46, 100, 215, 464, 1000, 2154, 4642, 10000],
-        "max_width": 8192,
-        "atoms": 2**16,
-        "seeds": 32,
+        "max_width": 4096,
+        "atoms": 2**15,
+        "seeds": 16,
     },
 }
 #: Sequences and atoms per chunk (bounds memory: chunk x T x atoms x d doubles).
@@ -168,8 +168,8 @@ def fits(n_values: Sequence[float], m_min: Sequence[float]) -> dict[str, float]:
 
 
 def _median_m(records: Sequence[Measurement]) -> tuple[list[int], list[float], int]:
-    """``n`` and ``m_min(n)`` of the seed-median error curve (``n`` whose curve never reaches eps left "
-    "out)."""
+    """``n`` and ``m_min(n)`` of the seed-median error curve (an ``n`` whose curve never reaches eps is
+    left out)."""
     r0 = records[0]
     out_n, out_m, missing = [], [], 0
     for i, nv in enumerate(r0["n_values"]):
@@ -198,11 +198,9 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         f"Target error eps = {TARGET_ERROR:g} on max_(j<=n, t<T) |F_lin_t(Theta_bar) - F*_t|; config "
         f"{RNNConfig(**CONFIG).replace(width=2)!r} (width varies); {len(records)} seeds; m_min from the "
         "seed-median error curve.",
-        f"Finite teacher: M = {r0['atoms']} draws, exact for the law the widths sample from; its standard "
-        "error "
-        f"against THEORY's continuous law is {r0['teacher_standard_error']:.2g} (sd of phi "
-        f"{r0['phi_sd']:.3g}), "
-        f"{r0['teacher_standard_error'] / TARGET_ERROR:.1%} of eps.",
+        f"Finite teacher: M = {r0['atoms']} draws, exact for the law the widths sample from; its "
+        f"standard error against THEORY's continuous law is {r0['teacher_standard_error']:.2g} "
+        f"(sd of phi {r0['phi_sd']:.3g}), {r0['teacher_standard_error'] / TARGET_ERROR:.1%} of eps.",
     ]
     if missing:
         notes.append(
@@ -213,10 +211,9 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         f = fits(ns, ms)
         better = "a + b log n" if f["log_rms"] < f["pow_rms"] else "a n^c"
         headline = (
-            f"m_min grows from {ms[0]:.0f} (n = {ns[0]}) to {ms[-1]:.0f} (n = {ns[-1]}); m = "
-            f"{f['log_a']:.0f} + "
-            f"{f['log_b']:.0f} log n (rms {f['log_rms']:.3f}) vs m = {f['pow_a']:.1f} n^{f['pow_c']:.3f} "
-            f"(rms {f['pow_rms']:.3f}): {better} fits better"
+            f"m_min grows from {ms[0]:.0f} (n = {ns[0]}) to {ms[-1]:.0f} (n = {ns[-1]}); "
+            f"m = {f['log_a']:.0f} + {f['log_b']:.0f} log n (rms {f['log_rms']:.3f}) "
+            f"vs m = {f['pow_a']:.1f} n^{f['pow_c']:.3f} (rms {f['pow_rms']:.3f}): {better} fits better"
         )
         notes.append(f"Fit residuals are RMS of log(fit / m_min) over the {len(ns)} values of n.")
         value: float | None = f["log_b"]
@@ -268,9 +265,8 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     name = plots.save(fig, directory, "x2_width_vs_n.png")
     caption = (
         "X2: left, the smallest width whose approximation error stays below eps, against n (log axis), "
-        "with the "
-        "fits a + b log n (a straight line here) and a n^c; right, the error against m for each n, eps in "
-        "grey."
+        "with the fits a + b log n (a straight line here) and a n^c; right, the error against m for each "
+        "n, eps in grey."
     )
     return [Figure(name, caption)]
 

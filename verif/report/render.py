@@ -153,9 +153,8 @@ def to_html(doc: dict[str, Any], directory: Path) -> str:
     ]
     parts += [f"<p>{html.escape(line).replace('`', '')}</p>" for line in _header_lines(doc)]
     parts.append(
-        "<h2 id='claims'>Claims</h2><p>ratio = measured / bound; a claim holds when every ratio is at most "
-        "1. "
-        "For exact claims the ratio is error / tolerance.</p>"
+        "<h2 id='claims'>Claims</h2><p>ratio = measured / bound; a claim holds when every ratio is at "
+        "most 1. For exact claims the ratio is error / tolerance.</p>"
     )
     cols, rows = _claim_table(doc)
     parts.append(_html_table(cols, rows, [f"claim-{c['id']}" for c in doc["claims"]]))
