@@ -59,7 +59,7 @@ def _header_lines(doc: dict[str, Any]) -> list[str]:
 
 
 def _md_table(cols: list[str], rows: list[list[Any]]) -> list[str]:
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    out = ["| " + " | ".join(c.replace("|", "\\|") for c in cols) + " |", "|" + "---|" * len(cols)]
     out += ["| " + " | ".join(fmt(c).replace("|", "\\|") for c in r) + " |" for r in rows]
     return out
 
