@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ def test_check_prints_the_record_and_holds(capsys: pytest.CaptureFixture[str]) -
     expected = claims.get("E3").check(config, "numpy", 4, kind="corner", pairs=2)
     assert out.startswith(f"E3 holds: ratio={expected.ratio:.6g}")
     assert "reproduce: verif check E3 --width 8 --input-dim 3 --seq-len 5 --memory-alpha 1.2" in out
-    assert "--option 'kind=\"corner\"' --option pairs=2" in out
+    assert "--option kind=corner --option pairs=2" in out
 
 
 def test_check_exit_1_when_violated(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,3 +129,19 @@ def test_option_names_read_from_signature_and_docstring() -> None:
     assert {"mode", "widths", "trials", "margin", "points"} <= option_names(claims.get("E7").check_fn)
     assert {"n", "delta", "init_seeds", "draws"} <= option_names(claims.get("E10").check_fn)
     assert "config" not in option_names(claims.get("E10").check_fn)
+
+
+def test_check_lines_reproduce_their_records(
+    tiny_report: tuple[int, str, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tiny_report[3]
+    lines = [(f["check_line"], doc["records"][f["record"]]) for f in doc["findings"]]
+    lines += [(c["check_line"], doc["records"][c["worst_record"]]) for c in doc["claims"]]
+    for line, record in lines:
+        argv = shlex.split(line)
+        assert argv[:2] == ["verif", "check"]
+        status, out, _ = run_cli([*argv[1:], "--json"], capsys)
+        replayed = json.loads(out)
+        same = ("kind", "id", "seed", "backend", "config", "options", "status", "result")
+        assert {k: replayed[k] for k in same} == {k: record[k] for k in same}, line
+        assert status == (0 if record["result"]["passed"] else 1)

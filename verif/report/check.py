@@ -94,8 +94,19 @@ def check_line(
             parts += [flag, str(config[name])]
     parts += ["--seed", str(seed), "--backend", backend]
     for key, value in options.items():
-        parts += ["--option", f"{key}={json.dumps(value)}"]
+        parts += ["--option", f"{key}={_option_text(value)}"]
     return " ".join(shlex.quote(p) for p in parts)
+
+
+def _option_text(value: Any) -> str:
+    """``value`` as :func:`parse_options` reads it back: a plain word when it is a string that is
+    not JSON (``boundary``), JSON otherwise (``3``, ``null``, ``[16, 64]``, ``"3"``)."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return json.dumps(value)
 
 
 def _job_from_args(args: argparse.Namespace) -> Job:
@@ -141,9 +152,8 @@ def _status(record: dict[str, Any]) -> int:
 def _describe(record: dict[str, Any]) -> str:
     res = record["result"]
     status = "holds" if res["passed"] else "VIOLATED"
-    return f"{res['claim_id']} {status}: ratio={float(restore_floats(res['ratio'])):.6g} " + " ".join(
-        f"{k}={v}" for k, v in res.items() if k in ("measured", "bound", "backend", "seed")
-    )
+    numbers = " ".join(f"{k}={float(restore_floats(res[k])):.6g}" for k in ("ratio", "measured", "bound"))
+    return f"{res['claim_id']} {status}: {numbers} backend={res['backend']} seed={res['seed']}"
 
 
 # --- replay ---------------------------------------------------------------------------------
