@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,18 @@ def test_replay_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     other.write_text('{"a": 1}')
     status, _, err = run_cli(["check", "--replay", str(other)], capsys)
     assert status == 2 and "neither a results.json" in err
+
+
+def test_without_matplotlib_bounds_work_and_report_says_what_is_missing(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['matplotlib'] = None\n"
+        "from verif.cli import main\n"
+        "assert main(['bounds', '--width', '8', '--memory-alpha', '0.5', '--seq-len', '4']) == 0\n"
+        f"sys.exit(main(['report', '--smoke', '--claims', 'E1', '--out', {str(tmp_path / 'r')!r}]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "report: needs the 'report' extra (pip install 'verif[report]')" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
