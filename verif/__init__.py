@@ -1,7 +1,7 @@
 """verif: property-based checks of gradient descent for diagonal RNNs.
 
 Data flow: :class:`RNNConfig` -> :func:`symmetric_init` -> :func:`backend` -> claims -> front ends.
-Section names refer to ``THEORY.md``.
+Section names (``THEORY 4``, ``B6``, ``E7``) refer to ``docs/theory.md``.
 """
 
 from verif import activations, bounds, data, ntk

@@ -90,11 +90,47 @@ def _format_bounds(s: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def version_text() -> str:
+    """``verif --version``: the package, NumPy and JAX versions and the JAX devices.
+
+    JAX is optional here: without it the text says ``jax: not installed``; a JAX that cannot
+    list its devices (no usable platform) says ``unavailable`` and why, in one line.
+    """
+    import numpy
+
+    from verif import __version__
+
+    lines = [f"verif {__version__}", f"numpy {numpy.__version__}"]
+    try:
+        import jax
+    except ImportError:
+        return "\n".join([*lines, "jax: not installed"])
+    lines.append(f"jax {jax.__version__}")
+    try:
+        devices = ", ".join(f"{d.platform}:{d.id}" for d in jax.devices())
+    except Exception as exc:  # any failure to start a platform: report it, never fail
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        devices = f"unavailable ({reason})"
+    return "\n".join([*lines, f"jax devices: {devices}"])
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: the text is built only when asked for (it imports JAX)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        sys.stdout.write(version_text() + "\n")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``verif`` command."""
     parser = argparse.ArgumentParser(
-        prog="verif", description="Checks of gradient descent for diagonal RNNs (THEORY.md)."
+        prog="verif", description="Checks of gradient descent for diagonal RNNs (docs/theory.md)."
     )
+    parser.add_argument("--version", action=_VersionAction, help="print versions and JAX devices, then exit")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser(
         "bounds",
