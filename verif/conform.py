@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROFILES = ("ci", "thorough")
@@ -56,40 +58,50 @@ def find_suite(explicit: str | None = None) -> Path:
     )
 
 
-def run(args: argparse.Namespace) -> tuple[str, int]:
-    """Run the suite with ``args.target``; return the summary line and the exit status."""
-    missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise ValueError(f"verif conform needs {' and '.join(missing)}: pip install 'verif[testing]'")
-    import pytest
+@contextmanager
+def _environment(profile: str) -> Iterator[None]:
+    """``HYPOTHESIS_PROFILE=profile`` and no ``VERIF_BACKEND`` inside the block.
 
-    if args.max_examples is not None and args.max_examples < 1:
-        raise ValueError(f"--max-examples must be a positive integer, got {args.max_examples}")
-    from verif.backends import backend
-    from verif.testing.plugin import ConformancePlugin
-
-    backend(args.target)  # BackendError (exit 2) names what is missing or misshapen
-    suite = find_suite(args.suite)
-    plugin = ConformancePlugin(args.target, args.max_examples)
+    Set before anything imports the strategies, which size themselves by the profile.
+    """
     saved = {k: os.environ.get(k) for k in ("HYPOTHESIS_PROFILE", "VERIF_BACKEND")}
-    os.environ["HYPOTHESIS_PROFILE"] = args.profile
+    os.environ["HYPOTHESIS_PROFILE"] = profile
     os.environ.pop("VERIF_BACKEND", None)
     try:
-        code = pytest.main(
-            [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)],
-            plugins=[plugin],
-        )
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    failed = [v.claim_id for v in plugin.verdicts.values() if not v.passed]
+
+
+def run(args: argparse.Namespace) -> tuple[str, int]:
+    """Run the suite with ``args.target``; return the summary line and the exit status."""
+    missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ValueError(f"verif conform needs {' and '.join(missing)}: pip install 'verif[testing]'")
+    if args.max_examples is not None and args.max_examples < 1:
+        raise ValueError(f"--max-examples must be a positive integer, got {args.max_examples}")
+    with _environment(args.profile):
+        import pytest
+
+        from verif.backends import backend
+        from verif.testing.plugin import ConformancePlugin
+
+        backend(args.target)  # BackendError (exit 2) names what is missing or misshapen
+        suite = find_suite(args.suite)
+        plugin = ConformancePlugin(args.target, args.max_examples)
+        code = pytest.main(
+            [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)],
+            plugins=[plugin],
+        )
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"
         )
+    failed = [v.claim_id for v in plugin.verdicts.values() if not v.passed]
     if failed:
         return (
             f"{args.target} does not conform: {', '.join(failed)} failed (profile {args.profile})",
