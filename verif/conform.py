@@ -101,10 +101,15 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"
         )
-    failed = [v.claim_id for v in plugin.verdicts.values() if not v.passed]
+    verdicts = list(plugin.verdicts.values())
+    failed = [v.claim_id for v in verdicts if v.failed]
+    not_run = [v.claim_id for v in verdicts if not v.tests]
+    held = len(verdicts) - len(failed) - len(not_run)
+    tail = f" ({', '.join(not_run)} not run)" if not_run else ""
     if failed:
         return (
-            f"{args.target} does not conform: {', '.join(failed)} failed (profile {args.profile})",
+            f"{args.target} does not conform: {', '.join(failed)} failed, {held} passed{tail} "
+            f"(profile {args.profile})",
             EXIT_FAILED,
         )
-    return f"{args.target} conforms: all {len(plugin.verdicts)} claims hold (profile {args.profile})", 0
+    return f"{args.target} conforms: {held} of {len(verdicts)} pass{tail} (profile {args.profile})", 0

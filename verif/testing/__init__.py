@@ -1,8 +1,8 @@
-"""Public test helpers: claim results recorded for the conformance run.
+"""Public test helpers: the results of claim checks, recorded for the conformance run.
 
 :mod:`verif.testing.plugin` runs the property suite against any backend (``verif conform``).
 """
 
-from verif.testing.recording import observing, record, recorded
+from verif.testing.recording import observing, recorded
 
-__all__ = ["observing", "record", "recorded"]
+__all__ = ["observing", "recorded"]

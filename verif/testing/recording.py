@@ -1,4 +1,4 @@
-"""Observers of claim results: every :func:`verif.testing.assert_claim` reports its result here.
+"""Listening to claim results: every :meth:`verif.claims.Claim.check` hands its result on.
 
 The conformance run (:mod:`verif.testing.plugin`) listens to keep the worst ratio per claim; a
 user's own harness can listen the same way::
@@ -14,31 +14,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from verif.claims import ClaimResult
+from verif.claims.base import add_observer, remove_observer
 
 Observer = Callable[[ClaimResult], None]
-
-_OBSERVERS: list[Observer] = []
-
-
-def record(res: ClaimResult) -> None:
-    """Hand ``res`` to every observer."""
-    for observer in list(_OBSERVERS):
-        observer(res)
 
 
 @contextmanager
 def observing(observer: Observer) -> Iterator[None]:
-    """Call ``observer`` with each result recorded inside the ``with`` block."""
-    _OBSERVERS.append(observer)
+    """Call ``observer`` with the result of each claim checked inside the ``with`` block."""
+    add_observer(observer)
     try:
         yield
     finally:
-        _OBSERVERS.remove(observer)
+        remove_observer(observer)
 
 
 @contextmanager
 def recorded() -> Iterator[list[ClaimResult]]:
-    """Collect the results recorded inside the ``with`` block into the list it yields."""
+    """Collect the results of the claims checked inside the ``with`` block into the list it yields."""
     results: list[ClaimResult] = []
     with observing(results.append):
         yield results
