@@ -94,7 +94,9 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         suite = find_suite(args.suite)
         plugin = ConformancePlugin(args.target, args.max_examples)
         code = pytest.main(
-            [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)],
+            [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)]
+            # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
+            + ["-W", "ignore::pytest.PytestAssertRewriteWarning"],
             plugins=[plugin],
         )
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
