@@ -93,12 +93,10 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         backend(args.target)  # BackendError (exit 2) names what is missing or misshapen
         suite = find_suite(args.suite)
         plugin = ConformancePlugin(args.target, args.max_examples)
-        code = pytest.main(
-            [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)]
-            # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
-            + ["-W", "ignore::pytest.PytestAssertRewriteWarning"],
-            plugins=[plugin],
-        )
+        args_ = [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)]
+        # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
+        args_ += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        code = pytest.main(args_, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"
