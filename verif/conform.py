@@ -93,10 +93,18 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         backend(args.target)  # BackendError (exit 2) names what is missing or misshapen
         suite = find_suite(args.suite)
         plugin = ConformancePlugin(args.target, args.max_examples)
-        args_ = [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "--rootdir", str(suite.parent)]
+        pytest_args = [
+            str(suite),
+            "-q",
+            "--tb=line",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(suite.parent),
+        ]
         # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
-        args_ += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
-        code = pytest.main(args_, plugins=[plugin])
+        pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        code = pytest.main(pytest_args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"
