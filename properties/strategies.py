@@ -30,16 +30,32 @@ seeds = st.integers(min_value=0, max_value=2**32 - 1)
 point_kinds = st.sampled_from(POINT_KINDS)
 
 
+#: Multiples of the cutoff drawn besides the continuous ranges (short memory, long memory).
+SHORT_FACTORS: tuple[float, ...] = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95)
+LONG_FACTORS: tuple[float, ...] = (1.05, 1.2, 1.5)
+
+
+def continuous(values: tuple[float, ...]) -> st.SearchStrategy[float]:
+    """One of ``values``, or any float between their smallest and largest (shape-free: no recompile)."""
+    lo, hi = min(values), max(values)
+    if lo == hi:
+        return st.just(lo)
+    return st.one_of(st.sampled_from(values), st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+
+
 @st.composite
 def memory_alphas(draw: st.DrawFn, activation: str, regimes: tuple[str, ...] = REGIMES) -> float:
-    """``alpha`` below (``a_0 <= 0.95``), at (``alpha = 1/sigma_1``) or above the cutoff (THEORY 4)."""
+    """``alpha`` below (``a_0 <= 0.95``), at (``alpha = 1/sigma_1``) or above the cutoff (THEORY 4).
+
+    Below and above the cutoff ``alpha / cutoff`` is continuous (``[0, 0.95]``, ``[1.05, 1.6]``).
+    """
     cut = activations.get(activation).cutoff
     regime = draw(st.sampled_from(regimes))
     if regime == "cutoff":
         return cut
     if regime == "short":
-        return cut * draw(st.sampled_from((0.0, 0.3, 0.5, 0.7, 0.9, 0.95)))
-    return cut * draw(st.sampled_from((1.05, 1.2, 1.5)))
+        return cut * draw(continuous(SHORT_FACTORS))
+    return cut * draw(continuous((*LONG_FACTORS, 1.6)))
 
 
 @st.composite
@@ -53,7 +69,11 @@ def configs(
     radii: tuple[float, ...] = RADII,
     dtype: str = "float64",
 ) -> RNNConfig:
-    """A valid :class:`RNNConfig` (every ``w_init`` law, both smooth activations by default)."""
+    """A valid :class:`RNNConfig` (every ``w_init`` law, both smooth activations by default).
+
+    Shapes come from the fixed sets; the radii are continuous between the smallest and largest
+    of ``radii`` (or one of them), ``alpha`` as :func:`memory_alphas` draws it.
+    """
     act = draw(st.sampled_from(activation_names))
     return RNNConfig(
         width=draw(st.sampled_from(widths)),
@@ -61,10 +81,10 @@ def configs(
         seq_len=draw(st.sampled_from(seq_lens)),
         memory_alpha=draw(memory_alphas(act, regimes)),
         activation=act,
-        rho_w=draw(st.sampled_from(radii)),
-        rho_u=draw(st.sampled_from(radii)),
-        nu_w=draw(st.sampled_from(radii)),
-        nu_u=draw(st.sampled_from(radii)),
+        rho_w=draw(continuous(radii)),
+        rho_u=draw(continuous(radii)),
+        nu_w=draw(continuous(radii)),
+        nu_u=draw(continuous(radii)),
         w_init=draw(st.sampled_from(W_INIT_LAWS)),
         dtype=dtype,
     )

@@ -157,8 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y-max", type=float, default=None, help="bound on |y_t| (default: K of B7)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_bounds)
-    from verif import conform
+    from verif import conform, search
 
+    search.add_parser(sub)
     conform.add_parser(sub)
     return parser
 
