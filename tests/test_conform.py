@@ -12,6 +12,8 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -23,16 +25,18 @@ from verif.testing.plugin import Verdict, claim_of, format_table
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE = ROOT / "tests" / "outside"
 EXAMPLES = "5"
+HOOK = "verif.testing:_hypothesis_setup_hook"
 
 
-def run(args: list[str], module: str = "verif.cli") -> subprocess.CompletedProcess[str]:
-    """``python -m module args`` from the repository root, with the outside package importable."""
+def run(args: list[str], module: str | None = "verif.cli") -> subprocess.CompletedProcess[str]:
+    """``python -m module args`` (``python args`` without a module) from the repository root,
+    with the outside package importable."""
     paths = [str(OUTSIDE), str(Path(verif.__file__).resolve().parents[1])]
     paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
     for key in ("HYPOTHESIS_PROFILE", "VERIF_BACKEND", "VERIF_MUTANT"):
         env.pop(key, None)
-    cmd = [sys.executable, "-m", module, *args]
+    cmd = [sys.executable, *(("-m", module) if module else ()), *args]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -60,8 +64,8 @@ def test_correct_outside_backend_conforms(correct: subprocess.CompletedProcess[s
     # Every claim was measured on the backend; known gaps of the theory (strict xfails) do not
     # count toward the worst ratio.
     assert all(0.0 <= float(ratio) <= 1.0 for _, ratio in rows.values()), rows
-    n = len(claims.ids())
-    assert correct.stdout.rstrip().endswith(f"looprnn:LoopRNN conforms: {n} of {n} pass (profile ci)")
+    last = correct.stdout.rstrip().splitlines()[-1]
+    assert re.fullmatch(r"looprnn:LoopRNN conforms: (\d+) of \1 pass \(profile ci\)", last), last
 
 
 def test_buggy_outside_backend_fails_and_names_the_claim(buggy: subprocess.CompletedProcess[str]) -> None:
@@ -108,6 +112,23 @@ def test_pytest_plugin_runs_the_suite_with_the_backend() -> None:
     assert "test_e01_zero_output[looprnn:LoopRNN]" not in proc.stdout  # quiet, but only this backend
     rows = table_rows(proc.stdout)
     assert rows["E1"][0] == "pass" and rows["E2"][0] == "not run"
+
+
+def test_hypothesis_entry_point_registers_rnnconfig() -> None:
+    """Declared in pyproject.toml; installed, Hypothesis registers the strategy itself."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"]["hypothesis"]
+    assert list(declared.values()) == [HOOK]
+    if not any(ep.value == HOOK for ep in metadata.entry_points(group="hypothesis")):
+        pytest.skip("verif is not installed: its entry points exist only in an installed package")
+    code = (
+        "import sys, verif\n"
+        "from hypothesis import find, strategies as st\n"
+        "config = find(st.from_type(verif.RNNConfig), lambda c: c.width >= 16)\n"
+        "print(type(config).__name__, config.width, 'verif.testing' in sys.modules)"
+    )
+    proc = run(["-c", code], module=None)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["RNNConfig", "16", "True"]
 
 
 def test_claim_of_module_names() -> None:

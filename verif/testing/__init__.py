@@ -1,8 +1,67 @@
-"""Public test helpers: the results of claim checks, recorded for the conformance run.
+"""Public test helpers for diagonal RNNs: Hypothesis strategies and the claim assertion.
 
-:mod:`verif.testing.plugin` runs the property suite against any backend (``verif conform``).
+Needs the ``testing`` extra (``pip install 'verif[testing]'``: Hypothesis and pytest).
+
+* strategies (:mod:`verif.testing.strategies`): :func:`configs`, :func:`inputs`,
+  :func:`configs_with_inputs`, :func:`memory_alphas`, :func:`continuous`, :data:`seeds`,
+  :data:`point_kinds`, and the shape sets they draw from;
+* :func:`assert_claim` (:mod:`verif.testing.checking`): check a claim on any backend, steer
+  the search with ``hypothesis.target``, assert with a message that reproduces a failure;
+* :func:`recorded`, :func:`observing` (:mod:`verif.testing.recording`): the results of claim
+  checks, as the conformance run (``verif conform``, :mod:`verif.testing.plugin`) collects them.
+
+Importing this module registers :func:`configs` for ``st.from_type(verif.RNNConfig)``; when
+verif is installed, Hypothesis does so itself through the ``hypothesis`` entry point
+(:func:`_hypothesis_setup_hook`)::
+
+    import verif.testing
+    from hypothesis import given, strategies as st
+
+    @given(config=st.from_type(verif.RNNConfig), seed=verif.testing.seeds)
+    def test_my_backend(config, seed):
+        verif.testing.assert_claim("E1", config, "mypkg.module:MyBackend", seed)
 """
 
-from verif.testing.recording import observing, recorded
+from hypothesis import strategies as st
 
-__all__ = ["observing", "recorded"]
+from verif.config import RNNConfig
+from verif.testing.checking import TARGET_CAP, assert_claim
+from verif.testing.recording import observing, recorded
+from verif.testing.strategies import (
+    configs,
+    configs_with_inputs,
+    continuous,
+    inputs,
+    memory_alphas,
+    point_kinds,
+    seeds,
+)
+
+__all__ = [
+    "TARGET_CAP",
+    "assert_claim",
+    "configs",
+    "configs_with_inputs",
+    "continuous",
+    "inputs",
+    "memory_alphas",
+    "observing",
+    "point_kinds",
+    "recorded",
+    "seeds",
+]
+
+
+def _configs_for(_: type[RNNConfig]) -> st.SearchStrategy[RNNConfig]:
+    return configs()
+
+
+def _hypothesis_setup_hook() -> None:
+    """Register :func:`configs` as the strategy of :class:`RNNConfig` (Hypothesis entry point).
+
+    Registered as a function of the type, so that nothing is built while Hypothesis starts.
+    """
+    st.register_type_strategy(RNNConfig, _configs_for)
+
+
+_hypothesis_setup_hook()
