@@ -20,6 +20,7 @@ found are 0.999-1); elsewhere the ratio recorded when the corpus was built, less
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,8 @@ import pytest
 from verif import claims, search
 from verif.claims import ClaimResult
 
-CORPUS = search.load_corpus()
+# Beside this file, not beside the imported package: an installed verif has no properties/.
+CORPUS = search.load_corpus(Path(__file__).resolve().parent / "corpus")
 
 #: Smallest largest-ratio the corpus must reach, per claim.
 FLOORS: dict[str, float] = {

@@ -25,7 +25,7 @@ from verif.testing.plugin import Verdict, claim_of, format_table
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE = ROOT / "tests" / "outside"
 EXAMPLES = "5"
-HOOK = "verif.testing:_hypothesis_setup_hook"
+HOOK = "verif.testing._hypothesis:_hypothesis_setup_hook"
 
 
 def run(args: list[str], module: str | None = "verif.cli") -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,7 @@ Needs the ``testing`` extra (``pip install 'verif[testing]'``: Hypothesis and py
 
 Importing this module registers :func:`configs` for ``st.from_type(verif.RNNConfig)``; when
 verif is installed, Hypothesis does so itself through the ``hypothesis`` entry point
-(:func:`_hypothesis_setup_hook`)::
+(:mod:`verif.testing._hypothesis`)::
 
     import verif.testing
     from hypothesis import given, strategies as st
@@ -22,9 +22,7 @@ verif is installed, Hypothesis does so itself through the ``hypothesis`` entry p
         verif.testing.assert_claim("E1", config, "mypkg.module:MyBackend", seed)
 """
 
-from hypothesis import strategies as st
-
-from verif.config import RNNConfig
+from verif.testing._hypothesis import _hypothesis_setup_hook
 from verif.testing.checking import TARGET_CAP, assert_claim
 from verif.testing.recording import observing, recorded
 from verif.testing.strategies import (
@@ -50,18 +48,6 @@ __all__ = [
     "recorded",
     "seeds",
 ]
-
-
-def _configs_for(_: type[RNNConfig]) -> st.SearchStrategy[RNNConfig]:
-    return configs()
-
-
-def _hypothesis_setup_hook() -> None:
-    """Register :func:`configs` as the strategy of :class:`RNNConfig` (Hypothesis entry point).
-
-    Registered as a function of the type, so that nothing is built while Hypothesis starts.
-    """
-    st.register_type_strategy(RNNConfig, _configs_for)
 
 
 _hypothesis_setup_hook()
