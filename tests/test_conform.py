@@ -108,8 +108,7 @@ def test_pytest_plugin_runs_the_suite_with_the_backend() -> None:
     args = ["-p", "verif.testing.plugin", "--verif-backend", "looprnn:LoopRNN", "--verif-max-examples", "2"]
     proc = run([*args, "-q", "-p", "no:cacheprovider", "properties/test_e01_zero_output.py"], module="pytest")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "2 passed" in proc.stdout
-    assert "test_e01_zero_output[looprnn:LoopRNN]" not in proc.stdout  # quiet, but only this backend
+    assert "2 passed" in proc.stdout  # the two E1 properties, once each: with this backend only
     rows = table_rows(proc.stdout)
     assert rows["E1"][0] == "pass" and rows["E2"][0] == "not run"
 
