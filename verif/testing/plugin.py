@@ -4,10 +4,11 @@
 
 Every test that asks for the ``backend_name`` fixture runs once, with that backend (loaded and
 checked against the protocol first), instead of once per built-in backend; claims that compare
-two backends use the NumPy backend as the reference. A test belongs to the claim its module is
-named after (``test_e02_...`` is E2). At the end a table gives each claim's verdict and the
-worst ratio ``measured / bound`` that :func:`verif.testing.assert_claim` saw (``<= 1`` holds).
-``--verif-max-examples N`` caps the examples per property of the loaded Hypothesis profile.
+two backends use the NumPy backend as the reference; tests without ``backend_name`` are
+deselected. A test counts for the claims it checked (see :class:`ConformancePlugin`). At the end
+a table gives each claim's verdict and the worst ratio ``measured / bound`` of the checks made
+with the backend (``<= 1`` holds; checks inside strict-xfail tests, the known gaps of the
+theory, are left out). ``--verif-max-examples N`` caps the examples per property.
 ``VERIF_BACKEND`` is the default of ``--verif-backend``.
 """
 
