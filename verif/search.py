@@ -230,9 +230,9 @@ def worst_cases(
         raise ValueError(f"claim_id must be one of {searchable()} (the bound claims), got {claim_id!r}")
     if part is not None and part not in parts(claim_id):
         raise ValueError(f"part must be one of {parts(claim_id)} for {claim_id}, got {part!r}")
-    for name, value in (("budget", budget), ("top", top)):
-        if int(value) < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    for name, count in (("budget", budget), ("top", top)):
+        if int(count) < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {count}")
     space = SPACES[claim_id]
     rng = np.random.default_rng([int(seed), _key(claim_id)])
     pool: list[tuple[float, dict[str, Any], ClaimResult]] = []
