@@ -10,8 +10,9 @@ configuration space of one bound claim for the largest ratio (THEORY section 9, 
   discrete coordinates;
 * random restarts (half the budget) and then a coordinate search from the best candidates:
   one coordinate moved at a time (a continuous value scaled, shifted or sent to an end of its
-  range, a discrete one redrawn),
-  the move kept when the ratio grows.
+  range, a discrete one redrawn), the move kept when the ratio grows;
+* a claim whose ratio is the largest of several parts (E3, E4) can be searched part by part
+  (``part=``), since each part has worst cases of its own.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``, so a search is deterministic for a
 seed and a backend. Each result carries what replays it exactly: ``details["options"]`` (the
@@ -20,6 +21,13 @@ check's options, without the inputs) and ``details["inputs"]`` (the input recipe
 The corpus (``properties/corpus/<claim>.json``) keeps the worst cases found, with the inputs
 written out, the library version, the backend and the search that found them; the property suite
 replays every entry under every profile (:func:`replay`). ``verif search --write`` refreshes it.
+
+Public API::
+
+    worst_cases(claim_id, *, budget=50, seed=0, backend="numpy", top=5) -> list[ClaimResult]
+    load_corpus(path=None) -> dict[str, list[dict]]      # {"E7": [entry, ...], ...}
+    save_corpus(corpus, path=None) -> list[Path]
+    replay(entry, backend=None) -> ClaimResult
 """
 
 from __future__ import annotations
