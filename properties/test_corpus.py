@@ -6,7 +6,7 @@ search (:func:`verif.search.worst_cases`, ``verif search --write``) found the la
 properties, on both backends:
 
 * every entry still holds (``ratio <= 1``), and on the backend that found it the check
-  reproduces the recorded ratio (``1e-9`` relative): the quick ``ci`` run always visits the
+  reproduces the recorded ratio (``1e-6`` relative): the quick ``ci`` run always visits the
   tightest known cases, so a bound made smaller than the truth there fails;
 * each bound keeps its floor: the corpus reaches :data:`FLOORS` of the bound. A bound that
   silently becomes vacuous (looser), or a check that silently stops measuring, fails here.
@@ -20,6 +20,7 @@ found are 0.999-1); elsewhere the ratio recorded when the corpus was built, less
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,8 @@ import pytest
 from verif import claims, search
 from verif.claims import ClaimResult
 
-CORPUS = search.load_corpus()
+# Beside this file, not beside the imported package: an installed verif has no properties/.
+CORPUS = search.load_corpus(Path(__file__).resolve().parent / "corpus")
 
 #: Smallest largest-ratio the corpus must reach, per claim.
 FLOORS: dict[str, float] = {
@@ -45,8 +47,10 @@ FLOORS: dict[str, float] = {
 PART_FLOORS: dict[str, float] = {
     f"{claim_id} {part}": 0.9 for claim_id in ("E3", "E4") for part in search.parts(claim_id)
 }
-#: How closely a replay on the finding backend must reproduce the recorded ratio.
-REPLAY_RTOL = 1e-9
+#: How closely a replay on the finding backend must reproduce the recorded ratio: the same
+#: arithmetic, but E5 and E6 take finite differences (rounding / h^2 ~ 1e-8 of the Hessian), so
+#: another CPU's summation order may move their last digits.
+REPLAY_RTOL = 1e-6
 
 ENTRIES = [(claim_id, k, item) for claim_id, items in CORPUS.items() for k, item in enumerate(items)]
 _REPLAYS: dict[tuple[str, int, str], ClaimResult] = {}

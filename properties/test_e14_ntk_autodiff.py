@@ -2,7 +2,7 @@
 
 ``J`` is the generic ``jax.jacrev`` Jacobian of the outputs (with their ``1/sqrt(m)``), written
 from THEORY 1 alone; the Gram matrix comes from each backend's tangent features. Small shapes:
-``J`` has ``m (1 + d)`` columns, and every shape compiles the reference once.
+``J`` has ``m (1 + d)`` columns, and every shape compiles the reference once (8 shapes).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from properties.strategies import configs_with_inputs, point_kinds, seeds
 from verif.config import RNNConfig
 
 #: Shapes small enough for the generic Jacobian (few compiles of the reference).
-E14_CASES = configs_with_inputs(widths=(2, 4, 16), input_dims=(1, 3), seq_lens=(1, 4, 8), n_choices=(1, 3))
+E14_CASES = configs_with_inputs(widths=(2, 8), input_dims=(1, 3), seq_lens=(1, 5), n=2)
 
 
 @given(case=E14_CASES, seed=seeds, kind=point_kinds)

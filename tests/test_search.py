@@ -59,8 +59,8 @@ def test_cli_search_writes_the_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
     ("kwargs", "match"),
     [
         ({"claim_id": "E1"}, "claim_id must be one of"),
-        ({"claim_id": "E7", "budget": 0}, "budget and top"),
-        ({"claim_id": "E7", "top": 0}, "budget and top"),
+        ({"claim_id": "E7", "budget": 0}, "budget must be"),
+        ({"claim_id": "E7", "top": 0}, "top must be"),
     ],
 )
 def test_bad_input(kwargs: dict[str, object], match: str) -> None:

@@ -159,9 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_bounds)
     report_cli.add_subcommands(sub)
-    from verif import search
+    from verif import conform, search
 
     search.add_parser(sub)
+    conform.add_parser(sub)
     return parser
 
 

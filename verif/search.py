@@ -10,8 +10,9 @@ configuration space of one bound claim for the largest ratio (THEORY section 9, 
   discrete coordinates;
 * random restarts (half the budget) and then a coordinate search from the best candidates:
   one coordinate moved at a time (a continuous value scaled, shifted or sent to an end of its
-  range, a discrete one redrawn),
-  the move kept when the ratio grows.
+  range, a discrete one redrawn), the move kept when the ratio grows;
+* a claim whose ratio is the largest of several parts (E3, E4) can be searched part by part
+  (``part=``), since each part has worst cases of its own.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``, so a search is deterministic for a
 seed and a backend. Each result carries what replays it exactly: ``details["options"]`` (the
@@ -20,6 +21,13 @@ check's options, without the inputs) and ``details["inputs"]`` (the input recipe
 The corpus (``properties/corpus/<claim>.json``) keeps the worst cases found, with the inputs
 written out, the library version, the backend and the search that found them; the property suite
 replays every entry under every profile (:func:`replay`). ``verif search --write`` refreshes it.
+
+Public API::
+
+    worst_cases(claim_id, *, budget=50, seed=0, backend="numpy", top=5) -> list[ClaimResult]
+    load_corpus(path=None) -> dict[str, list[dict]]      # {"E7": [entry, ...], ...}
+    save_corpus(corpus, path=None) -> list[Path]
+    replay(entry, backend=None) -> ClaimResult
 """
 
 from __future__ import annotations
@@ -230,8 +238,9 @@ def worst_cases(
         raise ValueError(f"claim_id must be one of {searchable()} (the bound claims), got {claim_id!r}")
     if part is not None and part not in parts(claim_id):
         raise ValueError(f"part must be one of {parts(claim_id)} for {claim_id}, got {part!r}")
-    if int(budget) < 1 or int(top) < 1:
-        raise ValueError(f"budget and top must be >= 1, got budget={budget}, top={top}")
+    for name, count in (("budget", budget), ("top", top)):
+        if int(count) < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {count}")
     space = SPACES[claim_id]
     rng = np.random.default_rng([int(seed), _key(claim_id)])
     pool: list[tuple[float, dict[str, Any], ClaimResult]] = []

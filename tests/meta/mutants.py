@@ -112,7 +112,7 @@ def _scale(name: str, factor: float) -> Callable[[], None]:
         correct = getattr(bounds, name)
         setattr(bounds, name, lambda config: correct(config) * factor)
 
-    install.__doc__ = f"bounds.{name} multiplied by {factor} (wrong constant)."
+    install.__doc__ = f"bounds.{name} multiplied by {factor} (a wrong constant; above 1, a looser bound)."
     return install
 
 
@@ -184,6 +184,8 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "gain_radius_over_m": (_gain_radius_over_m, ("test_corpus.py",)),
     "linearization_bound_x0.6": (_scale("linearization_bound", 0.6), ("test_corpus.py",)),
     "kernel_stability_bound_x0.6": (_scale("kernel_stability_bound", 0.6), ("test_corpus.py",)),
+    "lipschitz_w_x0.6": (_scale("lipschitz_w", 0.6), ("test_corpus.py",)),
+    "linearization_bound_x2": (_scale("linearization_bound", 2.0), ("test_corpus.py",)),
     "loosened_sigma2": (_loosened_sigma2, ("test_activation_constants.py",)),
     "gram_without_w_features": (_gram_without_w_features, ("test_e14_ntk_autodiff.py",)),
     "train_momentum": (_train_momentum, ("test_training_recursion.py",)),
