@@ -1,29 +1,5 @@
-"""The one way a property checks a claim: measure, steer the search, assert.
+"""The property suite's assertion: it lives in :mod:`verif.testing.checking` (installed, public)."""
 
-``hypothesis.target`` on the ratio drives the search toward the worst case; the assertion
-message is :meth:`ClaimResult.describe`, which names the claim, the ratio, the backend, the
-seed and the configuration that reproduce a failure.
-"""
+from verif.testing.checking import TARGET_CAP, assert_claim
 
-from __future__ import annotations
-
-from typing import Any
-
-import hypothesis
-
-from verif import claims
-from verif.claims import ClaimResult
-from verif.config import RNNConfig
-
-#: Ratios above this are reported to Hypothesis as this value (``target`` needs a finite number).
-TARGET_CAP = 1e6
-
-
-def assert_claim(
-    claim_id: str, config: RNNConfig, backend_name: str, seed: int, label: str = "", **options: Any
-) -> ClaimResult:
-    """Check claim ``claim_id``, report its ratio to Hypothesis and assert that it holds."""
-    res = claims.get(claim_id).check(config, backend_name, seed, **options)
-    hypothesis.target(min(res.ratio, TARGET_CAP), label=f"{claim_id} {label or 'ratio'}")
-    assert res.passed, res.describe()
-    return res
+__all__ = ["TARGET_CAP", "assert_claim"]

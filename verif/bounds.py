@@ -157,6 +157,25 @@ def linearization_bound(config: RNNConfig) -> FloatArray:
     return beta(config) * (config.rho_w**2 + config.rho_u**2) / (2.0 * math.sqrt(config.width))
 
 
+# --------------------------------------------------------------------------- THEORY 8: B9
+
+
+def kernel_stability_bound(config: RNNConfig) -> FloatArray:
+    """B9: ``|K_Theta - K_Theta_0|`` entrywise in ``Omega``, shape ``(T, T)`` indexed ``(t, t')``.
+
+    .. math::
+
+        |K_\\Theta((X,t),(X',t')) - K_{\\Theta_0}((X,t),(X',t'))| \\le
+            \\frac{(\\beta_t G_{t'} + G_t \\beta_{t'}) \\sqrt{\\rho_w^2 + \\rho_u^2}}{\\sqrt m}
+
+    with ``beta_t`` of B4 and ``G_t`` of B3: each tangent feature moves by at most
+    ``beta_t ||theta_i - theta_i(0)||`` and has norm at most ``G_t``.
+    """
+    b, g = beta(config), grad_norm_bound(config)
+    radius = math.hypot(config.rho_w, config.rho_u) / math.sqrt(config.width)
+    return np.asarray((np.outer(b, g) + np.outer(g, b)) * radius, dtype=float)
+
+
 # --------------------------------------------------------------------------- THEORY 8: B7
 
 

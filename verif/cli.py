@@ -17,6 +17,7 @@ from typing import Any
 
 from verif import activations, bounds
 from verif.config import W_INIT_LAWS, RNNConfig
+from verif.report import cli as report_cli
 
 EXIT_USAGE = 2
 
@@ -157,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--y-max", type=float, default=None, help="bound on |y_t| (default: K of B7)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_bounds)
+    report_cli.add_subcommands(sub)
+    from verif import conform, search
+
+    search.add_parser(sub)
+    conform.add_parser(sub)
     return parser
 
 
@@ -173,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
     try:
         out = handler(args)

@@ -8,14 +8,16 @@ must catch it.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 import verif
-from verif import activations, backends, bounds, params, projection
+from verif import activations, backends, bounds, ntk, params, projection
 from verif.backends.numpy_backend import NumpyBackend
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
@@ -96,6 +98,79 @@ def _wrong_sigma1() -> None:
     activations._REGISTRY["tanh"] = dataclasses.replace(activations.tanh, sigma_1=0.5)
 
 
+def _gain_radius_over_m() -> None:
+    """``a = sigma_1 (alpha + rho_w / m)``: the gain inside ``Omega`` forgets part of the radius."""
+
+    def broken(config: RNNConfig) -> float:
+        return config.act.require_smooth()[1] * (config.memory_alpha + config.rho_w / config.width)
+
+    bounds.gain = broken
+
+
+def _scale(name: str, factor: float) -> Callable[[], None]:
+    def install() -> None:
+        correct = getattr(bounds, name)
+        setattr(bounds, name, lambda config: correct(config) * factor)
+
+    install.__doc__ = f"bounds.{name} multiplied by {factor} (a wrong constant; above 1, a looser bound)."
+    return install
+
+
+def _loosened_sigma2() -> None:
+    """tanh declares ``sigma_2 = 0.8`` instead of ``4/(3 sqrt 3) = 0.7698``: every bound still holds."""
+    activations._REGISTRY["tanh"] = dataclasses.replace(activations.tanh, sigma_2=0.8)
+
+
+def _gram_without_w_features() -> None:
+    """``ntk.gram`` forgets the recurrent-weight features ``g_t`` (only ``<G_t, G_t'>/m``)."""
+    be = backends.backend
+
+    def broken(p: Params, X: Any, backend: Any = "numpy", at: str = "init") -> FloatArray:
+        _, G = be(backend).tangent_features(p.at_init() if at == "init" else p, X)
+        n, T, m, d = G.shape
+        phi = G.reshape(n, T, m * d).reshape(n * T, m * d)
+        return np.asarray((phi @ phi.T) / m)
+
+    ntk.gram = broken
+
+
+_train_module = importlib.import_module("verif.train")
+
+
+class _Momentum:
+    """A backend whose gradient carries heavy-ball momentum ``grad_s + 0.5 grad_{s-1}``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.previous = inner, inner.name, None
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+    def risk_and_grad(self, p: Params, X: Any, Y: Any) -> Any:
+        value, (dw, dU) = self.inner.risk_and_grad(p, X, Y)
+        if self.previous is not None:
+            dw, dU = dw + 0.5 * self.previous[0], dU + 0.5 * self.previous[1]
+        self.previous = (dw, dU)
+        return value, (dw, dU)
+
+
+def _train_momentum() -> None:
+    """``train`` adds heavy-ball momentum to the GD / PGD update."""
+    correct = _train_module.get_backend
+    _train_module.get_backend = lambda name="numpy": _Momentum(correct(name))
+
+
+def _pgd_projects_every_other_step() -> None:
+    """PGD in ``train`` projects only after even steps."""
+    calls = {"n": 0}
+
+    def broken(p: Params, config: RNNConfig) -> Params:
+        calls["n"] += 1
+        return projection.project(p, config) if calls["n"] % 2 else p
+
+    _train_module.projection = types.SimpleNamespace(project=broken, neuron_drift=projection.neuron_drift)
+
+
 #: name -> (installer, property files that must fail)
 MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "asymmetric_init": (_asymmetric_init, ("test_e01_zero_output.py",)),
@@ -105,6 +180,16 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "beta_halved": (_halve("beta"), ("test_e05_neuron_hessian.py",)),
     "lipschitz_u_halved": (_halve("lipschitz_u"), ("test_e04_gradient_norm.py",)),
     "wrong_sigma1": (_wrong_sigma1, ("test_e03_lipschitz.py",)),
+    # Caught by the property suite alone (continuous draws, the corpus, the new properties):
+    "gain_radius_over_m": (_gain_radius_over_m, ("test_corpus.py",)),
+    "linearization_bound_x0.6": (_scale("linearization_bound", 0.6), ("test_corpus.py",)),
+    "kernel_stability_bound_x0.6": (_scale("kernel_stability_bound", 0.6), ("test_corpus.py",)),
+    "lipschitz_w_x0.6": (_scale("lipschitz_w", 0.6), ("test_corpus.py",)),
+    "linearization_bound_x2": (_scale("linearization_bound", 2.0), ("test_corpus.py",)),
+    "loosened_sigma2": (_loosened_sigma2, ("test_activation_constants.py",)),
+    "gram_without_w_features": (_gram_without_w_features, ("test_e14_ntk_autodiff.py",)),
+    "train_momentum": (_train_momentum, ("test_training_recursion.py",)),
+    "pgd_projects_every_other_step": (_pgd_projects_every_other_step, ("test_training_recursion.py",)),
 }
 
 

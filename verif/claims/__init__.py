@@ -1,4 +1,4 @@
-"""Claims E1-E13 of THEORY section 9: one module each, and a registry.
+"""Claims E1-E15 of THEORY section 9: one module each, and a registry.
 
 >>> from verif import claims
 >>> claims.get("E7").check(config, backend="jax", seed=3).ratio   # doctest: +SKIP
@@ -26,6 +26,8 @@ _MODULES = (
     "e11_pgd_inequality",
     "e12_training",
     "e13_cutoff",
+    "e14_ntk_autodiff",
+    "e15_kernel_stability",
 )
 
 for _name in _MODULES:

@@ -169,10 +169,25 @@ class Claim:
             raise TypeError(f"config must be an RNNConfig, got {type(config).__name__}")
         if self.smooth_only:
             config.act.require_smooth()
-        return self.check_fn(config, get_backend(backend), int(seed), **options)
+        res = self.check_fn(config, get_backend(backend), int(seed), **options)
+        for observer in list(_OBSERVERS):
+            observer(res)
+        return res
 
 
 _REGISTRY: dict[str, Claim] = {}
+#: Called with every result :meth:`Claim.check` returns (see :mod:`verif.testing.recording`).
+_OBSERVERS: list[Callable[[ClaimResult], None]] = []
+
+
+def add_observer(observer: Callable[[ClaimResult], None]) -> None:
+    """Call ``observer`` with every result of :meth:`Claim.check` from now on."""
+    _OBSERVERS.append(observer)
+
+
+def remove_observer(observer: Callable[[ClaimResult], None]) -> None:
+    """Stop calling ``observer`` (added by :func:`add_observer`)."""
+    _OBSERVERS.remove(observer)
 
 
 def register(

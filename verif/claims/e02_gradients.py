@@ -99,7 +99,7 @@ def _err_ratio(a: Any, ref: Any, rtol: float, atol: float = 0.0, scale: float = 
 
 def other_backend(backend: Backend) -> Backend:
     """The oracle for ``backend``: JAX for NumPy, NumPy for everything else."""
-    return get_backend("numpy" if backend.name == "jax" else "jax")
+    return get_backend("jax" if backend.name == "numpy" else "numpy")
 
 
 def _as_float64(params: Params) -> Params:

@@ -1,0 +1,84 @@
+"""THEORY 5: ``train`` follows the GD / PGD recursion, step by step.
+
+``GD:  Theta_{s+1} = Theta_s - eta grad R(Theta_s)``,
+``PGD: Theta_{s+1} = Proj_Omega(Theta_s - eta grad R(Theta_s))``.
+
+The reference recursion is evaluated here from the backend's ``risk_and_grad`` and the public
+``project``; what :func:`verif.train` records at every iterate (``R(Theta_s)``,
+``||grad R(Theta_s)||``, the drifts) and its final iterate must equal it (relative ``1e-12``),
+for both methods, both backends, step sizes from ``0.01`` to ``3`` and radii from 0 (so that
+the projection is active). The risk inequalities (E11) and the training claim (E12) tolerate
+an update that departs from the recursion (momentum, a skipped projection); this does not.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+import verif
+from properties.strategies import configs_with_inputs, seeds
+from verif.config import RNNConfig
+from verif.params import Params
+
+#: Relative tolerance on every recorded quantity (the same float64 operations in another order).
+RTOL = 1e-12
+
+CASES = configs_with_inputs(
+    widths=(2, 4, 16), input_dims=(1, 3), seq_lens=(2, 4), n_choices=(1, 3), radii=(0.0, 0.1, 0.5, 2.0)
+)
+
+
+def recursion(
+    config: RNNConfig, params: Params, X: Any, Y: Any, method: str, eta: float, steps: int, backend_name: str
+) -> tuple[list[float], list[float], list[tuple[float, float]], Params]:
+    """Risks, gradient norms, ``sqrt(m)``-scaled drifts per iterate, and ``Theta_steps``."""
+    be = verif.backend(backend_name)
+    sqrt_m = math.sqrt(config.width)
+    risks, norms, drifts = [], [], []
+    current = params
+    for s in range(steps + 1):
+        risk, (dw, dU) = be.risk_and_grad(current, X, Y)
+        dev_w, dev_u = current.displacement()
+        risks.append(float(risk))
+        norms.append(math.sqrt(float(np.sum(dw * dw) + np.sum(dU * dU))))
+        drift_u = float(np.max(np.linalg.norm(dev_u, axis=1)))
+        drifts.append((sqrt_m * float(np.max(np.abs(dev_w))), sqrt_m * drift_u))
+        if s == steps:
+            break
+        current = current.with_weights(current.w - eta * dw, current.U - eta * dU)
+        if method == "pgd":
+            current = verif.project(current, config)
+    return risks, norms, drifts, current
+
+
+def close(a: Any, b: Any) -> bool:
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return bool(np.all(np.abs(a64 - b64) <= RTOL * np.maximum(np.abs(b64), 1e-300) + 1e-300))
+
+
+@given(
+    case=CASES,
+    seed=seeds,
+    method=st.sampled_from(("gd", "pgd")),
+    eta=st.floats(0.01, 3.0),
+    steps=st.integers(1, 4),
+)
+def test_train_follows_the_recursion(
+    backend_name: str, case: tuple[RNNConfig, Any], seed: int, method: str, eta: float, steps: int
+) -> None:
+    config, X = case
+    params = verif.symmetric_init(config, seed)
+    Y = np.random.default_rng(seed).uniform(-1.0, 1.0, size=X.shape[:2])
+    traj = verif.train(config, params, X, Y, method=method, step_size=eta, steps=steps, backend=backend_name)
+    risks, norms, drifts, final = recursion(config, params, X, Y, method, eta, steps, backend_name)
+    where = f"{method} eta={eta!r} steps={steps} seed={seed} backend={backend_name} config={config!r}"
+    assert traj.steps == steps, where
+    assert close(traj.risks, risks), f"R(Theta_s) {traj.risks} != recursion {risks}: {where}"
+    assert close(traj.grad_norms, norms), f"||grad R(Theta_s)|| {traj.grad_norms} != {norms}: {where}"
+    assert close(np.stack([traj.drift_w, traj.drift_u], axis=1), drifts), f"drifts differ: {where}"
+    assert close(traj.final.w, final.w) and close(traj.final.U, final.U), f"Theta_steps differs: {where}"

@@ -1,0 +1,134 @@
+"""E14: the NTK and the linearized model are what generic autodiff says (THEORY 6, section 9).
+
+The library never forms a Jacobian: :func:`verif.ntk.gram` sums per-neuron tangent features of
+a backend. Here the reference is the generic one, built from the model of THEORY 1 alone:
+``F_t(X; Theta) = (1/sqrt(m)) sum_i c_i h_{t,i}`` with ``h_t = sigma(w * h_{t-1} + U x_t)``,
+written directly in ``jax.numpy``, and ``J = jax.jacrev`` of the flattened outputs ``(nT,)``
+with respect to ``Theta = (w, U)`` (so ``J`` carries the ``1/sqrt(m)``). Since ``c_i^2 = 1``,
+
+.. math::
+
+    K_m = J J^\\top, \\qquad F^{lin}(\\Theta) = J (\\Theta - \\Theta_0)
+    = \\frac{d}{d\\epsilon} F(\\Theta_0 + \\epsilon (\\Theta - \\Theta_0))\\Big|_{\\epsilon=0}
+
+(the directional derivative, by ``jax.jvp``). Measured: the relative Frobenius error of
+``ntk.gram`` (the backend's features) against ``J J^T``, and of ``ntk.linearized_outputs`` at a
+point of ``Omega`` against the ``jvp``, the larger of the two, against ``RTOL = 1e-10`` in
+float64 (``4 sqrt(eps)`` in float32). The reference runs in float64 inside
+``jax.enable_x64``, whatever the global flag. Small shapes only: ``J`` has ``m (1 + d)``
+columns.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import activations, ntk
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.config import RNNConfig
+from verif.params import FloatArray, Params
+
+#: Relative Frobenius tolerance in float64.
+RTOL = 1e-10
+#: Largest ``m (1 + d)`` for which the generic Jacobian is formed.
+MAX_PARAMS = 1024
+
+
+def tolerance(config: RNNConfig) -> float:
+    """``RTOL`` in float64, ``4 sqrt(eps_32)`` in float32."""
+    return RTOL if config.dtype == "float64" else 4.0 * math.sqrt(float(np.finfo(np.float32).eps))
+
+
+def rel_error(a: Any, b: Any) -> float:
+    """``||a - b||_F / max(||b||_F, tiny)``."""
+    a64, b64 = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    scale = max(float(np.linalg.norm(b64)), float(np.finfo(np.float64).tiny))
+    return float(np.linalg.norm(a64 - b64)) / scale
+
+
+@functools.cache
+def _reference_fn(activation: str) -> Any:
+    """The jitted generic reference for one activation (compiled once per shape)."""
+    import jax
+    import jax.numpy as jnp
+
+    act = activations.get(activation)
+
+    def outputs(theta: Any, X: Any, c: Any) -> Any:
+        m, d = c.shape[0], X.shape[-1]
+        w, U = theta[:m], theta[m:].reshape(m, d)
+
+        def cell(h: Any, x_t: Any) -> tuple[Any, Any]:
+            h = act.fn(w * h + x_t @ U.T, jnp)
+            return h, h
+
+        _, H = jax.lax.scan(cell, jnp.zeros((X.shape[0], m), dtype=X.dtype), jnp.swapaxes(X, 0, 1))
+        return jnp.swapaxes(H @ c, 0, 1) / jnp.sqrt(m)  # (n, T)
+
+    def reference(theta0: Any, direction: Any, X: Any, c: Any) -> tuple[Any, Any]:
+        J = jax.jacrev(lambda th: outputs(th, X, c).reshape(-1))(theta0)
+        _, lin = jax.jvp(lambda th: outputs(th, X, c), (theta0,), (direction,))
+        return J @ J.T, lin
+
+    return jax.jit(reference)
+
+
+def autodiff_reference(params: Params, point: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+    """``(J J^T, J (Theta - Theta_0))`` from generic JAX autodiff at ``Theta_0``, in float64.
+
+    ``J J^T`` has shape ``(nT, nT)`` (rows ``j*T + t``); the directional derivative ``(n, T)``.
+    """
+    import jax
+
+    def flat(w: Any, U: Any) -> FloatArray:
+        return np.concatenate([np.ravel(w), np.ravel(U)]).astype(np.float64)
+
+    theta0 = flat(params.w0, params.U0)
+    direction = flat(point.w, point.U) - flat(point.w0, point.U0)
+    with jax.enable_x64(True):
+        K, lin = _reference_fn(params.activation)(
+            theta0, direction, np.asarray(X, dtype=np.float64), np.asarray(params.c, dtype=np.float64)
+        )
+        return np.asarray(K, dtype=np.float64), np.asarray(lin, dtype=np.float64)
+
+
+@register("E14", title="the NTK is what autodiff says", theory="section 6", kind="exact")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Relative error of ``ntk.gram`` against ``J J^T`` and of ``F_lin`` against the ``jvp``.
+
+    Options:
+        kind: where the point of ``Omega`` for ``F_lin`` lies (``interior``, ``boundary``, ``corner``).
+        X: inputs ``(n, T, d)`` with ``||x_t|| <= 1``; drawn from ``seed`` when omitted.
+        n: number of sequences drawn when ``X`` is omitted (default 3).
+    """
+    kind: sampling.PointKind = options.get("kind", "interior")
+    if config.width * (1 + config.input_dim) > MAX_PARAMS:
+        raise ValueError(
+            f"E14 forms the generic Jacobian: m (1 + d) must be <= {MAX_PARAMS}, "
+            f"got {config.width * (1 + config.input_dim)}"
+        )
+    rng = np.random.default_rng(seed)
+    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
+    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    point = sampling.point_in_omega(params, config, rng, kind)
+    K_ref, lin_ref = autodiff_reference(params, point, X)
+    err_gram = rel_error(ntk.gram(params, X, backend), K_ref)
+    err_lin = rel_error(ntk.linearized_outputs(point, X, backend), lin_ref)
+    return result(
+        "E14",
+        max(err_gram, err_lin),
+        tolerance(config),
+        config,
+        seed,
+        backend,
+        kind=kind,
+        gram_rel_error=err_gram,
+        linearized_rel_error=err_lin,
+    )

@@ -1,0 +1,74 @@
+"""E15: the empirical NTK barely moves inside ``Omega`` (THEORY 8, B9).
+
+With ``phi_{t,i} = (g_{t,i}, G_{t,i})`` the tangent features of neuron ``i`` at ``Theta`` and
+``K_Theta((X,t),(X',t')) = (1/m) sum_i <phi_{t,i}(X), phi_{t',i}(X')>`` (so ``K_{Theta_0} = K_m``
+of THEORY 6), for every ``Theta`` in ``Omega``, entrywise,
+
+.. math::
+
+    |K_\\Theta((X,t),(X',t')) - K_{\\Theta_0}((X,t),(X',t'))| \\le
+        \\frac{(\\beta_t G_{t'} + G_t \\beta_{t'}) \\sqrt{\\rho_w^2 + \\rho_u^2}}{\\sqrt m}
+
+(:func:`verif.bounds.kernel_stability_bound`): ``Omega`` is convex, so each feature moves by at
+most ``beta_t ||theta_i - theta_i(0)||`` (B4) and has norm at most ``G_t`` (B1, B3).
+
+Measured: for ``points`` points of ``Omega`` of the requested ``kind`` around one symmetric
+initialization, ``|K_Theta - K_Theta_0|`` over every pair of rows ``(j, t), (j', t')`` of the Gram
+matrix (:func:`verif.ntk.gram` at ``"current"`` and ``"init"``), divided entrywise by the bound;
+the reported ratio is the largest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, ntk
+from verif import params as params_mod
+from verif.backends import Backend
+from verif.claims import sampling
+from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
+from verif.config import RNNConfig
+from verif.params import Params
+
+
+def kernel_shift(backend: Backend, point: Params, X: Any) -> Any:
+    """``|K_Theta - K_Theta_0|``, shape ``(nT, nT)``, rows ordered ``j*T + t``."""
+    K = ntk.gram(point, X, backend, at="current")
+    K0 = ntk.gram(point, X, backend, at="init")
+    return np.abs(np.asarray(K, dtype=float) - np.asarray(K0, dtype=float))
+
+
+def worst_entry(shift: Any, bound: Any) -> tuple[float, float, float]:
+    """``(ratio, measured, bound)`` at the entry where ``shift / bound`` is largest (``0/0 = 0``)."""
+    ratios = np.where(bound > 0, shift / np.where(bound > 0, bound, 1.0), np.where(shift > 0, np.inf, 0.0))
+    k = int(np.argmax(ratios))
+    measured, allowed = float(shift.flat[k]), float(bound.flat[k])
+    return safe_ratio(measured, allowed), measured, allowed
+
+
+@register("E15", title="kernel stability inside Omega", theory="B9", kind="bound")
+def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
+    """Largest ``|K_Theta - K_Theta_0| / B9`` over entries and points of ``Omega``.
+
+    Options:
+        kind: where the points lie in ``Omega`` (``interior``, ``boundary``, ``corner``).
+        points: number of points of ``Omega`` (default 3).
+        X: inputs ``(n, T, d)`` with ``||x_t|| <= 1``; drawn from ``seed`` when omitted.
+        n: number of sequences drawn when ``X`` is omitted (default 3).
+    """
+    kind: sampling.PointKind = options.get("kind", "interior")
+    points = int(options.get("points", 3))
+    if points < 1:
+        raise ValueError(f"points must be >= 1, got {points}")
+    rng = np.random.default_rng(seed)
+    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
+    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    n = X.shape[0]
+    bound = np.tile(bounds.kernel_stability_bound(config), (n, n))
+    worst = (-1.0, 0.0, 0.0)
+    for _ in range(points):
+        point = sampling.point_in_omega(params, config, rng, kind)
+        worst = max(worst, worst_entry(kernel_shift(backend, point, X), bound))
+    return result("E15", worst[1], worst[2], config, seed, backend, kind=kind, points=points)

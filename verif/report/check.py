@@ -1,0 +1,309 @@
+"""``verif check``: measure one claim on one configuration, or replay a recorded one.
+
+A record here is the report's claim record (:func:`verif.report.jobs.run_job`): the job (claim
+id, configuration, seed, backend, options) and its ``result`` (``ClaimResult.to_dict()``), so
+that ``verif check --json`` output, a record of ``results.json`` and a failing property's
+``describe()`` line can all be replayed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import inspect
+import json
+import re
+import shlex
+from pathlib import Path
+from typing import Any
+
+from verif import activations, claims
+from verif.backends import names as backend_names
+from verif.config import DTYPES, W_INIT_LAWS, RNNConfig
+from verif.report.jobs import Job, restore_floats, run_job
+
+#: ``RNNConfig`` fields and their command-line flags (the flags of ``verif bounds``).
+CONFIG_FLAGS: dict[str, str] = {
+    "width": "--width",
+    "input_dim": "--input-dim",
+    "seq_len": "--seq-len",
+    "memory_alpha": "--memory-alpha",
+    "activation": "--activation",
+    "rho_w": "--rho-w",
+    "rho_u": "--rho-u",
+    "nu_w": "--nu-w",
+    "nu_u": "--nu-u",
+    "w_init": "--w-init",
+    "dtype": "--dtype",
+}
+#: Defaults of ``verif check`` (a small configuration below the cutoff).
+CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "memory_alpha": 0.5}
+
+
+def add_check_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``verif check``."""
+    p.add_argument("claim", nargs="?", help=f"claim id, one of {claims.ids()}")
+    defaults = RNNConfig(**CHECK_DEFAULTS).to_dict()
+    types: dict[str, Any] = {"width": int, "input_dim": int, "seq_len": int}
+    for name, flag in CONFIG_FLAGS.items():
+        value = defaults[name]
+        kind = types.get(name, str if isinstance(value, str) else float)
+        allowed = {
+            "activation": f"one of {activations.names()}",
+            "w_init": f"one of {list(W_INIT_LAWS)}",
+            "dtype": f"one of {list(DTYPES)}",
+        }.get(name, "")
+        p.add_argument(flag, type=kind, default=value, help=f"{name} {allowed} (default {value})".strip())
+    p.add_argument("--seed", type=int, default=0, help="seed of the measurement (default 0)")
+    p.add_argument("--backend", default="numpy", help=f"one of {backend_names()} (default numpy)")
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a claim option (VALUE read as JSON when it parses, else a string); repeatable",
+    )
+    p.add_argument("--json", action="store_true", help="print the record as JSON")
+    p.add_argument(
+        "--replay", metavar="FILE", help="re-run a record: results.json, a record, or a describe() line"
+    )
+    p.add_argument("--record", type=int, default=None, help="with --replay of a results.json: record index")
+
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """``["kind=boundary", "points=5"]`` -> ``{"kind": "boundary", "points": 5}``."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"option must be KEY=VALUE with an identifier KEY, got {item!r}")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def check_line(
+    claim_id: str, config: dict[str, Any], seed: int, backend: str, options: dict[str, Any]
+) -> str:
+    """The ``verif check`` command that reproduces a claim record."""
+    parts = ["verif", "check", claim_id]
+    for name, flag in CONFIG_FLAGS.items():
+        if name in config:
+            parts += [flag, str(config[name])]
+    parts += ["--seed", str(seed), "--backend", backend]
+    for key, value in options.items():
+        parts += ["--option", f"{key}={_option_text(value)}"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def _option_text(value: Any) -> str:
+    """``value`` as :func:`parse_options` reads it back: a plain word when it is a string that is
+    not JSON (``boundary``), JSON otherwise (``3``, ``null``, ``[16, 64]``, ``"3"``)."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return json.dumps(value)
+
+
+def _job_from_args(args: argparse.Namespace) -> Job:
+    if not args.claim:
+        raise ValueError("claim: give a claim id (or --replay FILE)")
+    claims.get(args.claim)
+    if args.backend not in backend_names():
+        raise ValueError(f"backend must be one of {backend_names()}, got {args.backend!r}")
+    config = RNNConfig(**{name: getattr(args, name) for name in CONFIG_FLAGS})
+    return Job(
+        "claim", args.claim, int(args.seed), args.backend, config.to_dict(), parse_options(args.option)
+    )
+
+
+def run_check(args: argparse.Namespace) -> tuple[str, int]:
+    """Handler of ``verif check``: exit 0 when the claim holds, 1 when violated, 2 on bad input."""
+    if args.replay:
+        return run_replay(Path(args.replay), args.record)
+    job = _job_from_args(args)
+    record = checked(run_job(job))
+    if args.json:
+        return json.dumps(record, indent=2), _status(record)
+    res = record["result"]
+    text = (
+        _describe(record)
+        + "\nreproduce: "
+        + check_line(job.id, res["config"], job.seed, job.backend, job.options)
+    )
+    return text, _status(record)
+
+
+def checked(record: dict[str, Any]) -> dict[str, Any]:
+    """``record``, or a ``ValueError`` with the job's error (bad options reach the claim only)."""
+    if record["status"] != "ok":
+        raise ValueError(f"{record['id']}: {record['error']}")
+    return record
+
+
+def _status(record: dict[str, Any]) -> int:
+    return 0 if record["result"]["passed"] else 1
+
+
+def _describe(record: dict[str, Any]) -> str:
+    res = record["result"]
+    status = "holds" if res["passed"] else "VIOLATED"
+    numbers = " ".join(f"{k}={float(restore_floats(res[k])):.6g}" for k in ("ratio", "measured", "bound"))
+    return f"{res['claim_id']} {status}: {numbers} backend={res['backend']} seed={res['seed']}"
+
+
+# --- replay ---------------------------------------------------------------------------------
+
+
+def run_replay(path: Path, index: int | None) -> tuple[str, int]:
+    """Re-run the record in ``path`` and print both side by side; exit status of the replay."""
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ValueError(f"replay: cannot read {path} ({exc.strerror})") from exc
+    job, recorded = load_record(text, index)
+    replayed = checked(run_job(job))["result"]
+    lines = [
+        f"replay of {job.id} (seed {job.seed}, backend {job.backend}) from {path}",
+        side_by_side(recorded, replayed),
+    ]
+    if "X" in job.options or recorded.get("inputs_given"):
+        lines.append("note: the recorded inputs were given explicitly; the replay draws them from the seed")
+    lines.append("reproduce: " + check_line(job.id, job.config or {}, job.seed, job.backend, job.options))
+    return "\n".join(lines), 0 if replayed["passed"] else 1
+
+
+def load_record(text: str, index: int | None = None) -> tuple[Job, dict[str, Any]]:
+    """The job and the recorded result in ``text`` (JSON record, ``results.json`` or ``describe()`` line)."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        return _from_describe(text)
+    if isinstance(doc, dict) and "records" in doc:
+        records = [r for r in doc["records"] if r.get("kind") == "claim" and r.get("status") == "ok"]
+        if not records:
+            raise ValueError("replay: the results file holds no measured claim record")
+        if index is None:
+            failing = [r for r in records if not r["result"]["passed"]]
+            pick = (
+                failing[0]
+                if failing
+                else max(records, key=lambda r: float(restore_floats(r["result"]["ratio"])))
+            )
+        else:
+            if not 0 <= index < len(doc["records"]):
+                raise ValueError(f"record must be an index in [0, {len(doc['records'])}), got {index}")
+            pick = doc["records"][index]
+            if pick.get("kind") != "claim" or pick.get("status") != "ok":
+                raise ValueError(f"record {index} is not a measured claim record")
+        doc = pick
+    if isinstance(doc, dict) and "result" in doc and "id" in doc:
+        res = doc["result"]
+        job = Job(
+            "claim",
+            doc["id"],
+            int(doc["seed"]),
+            doc["backend"],
+            dict(doc["config"]),
+            dict(doc.get("options", {})),
+        )
+    elif isinstance(doc, dict) and "claim_id" in doc:
+        res = doc
+        job = Job("claim", doc["claim_id"], int(doc["seed"]), doc["backend"], dict(doc["config"]), {})
+    else:
+        raise ValueError("replay: the file is neither a results.json, a claim record nor a describe() line")
+    claims.get(job.id)
+    RNNConfig(**(job.config or {}))
+    return job, res
+
+
+_DESCRIBE = re.compile(
+    r"\b(E\d+) (?:holds|VIOLATED): ratio=(\S+) measured=(\S+) bound=(\S+) (.*) config=RNNConfig\((.*)\)"
+)
+_PAIR = re.compile(r"(\w+)=((?:'[^']*'|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|[^ ,]+))")
+
+
+def _from_describe(text: str) -> tuple[Job, dict[str, Any]]:
+    match = next((m for m in map(_DESCRIBE.search, text.splitlines()) if m), None)
+    if match is None:
+        raise ValueError(
+            "replay: no JSON and no line like 'E7 holds: ratio=... config=RNNConfig(...)' in the file"
+        )
+    cid, ratio, measured, bound, middle, config_text = match.groups()
+    config = {k: _literal(v) for k, v in _PAIR.findall(config_text)}
+    details = {k: _literal(v) for k, v in _PAIR.findall(middle)}
+    backend = str(details.pop("backend", "numpy"))
+    seed = int(details.pop("seed", 0))
+    claim = claims.get(cid)
+    accepted = option_names(claim.check_fn)
+    options = {k: v for k, v in details.items() if k in accepted}
+    recorded = {
+        "claim_id": cid,
+        "ratio": float(ratio),
+        "measured": float(measured),
+        "bound": float(bound),
+        "passed": "VIOLATED" not in match.group(0).split(":")[0],
+        "backend": backend,
+        "seed": seed,
+        "details": details,
+        "inputs_given": True,
+    }
+    return Job("claim", cid, seed, backend, RNNConfig(**config).to_dict(), options), recorded
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def option_names(fn: Any) -> set[str]:
+    """Option names a claim's ``check`` accepts: keyword parameters and its docstring's ``Options:``."""
+    names = {
+        p.name
+        for p in inspect.signature(fn).parameters.values()
+        if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD or p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+    doc = inspect.getdoc(fn) or ""
+    section = doc.split("Options:", 1)[1] if "Options:" in doc else ""
+    for line in section.splitlines():
+        # "    kind: ..." or "    widths, trials, margin: ..." (one indent level: a new entry)
+        entry = re.match(r"^ {4}(\w+(?:, \w+)*):", line)
+        if entry:
+            names.update(entry.group(1).split(", "))
+    return names - {"config", "backend", "seed", "X", "Y", "teacher_backend"}
+
+
+def side_by_side(recorded: dict[str, Any], replayed: dict[str, Any]) -> str:
+    """Two columns, recorded and replayed, for the headline fields and every detail."""
+    keys = ["claim_id", "passed", "ratio", "measured", "bound", "backend", "seed"]
+    rec_d, rep_d = recorded.get("details", {}), replayed.get("details", {})
+    detail_keys = list(dict.fromkeys([*rep_d, *rec_d]))
+    rows = [(k, recorded.get(k, ""), replayed.get(k, "")) for k in keys]
+    rows += [(k, rec_d.get(k, ""), rep_d.get(k, "")) for k in detail_keys]
+    cells = [(k, _cell(a), _cell(b), "" if _same(a, b) else "  <- differs") for k, a, b in rows]
+    w0 = max(len(c[0]) for c in cells)
+    w1 = max(len("recorded"), *(len(c[1]) for c in cells))
+    head = f"{'field':<{w0}}  {'recorded':<{w1}}  replayed"
+    return "\n".join([head] + [f"{k:<{w0}}  {a:<{w1}}  {b}{flag}" for k, a, b, flag in cells])
+
+
+def _cell(v: Any) -> str:
+    v = restore_floats(v)
+    text = f"{v:.6g}" if isinstance(v, float) else str(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _same(a: Any, b: Any) -> bool:
+    a, b = restore_floats(a), restore_floats(b)
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return f"{float(a):.6g}" == f"{float(b):.6g}"
+        except (TypeError, ValueError):
+            return False
+    return bool(a == b)

@@ -1,0 +1,101 @@
+"""Jobs: one measurement of a claim or an exhibit, independent of every other job.
+
+A job is plain data (picklable, JSON-serializable); :func:`run_job` turns it into a record and
+never raises: a job that fails comes back with ``status = "error"`` and its message, so that
+the rest of a report still completes. A record depends only on its job, never on the
+executor or the process that ran it.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+JobKind = Literal["claim", "exhibit"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One measurement.
+
+    Attributes:
+        kind: ``claim`` or ``exhibit``.
+        id: the claim (``E7``) or exhibit (``X1``) id.
+        seed: the seed the measurement uses.
+        backend: backend name.
+        config: for a claim, ``RNNConfig.to_dict()``; ``None`` for an exhibit.
+        options: the claim's options, or the exhibit task's options (JSON-serializable).
+        role: ``sweep`` for the report's sweep, ``finding`` for a known violation of the
+            property suite that the report measures again.
+        note: what a finding is about (empty otherwise).
+    """
+
+    kind: JobKind
+    id: str
+    seed: int
+    backend: str
+    config: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    role: str = "sweep"
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serializable form."""
+        return asdict(self)
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NumPy scalars/arrays as Python numbers/lists and tuples as lists.
+
+    Non-finite floats become the strings ``"inf"``, ``"-inf"`` and ``"nan"`` (strict JSON has
+    no such numbers); :func:`restore_floats` turns them back.
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, np.generic):
+        return jsonable(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return value
+
+
+def restore_floats(value: Any) -> Any:
+    """Inverse of the non-finite encoding of :func:`jsonable` for ``"inf"``/``"-inf"``/``"nan"``."""
+    if isinstance(value, str) and value in ("inf", "-inf", "nan"):
+        return float(value)
+    return value
+
+
+def run_job(job: Job) -> dict[str, Any]:
+    """Measure ``job``; the record holds the job, ``status`` (``ok``/``error``) and ``result``."""
+    record: dict[str, Any] = {**job.to_dict(), "status": "ok", "result": None, "error": None}
+    try:
+        record["result"] = jsonable(_measure(job))
+    except Exception as exc:  # a failing job is reported, never fatal
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
+        record.update(status="error", error=f"{type(exc).__name__}: {exc} ({where})")
+    return record
+
+
+def _measure(job: Job) -> dict[str, Any]:
+    if job.kind == "claim":
+        from verif import claims
+        from verif.config import RNNConfig
+
+        if job.config is None:
+            raise ValueError(f"claim job {job.id} has no config")
+        res = claims.get(job.id).check(RNNConfig(**job.config), job.backend, job.seed, **job.options)
+        return res.to_dict()
+    from verif import exhibits
+    from verif.backends import backend as get_backend
+
+    return exhibits.get(job.id).measure(dict(job.options), job.seed, get_backend(job.backend))

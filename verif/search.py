@@ -1,0 +1,417 @@
+"""Tightness search: the configurations where a bound claim's ``measured / bound`` is largest.
+
+A bound is only as well tested as the cases that reach it. :func:`worst_cases` searches the
+configuration space of one bound claim for the largest ratio (THEORY section 9, exhibit X6):
+
+* shapes (``m``, ``d``, ``T``, ``n``) come from small fixed sets, so that JAX compiles stay cached;
+* every shape-free value is continuous: ``alpha`` (as a multiple of the cutoff ``1/sigma_1``,
+  below, at and beyond it), the radii ``rho_w, rho_u``, ``nu_w, nu_u``, the input radius; the
+  point kind of ``Omega``, the input law and the seeds (initialization, point, inputs) are
+  discrete coordinates;
+* random restarts (half the budget) and then a coordinate search from the best candidates:
+  one coordinate moved at a time (a continuous value scaled, shifted or sent to an end of its
+  range, a discrete one redrawn), the move kept when the ratio grows;
+* a claim whose ratio is the largest of several parts (E3, E4) can be searched part by part
+  (``part=``), since each part has worst cases of its own.
+
+Everything is drawn from ``numpy.random.default_rng(seed)``, so a search is deterministic for a
+seed and a backend. Each result carries what replays it exactly: ``details["options"]`` (the
+check's options, without the inputs) and ``details["inputs"]`` (the input recipe).
+
+The corpus (``properties/corpus/<claim>.json``) keeps the worst cases found, with the inputs
+written out, the library version, the backend and the search that found them; the property suite
+replays every entry under every profile (:func:`replay`). ``verif search --write`` refreshes it.
+
+Public API::
+
+    worst_cases(claim_id, *, budget=50, seed=0, backend="numpy", top=5) -> list[ClaimResult]
+    load_corpus(path=None) -> dict[str, list[dict]]      # {"E7": [entry, ...], ...}
+    save_corpus(corpus, path=None) -> list[Path]
+    replay(entry, backend=None) -> ClaimResult
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from verif import activations, claims, data
+from verif.claims import ClaimResult
+from verif.claims.sampling import POINT_KINDS
+from verif.config import W_INIT_LAWS, RNNConfig
+
+#: Default location of the corpus, one ``<claim>.json`` per bound claim.
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "properties" / "corpus"
+#: Input laws: uniform in the ball of radius ``r``, or on its sphere.
+INPUT_LAWS = ("ball", "sphere")
+#: Continuous coordinates and their ranges (``alpha_factor`` multiplies the cutoff ``1/sigma_1``).
+CONTINUOUS: dict[str, tuple[float, float]] = {
+    "alpha_factor": (0.0, 1.6),
+    "rho_w": (0.0, 3.0),
+    "rho_u": (0.0, 3.0),
+    "nu_w": (0.0, 2.0),
+    "nu_u": (0.0, 2.0),
+    "input_radius": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Space:
+    """The search space of one claim: shape sets and the check's fixed options.
+
+    Attributes:
+        widths, input_dims, seq_lens, n_sequences: the fixed shape sets.
+        options: options passed to every check (e.g. fewer extra widths for E4).
+        kinds: whether the claim takes a point ``kind`` of ``Omega``.
+        step_scale: whether the claim takes a continuous ``step_scale`` (E11, in ``[0.05, 4]``).
+        parts: ``details`` keys of part ratios with worst cases of their own.
+    """
+
+    widths: tuple[int, ...] = (2, 4, 8, 16, 64)
+    input_dims: tuple[int, ...] = (1, 2, 3)
+    seq_lens: tuple[int, ...] = (1, 2, 4, 8)
+    n_sequences: tuple[int, ...] = (1, 3)
+    options: tuple[tuple[str, Any], ...] = ()
+    kinds: bool = True
+    step_scale: bool = False
+    parts: tuple[str, ...] = ()
+
+
+#: The searchable claims: every bound claim of the registry.
+SPACES: dict[str, Space] = {
+    "E3": Space(parts=("ratio_outputs", "ratio_hidden")),
+    "E4": Space(
+        options=(("widths", ()),),
+        parts=("ratio_gradient", "ratio_output", "ratio_neuron_g", "ratio_neuron_G"),
+    ),
+    "E5": Space(),
+    "E6": Space(widths=(2, 4, 8, 16), input_dims=(1, 2)),
+    "E7": Space(),
+    "E11": Space(
+        widths=(16, 64), input_dims=(1, 3), seq_lens=(2, 8), n_sequences=(3,), kinds=False, step_scale=True
+    ),
+    "E15": Space(),
+}
+
+
+def searchable() -> list[str]:
+    """Ids of the claims :func:`worst_cases` can search."""
+    return [c for c in claims.ids() if c in SPACES]
+
+
+def make_inputs(config: RNNConfig, n: int, seed: int, law: str, radius: float) -> Any:
+    """Inputs ``(n, T, d)``: uniform in the ball (``law="ball"``) or on the sphere, scaled by ``radius``."""
+    if law not in INPUT_LAWS:
+        raise ValueError(f"input law must be one of {list(INPUT_LAWS)}, got {law!r}")
+    if not 0.0 <= radius <= 1.0:
+        raise ValueError(f"input radius must be in [0, 1], got {radius}")
+    X = np.asarray(data.random_inputs(config, n, seed), dtype=np.float64)
+    if law == "sphere":
+        X = X / np.maximum(np.linalg.norm(X, axis=-1, keepdims=True), 1e-300)
+        X = X / np.maximum(1.0, np.linalg.norm(X, axis=-1, keepdims=True))
+    return X * radius
+
+
+def _draw(rng: np.random.Generator, space: Space) -> dict[str, Any]:
+    """One random candidate."""
+    cand: dict[str, Any] = {
+        "width": int(rng.choice(space.widths)),
+        "input_dim": int(rng.choice(space.input_dims)),
+        "seq_len": int(rng.choice(space.seq_lens)),
+        "n": int(rng.choice(space.n_sequences)),
+        "activation": str(rng.choice(activations.smooth_names())),
+        "w_init": str(rng.choice(W_INIT_LAWS)),
+        "kind": str(rng.choice(POINT_KINDS)),
+        "input_law": str(rng.choice(INPUT_LAWS)),
+        "seed": int(rng.integers(2**31)),
+        "input_seed": int(rng.integers(2**31)),
+    }
+    for name, (lo, hi) in CONTINUOUS.items():
+        cand[name] = float(rng.uniform(lo, hi))
+    # Radius 1 inputs and alpha at the cutoff are where several bounds are tight: draw them often.
+    if rng.random() < 0.5:
+        cand["input_radius"] = 1.0
+    if rng.random() < 0.25:
+        cand["alpha_factor"] = 1.0
+    cand["step_scale"] = float(rng.uniform(0.05, 4.0))
+    return cand
+
+
+def _neighbour(rng: np.random.Generator, space: Space, cand: dict[str, Any]) -> dict[str, Any]:
+    """``cand`` with one coordinate moved."""
+    out = dict(cand)
+    fresh = _draw(rng, space)
+    name = str(rng.choice([*CONTINUOUS, "seed", "input_seed", "kind", "input_law", "width", "step_scale"]))
+    if name in CONTINUOUS or name == "step_scale":
+        lo, hi = CONTINUOUS.get(name, (0.05, 4.0))
+        move = rng.random()
+        if move < 0.1:  # an end of the range (a radius of 0, inputs on the sphere)
+            out[name] = lo if rng.random() < 0.5 else hi
+        elif move < 0.55:
+            out[name] = float(np.clip(cand[name] * math.exp(rng.normal(0.0, 0.3)), lo, hi))
+        else:
+            out[name] = float(np.clip(cand[name] + rng.normal(0.0, 0.1 * (hi - lo)), lo, hi))
+    else:
+        out[name] = fresh[name]
+    return out
+
+
+def _case(claim_id: str, cand: dict[str, Any]) -> tuple[RNNConfig, dict[str, Any], dict[str, Any]]:
+    """``(config, options, input recipe)`` of a candidate."""
+    space = SPACES[claim_id]
+    act = activations.get(cand["activation"])
+    config = RNNConfig(
+        width=cand["width"],
+        input_dim=cand["input_dim"],
+        seq_len=cand["seq_len"],
+        memory_alpha=cand["alpha_factor"] * act.cutoff,
+        activation=act.name,
+        rho_w=cand["rho_w"],
+        rho_u=cand["rho_u"],
+        nu_w=cand["nu_w"],
+        nu_u=cand["nu_u"],
+        w_init=cand["w_init"],
+    )
+    options: dict[str, Any] = dict(space.options)
+    if space.kinds:
+        options["kind"] = cand["kind"]
+    if space.step_scale:
+        options["step_scale"] = cand["step_scale"]
+    recipe = {
+        "n": cand["n"],
+        "seed": cand["input_seed"],
+        "law": cand["input_law"],
+        "radius": cand["input_radius"],
+    }
+    return config, options, recipe
+
+
+def evaluate(claim_id: str, cand: dict[str, Any], backend: str = "numpy") -> ClaimResult:
+    """Check one candidate; the result's details carry its options and input recipe."""
+    config, options, recipe = _case(claim_id, cand)
+    X = make_inputs(config, **recipe)
+    res = claims.get(claim_id).check(config, backend, cand["seed"], X=X, **options)
+    return dataclasses.replace(res, details={**res.details, "options": options, "inputs": recipe})
+
+
+def parts(claim_id: str) -> list[str]:
+    """The part ratios of a claim (``details`` keys) that :func:`worst_cases` can maximize."""
+    return list(SPACES[claim_id].parts) if claim_id in SPACES else []
+
+
+def score(res: ClaimResult, part: str | None = None) -> float:
+    """``res.ratio``, or the part ratio ``res.details[part]`` (infinite counts as ``1e300``)."""
+    value = float(res.ratio if part is None else res.details[part])
+    return value if math.isfinite(value) else 1e300
+
+
+def worst_cases(
+    claim_id: str,
+    *,
+    budget: int = 50,
+    seed: int = 0,
+    backend: str = "numpy",
+    top: int = 5,
+    part: str | None = None,
+) -> list[ClaimResult]:
+    """The ``top`` configurations with the largest ``measured / bound`` found in ``budget`` checks.
+
+    Deterministic for a ``seed`` (and backend); sorted by ratio, largest first; distinct
+    ratios only. Half the budget goes to random restarts, the rest to a coordinate search from
+    the best candidates so far (module docstring).
+
+    ``part`` maximizes one part of a claim whose ratio is the largest of several (``parts``):
+    e.g. B1's ``|g_t| <= L_w,t`` in E4 is never attained at ``t = 0`` (``g_0 = 0``), so its worst
+    case lies where the memory terms count, unlike the overall ratio's (``||G_0|| = sigma_1``).
+
+    Raises:
+        ValueError: ``claim_id`` is not a searchable claim, or ``budget``/``top`` below 1.
+    """
+    if claim_id not in SPACES:
+        raise ValueError(f"claim_id must be one of {searchable()} (the bound claims), got {claim_id!r}")
+    if part is not None and part not in parts(claim_id):
+        raise ValueError(f"part must be one of {parts(claim_id)} for {claim_id}, got {part!r}")
+    for name, count in (("budget", budget), ("top", top)):
+        if int(count) < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {count}")
+    space = SPACES[claim_id]
+    rng = np.random.default_rng([int(seed), _key(claim_id)])
+    pool: list[tuple[float, dict[str, Any], ClaimResult]] = []
+
+    def run(cand: dict[str, Any]) -> float:
+        res = evaluate(claim_id, cand, backend)
+        pool.append((score(res, part), cand, res))
+        return score(res, part)
+
+    restarts = max(1, int(budget) // 2)
+    for _ in range(restarts):
+        run(_draw(rng, space))
+    starts = sorted(pool, key=lambda e: -e[0])[: max(1, min(3, int(top)))]
+    per_start = (int(budget) - restarts) // len(starts) if int(budget) > restarts else 0
+    for best_score, best, _ in starts:
+        for _ in range(per_start):
+            cand = _neighbour(rng, space, best)
+            value = run(cand)
+            if value > best_score:
+                best_score, best = value, cand
+    seen: set[str] = set()
+    out: list[ClaimResult] = []
+    for _, _, res in sorted(pool, key=lambda e: -e[0]):
+        # Moves of a coordinate the claim ignores (nu for E3) repeat a case: one of each ratio.
+        key = f"{score(res, part):.12g}"
+        if key not in seen:
+            seen.add(key)
+            out.append(res)
+        if len(out) == int(top):
+            break
+    return out
+
+
+def _key(claim_id: str) -> int:
+    return int(claim_id.lstrip("E"))
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+def entry(res: ClaimResult, found_by: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The corpus entry of a search result: config, seed, options with the inputs written out."""
+    import verif
+
+    options = dict(res.details["options"])
+    recipe = dict(res.details["inputs"])
+    options["X"] = make_inputs(res.config, **recipe).tolist()
+    return {
+        "claim_id": res.claim_id,
+        "ratio": res.ratio,
+        "measured": res.measured,
+        "bound": res.bound,
+        "config": res.config.to_dict(),
+        "seed": res.seed,
+        "backend": res.backend,
+        "options": options,
+        "inputs": recipe,
+        "parts": {k: float(v) for k, v in res.details.items() if k.startswith("ratio_") and _is_real(v)},
+        "version": verif.__version__,
+        "found_by": dict(found_by or {}),
+    }
+
+
+def _is_real(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def replay(item: dict[str, Any], backend: str | None = None) -> ClaimResult:
+    """Check a corpus entry again (on its own backend unless ``backend`` is given)."""
+    options = dict(item["options"])
+    if "X" in options:
+        options["X"] = np.asarray(options["X"], dtype=np.float64)
+    config = RNNConfig(**item["config"])
+    claim = claims.get(item["claim_id"])
+    return claim.check(config, backend or item["backend"], int(item["seed"]), **options)
+
+
+def load_corpus(path: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The corpus by claim id: ``{"E7": [entry, ...], ...}`` from ``<path>/<claim>.json``."""
+    root = Path(path) if path is not None else CORPUS_DIR
+    out: dict[str, list[dict[str, Any]]] = {}
+    for file in sorted(root.glob("E*.json")):
+        entries = json.loads(file.read_text())
+        if not isinstance(entries, list):
+            raise ValueError(f"corpus file {file} must hold a JSON list of entries")
+        out[file.stem] = entries
+    return dict(sorted(out.items(), key=lambda kv: _key(kv[0])))
+
+
+def save_corpus(corpus: dict[str, list[dict[str, Any]]], path: str | Path | None = None) -> list[Path]:
+    """Write ``<path>/<claim>.json`` for each claim of ``corpus``, entries by ratio (largest first)."""
+    root = Path(path) if path is not None else CORPUS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    written = []
+    for claim_id, entries in corpus.items():
+        claims.get(claim_id)
+        file = root / f"{claim_id}.json"
+        ordered = sorted(entries, key=lambda e: -float(e["ratio"]))
+        file.write_text(json.dumps(ordered, indent=1, sort_keys=True) + "\n")
+        written.append(file)
+    return written
+
+
+# --------------------------------------------------------------------------- verif search
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``verif search`` on the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "search",
+        help="search the configurations where bound claims are tightest; refresh the corpus",
+        description="Largest measured/bound ratio per claim (random restarts + coordinate search).",
+    )
+    p.add_argument("--claims", nargs="+", default=None, help=f"claim ids (default: {searchable()})")
+    p.add_argument("--budget", type=int, default=50, help="checks per claim (default 50)")
+    p.add_argument("--seed", type=int, default=0, help="search seed (default 0)")
+    p.add_argument("--backend", default="numpy", help="backend (default numpy)")
+    p.add_argument("--top", type=int, default=5, help="configurations kept per claim (default 5)")
+    p.add_argument("--write", action="store_true", help="merge the results into the corpus")
+    p.add_argument("--corpus", default=None, help="corpus folder (default properties/corpus)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.set_defaults(handler=run_cli)
+
+
+def run_cli(args: argparse.Namespace) -> str:
+    """``verif search``: the top configurations per claim; with ``--write`` merge them into the corpus."""
+    ids = args.claims or searchable()
+    for claim_id in ids:
+        if claim_id not in SPACES:
+            raise ValueError(f"--claims must name claims among {searchable()}, got {claim_id!r}")
+    options = {"budget": args.budget, "seed": args.seed, "backend": args.backend, "top": args.top}
+    found = {(c, part): worst_cases(c, part=part, **options) for c in ids for part in [None, *parts(c)]}
+    lines = []
+    if args.write:
+        corpus = load_corpus(args.corpus)
+        for (c, part), results in found.items():
+            how = {"budget": args.budget, "seed": args.seed, "part": part}
+            corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)
+        for file in save_corpus({c: corpus[c] for c in ids}, args.corpus):
+            lines.append(f"wrote {file}")
+    if args.json:
+        return json.dumps({f"{c} {p or 'ratio'}": [r.to_dict() for r in rs] for (c, p), rs in found.items()})
+    for (c, part), results in found.items():
+        lines.append(f"{c} {part or 'ratio'}: " + ", ".join(f"{score(r, part):.4g}" for r in results))
+    return "\n".join(lines)
+
+
+def merge(old: list[dict[str, Any]], new: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
+    """Per objective (the overall ratio, or the part in ``found_by``), the ``keep`` entries of
+    ``old + new`` that score highest; one entry per case (config, seed, backend, inputs, options).
+    """
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for item in [*old, *new]:
+        groups.setdefault(item.get("found_by", {}).get("part"), []).append(item)
+    out: dict[str, dict[str, Any]] = {}
+    for part, items in groups.items():
+        best: dict[str, dict[str, Any]] = {}
+        for item in items:
+            key = _case_key(item)
+            if key not in best or _item_score(item, part) > _item_score(best[key], part):
+                best[key] = item
+        for item in sorted(best.values(), key=lambda e: -_item_score(e, part))[: max(int(keep), 1)]:
+            out.setdefault(_case_key(item), item)
+    return list(out.values())
+
+
+def _case_key(item: dict[str, Any]) -> str:
+    options = {k: v for k, v in item["options"].items() if k != "X"}
+    case = [item["config"], item["seed"], item["backend"], item["inputs"], options]
+    return json.dumps(case, sort_keys=True)
+
+
+def _item_score(item: dict[str, Any], part: str | None) -> float:
+    return float(item["ratio"] if part is None else item.get("parts", {}).get(part, 0.0))

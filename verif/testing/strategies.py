@@ -1,0 +1,196 @@
+"""Hypothesis strategies for diagonal RNNs: configurations, inputs, points of Omega, seeds.
+
+The property suite (``properties/``) draws from these, and so can any test suite::
+
+    from hypothesis import given
+    from verif.testing import configs_with_inputs, seeds
+
+    @given(case=configs_with_inputs(widths=(4, 16)), seed=seeds)
+    def test_mine(case, seed):
+        config, X = case
+        ...
+
+Shapes (width, input dimension, sequence length, number of sequences) come from small fixed
+sets so that compiled backends (JAX) stay cached across examples; the ``thorough`` Hypothesis
+profile (``HYPOTHESIS_PROFILE=thorough`` when this module is imported) adds larger widths.
+Values that do not change shapes (``alpha``, the radii) are continuous. Inputs always satisfy
+``||x_t|| <= 1`` (THEORY 1).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from verif import activations
+from verif.claims.sampling import POINT_KINDS
+from verif.config import W_INIT_LAWS, RNNConfig
+
+__all__ = [
+    "INPUT_DIMS",
+    "LONG_FACTORS",
+    "N_SEQUENCES",
+    "RADII",
+    "REGIMES",
+    "SEQ_LENS",
+    "SHORT_FACTORS",
+    "SMOOTH",
+    "THOROUGH",
+    "WIDTHS",
+    "configs",
+    "configs_with_inputs",
+    "continuous",
+    "inputs",
+    "memory_alphas",
+    "point_kinds",
+    "seeds",
+]
+
+#: Whether the ``thorough`` profile was asked for (larger widths join :data:`WIDTHS`).
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+
+#: Widths ``m`` (even); 512 and 1024 under the ``thorough`` profile.
+WIDTHS: tuple[int, ...] = (2, 4, 8, 16, 64, 256) + ((512, 1024) if THOROUGH else ())
+#: Input dimensions ``d``.
+INPUT_DIMS: tuple[int, ...] = (1, 2, 3, 5)
+#: Sequence lengths ``T``.
+SEQ_LENS: tuple[int, ...] = (1, 2, 4, 8, 12)
+#: Numbers of sequences ``n``.
+N_SEQUENCES: tuple[int, ...] = (1, 3, 8)
+#: Radii ``rho_w, rho_u`` of Omega and ``nu_w, nu_u`` of the target (continuous between 0 and 2).
+RADII: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0)
+#: The activations inside the theory (C^2 and bounded).
+SMOOTH = tuple(activations.smooth_names())
+#: Memory regimes of THEORY 4, relative to the cutoff ``1/sigma_1``.
+REGIMES = ("short", "cutoff", "long")
+
+#: Seeds for the initialization, the point of Omega and the data of a claim check.
+seeds = st.integers(min_value=0, max_value=2**32 - 1)
+#: Where a point of Omega lies: ``interior``, ``boundary`` or ``corner``.
+point_kinds = st.sampled_from(POINT_KINDS)
+
+
+#: Multiples of the cutoff drawn besides the continuous ranges (short memory, long memory).
+SHORT_FACTORS: tuple[float, ...] = (0.0, 0.3, 0.5, 0.7, 0.9, 0.95)
+LONG_FACTORS: tuple[float, ...] = (1.05, 1.2, 1.5)
+
+
+def continuous(values: tuple[float, ...]) -> st.SearchStrategy[float]:
+    """One of ``values``, or any float between their smallest and largest (shape-free: no recompile).
+
+    Args:
+        values: the values drawn as they are (the ends of the range are among them).
+    """
+    lo, hi = min(values), max(values)
+    if lo == hi:
+        return st.just(lo)
+    return st.one_of(st.sampled_from(values), st.floats(lo, hi, allow_nan=False, allow_infinity=False))
+
+
+@st.composite
+def memory_alphas(draw: st.DrawFn, activation: str, regimes: tuple[str, ...] = REGIMES) -> float:
+    """``alpha`` below (``a_0 <= 0.95``), at (``alpha = 1/sigma_1``) or above the cutoff (THEORY 4).
+
+    Below and above the cutoff ``alpha / cutoff`` is continuous (``[0, 0.95]``, ``[1.05, 1.6]``).
+
+    Args:
+        activation: name of ``sigma``; its cutoff ``1/sigma_1`` sets the scale.
+        regimes: a non-empty subset of :data:`REGIMES` (``"short"``, ``"cutoff"``, ``"long"``).
+    """
+    cut = activations.get(activation).cutoff
+    regime = draw(st.sampled_from(regimes))
+    if regime == "cutoff":
+        return cut
+    if regime == "short":
+        return cut * draw(continuous(SHORT_FACTORS))
+    return cut * draw(continuous((*LONG_FACTORS, 1.6)))
+
+
+@st.composite
+def configs(
+    draw: st.DrawFn,
+    widths: tuple[int, ...] = WIDTHS,
+    input_dims: tuple[int, ...] = INPUT_DIMS,
+    seq_lens: tuple[int, ...] = SEQ_LENS,
+    activation_names: tuple[str, ...] = SMOOTH,
+    regimes: tuple[str, ...] = REGIMES,
+    radii: tuple[float, ...] = RADII,
+    dtype: str = "float64",
+) -> RNNConfig:
+    """A valid :class:`RNNConfig` (every ``w_init`` law, both smooth activations by default).
+
+    Shapes come from the fixed sets; the radii are continuous between the smallest and largest
+    of ``radii`` (or one of them), ``alpha`` as :func:`memory_alphas` draws it. This is the
+    strategy ``st.from_type(verif.RNNConfig)`` resolves to.
+
+    Args:
+        widths: widths ``m`` to choose from (even).
+        input_dims: input dimensions ``d``.
+        seq_lens: sequence lengths ``T``.
+        activation_names: activations ``sigma`` (the bounds need smooth ones).
+        regimes: memory regimes for ``alpha`` (see :func:`memory_alphas`).
+        radii: range of ``rho_w, rho_u, nu_w, nu_u`` (see :func:`continuous`).
+        dtype: ``"float64"`` or ``"float32"``.
+    """
+    act = draw(st.sampled_from(activation_names))
+    return RNNConfig(
+        width=draw(st.sampled_from(widths)),
+        input_dim=draw(st.sampled_from(input_dims)),
+        seq_len=draw(st.sampled_from(seq_lens)),
+        memory_alpha=draw(memory_alphas(act, regimes)),
+        activation=act,
+        rho_w=draw(continuous(radii)),
+        rho_u=draw(continuous(radii)),
+        nu_w=draw(continuous(radii)),
+        nu_u=draw(continuous(radii)),
+        w_init=draw(st.sampled_from(W_INIT_LAWS)),
+        dtype=dtype,
+    )
+
+
+@st.composite
+def inputs(draw: st.DrawFn, config: RNNConfig, n: int | None = None) -> np.ndarray[Any, Any]:
+    """Inputs ``(n, T, d)`` with ``||x_t|| <= 1``: uniform in the ball, on the sphere, or tiny.
+
+    Args:
+        config: gives ``T``, ``d`` and the dtype.
+        n: number of sequences (default: drawn from :data:`N_SEQUENCES`).
+    """
+    from verif.data import random_inputs
+
+    n = draw(st.sampled_from(N_SEQUENCES)) if n is None else n
+    X = random_inputs(config, n, draw(seeds))
+    kind = draw(st.sampled_from(("ball", "sphere", "small")))
+    if kind == "sphere":
+        X = X / np.linalg.norm(X, axis=-1, keepdims=True)
+        X = X / np.maximum(1.0, np.linalg.norm(X, axis=-1, keepdims=True))
+    elif kind == "small":
+        X = 1e-3 * X
+    return X
+
+
+@st.composite
+def configs_with_inputs(
+    draw: st.DrawFn,
+    /,
+    dtypes: tuple[str, ...] = ("float64",),
+    n: int | None = None,
+    n_choices: tuple[int, ...] | None = None,
+    **config_options: Any,
+) -> tuple[RNNConfig, np.ndarray[Any, Any]]:
+    """A configuration and inputs for it, as a pair ``(config, X)``.
+
+    Args:
+        dtypes: the configuration's ``dtype`` is drawn from these.
+        n: number of sequences (fixed).
+        n_choices: numbers of sequences to draw from when ``n`` is not given (default
+            :data:`N_SEQUENCES`).
+        **config_options: passed to :func:`configs` (``widths``, ``seq_lens``, ``radii``, ...).
+    """
+    config = draw(configs(dtype=draw(st.sampled_from(dtypes)), **config_options))
+    if n is None and n_choices is not None:
+        n = draw(st.sampled_from(n_choices))
+    return config, draw(inputs(config, n=n))
