@@ -14,7 +14,8 @@ measuring (a weakened check), a rise means a tighter case was found (or a bound 
 What a claim needs beyond the defaults is data in :data:`CLAIM_CASES`, taken from the
 strategies its property in ``properties/`` draws from: the point kind of Omega
 (``interior``, ``boundary``, ``corner``) for the claims that sample points, small widths for
-the full Hessian of E6, the trainable configurations of E11 and E12.
+the full Hessian of E6 and the generic Jacobian of E14, the trainable configurations of E11
+and E12.
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ KINDS = [{"kind": k} for k in POINT_KINDS]
 STEP_SCALES = [{"step_scale": s} for s in (0.1, 1.0, 3.0)]
 #: Per claim: configurations and an option list cycled over the cases (defaults: CONFIGS, [{}]).
 CLAIM_CASES: dict[str, dict[str, Any]] = {
-    **{cid: {"options": KINDS} for cid in ("E3", "E4", "E5", "E7")},
+    **{cid: {"options": KINDS} for cid in ("E3", "E4", "E5", "E7", "E15")},
+    "E14": {"configs": grid(widths=(2, 8), input_dims=(1, 3)), "options": KINDS},
     "E2": {"configs": grid(widths=(2, 4, 8)), "options": KINDS},
     "E6": {"configs": grid(widths=(2, 4, 8, 16), input_dims=(1, 2, 3)), "options": KINDS},
     "E10": {"options": [{"draws": 2**15}]},
