@@ -1,14 +1,32 @@
-"""JAX backend: ``lax.scan`` over time, autodiff for every derivative, jit-compiled.
+"""JAX backend: ``lax.scan`` over time, a hand-written reverse pass for ``grad R``, jit-compiled.
 
-Tangent features come from ``jax.jvp`` (not from the recursions of THEORY 6), so that this
-backend is an independent oracle for the NumPy one. Compiled functions live at module level
-(``jax.jit`` caches one executable per shape, dtype and activation), so repeated calls of one
-shape never recompile. float64 is enabled on import (``jax_enable_x64``); float32 parameters
-stay float32. Results are returned as NumPy arrays.
+* ``risk_and_grad`` runs one forward scan that stores ``H`` and the outputs ``F_t``, then one
+  reverse scan (back-propagation through time, THEORY 5) that recomputes ``sigma'(z_t)`` from
+  the stored ``h_t`` (:attr:`verif.activations.Activation.d1_from_output`: ``1 - h^2`` for tanh,
+  ``h(1 - h)`` for the sigmoid) and accumulates ``dR/dw`` and ``dR/dU`` inside the scan.
+  ``risk_and_grad_autodiff`` is ``jax.value_and_grad`` of the same risk: the autodiff oracle.
+* Tangent features come from ``jax.jvp`` (not from the recursions of THEORY 6), so that this
+  backend is an independent oracle for the NumPy one.
+
+float64 is scoped: every call runs inside ``jax.enable_x64(True)``; importing or using this
+backend never switches float64 on for the rest of the process, so other JAX code keeps its
+default float32. float32 parameters compute in float32.
+
+Device residence: when ``params`` hold ``jax.Array``s (:attr:`verif.params.Params.on_device`)
+and ``X`` is a ``jax.Array``, the inputs are neither validated on the host nor copied to it,
+and every result (the risk included) is a ``jax.Array`` on the same device. Otherwise the
+inputs are validated on the host and results are NumPy arrays (the risk a ``float``). Make
+float64 device arrays inside ``with jax.enable_x64(True):`` (JAX's default is float32).
+:func:`verif.train` validates once per run and runs all steps in one compiled scan.
+
+Compiled functions live at module level (``jax.jit`` caches one executable per shape, dtype and
+activation), so repeated calls of one shape never recompile.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -21,7 +39,13 @@ from verif import activations
 from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
 from verif.params import FloatArray, Params
 
-jax.config.update("jax_enable_x64", True)
+#: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
+SCAN_UNROLL = 2
+
+
+def _x64() -> Any:
+    """The context every call of this backend runs in: float64 on, for this call only."""
+    return jax.enable_x64(True)
 
 
 def _input_term(x_t: jax.Array, U: jax.Array) -> jax.Array:
@@ -61,8 +85,76 @@ def _hidden(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Arra
 
 
 def _risk(w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str) -> jax.Array:
+    """``R(Theta)`` written plainly (scan, read-out, mean): what autodiff differentiates."""
     F_tn = readout(_hidden_tnm(w, U, X, act_name), c, jnp)
     return risk_from_outputs(F_tn, Y.T, jnp)
+
+
+def _forward_with_outputs(
+    w: jax.Array, U: jax.Array, c: jax.Array, X_tnd: jax.Array, act_name: str
+) -> tuple[jax.Array, jax.Array]:
+    """``H`` ``(T, n, m)`` and ``F`` ``(T, n)`` from one scan: the read-out of THEORY 1 is taken
+    at each step while ``h_t`` is fresh, instead of in a second pass over ``H``."""
+    act = activations.get(act_name)
+
+    def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+        h_next = act.fn(w * h + _input_term(x_t, U), jnp)
+        return h_next, (h_next, readout(h_next, c, jnp))
+
+    h0 = jnp.zeros((X_tnd.shape[1], w.shape[0]), dtype=X_tnd.dtype)
+    _, (H, F) = lax.scan(step, h0, X_tnd, unroll=SCAN_UNROLL)
+    return H, F
+
+
+def _value_grad_outputs(
+    w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array], jax.Array]:
+    """``R``, ``(dR/dw, dR/dU)`` and ``F`` ``(n, T)`` by the hand-written reverse pass (THEORY 5).
+
+    With ``r = F - y`` and ``a_t = r_t / (nT)``, going back in time from ``delta_T = 0``:
+
+    .. math::
+
+        \\delta_t = \\sigma'(z_t)\\big(a_t\\,c/\\sqrt m + w\\,\\delta_{t+1}\\big),\\quad
+        \\frac{\\partial R}{\\partial w} = \\sum_{t,j} \\delta_{t+1}\\,h_t,\\quad
+        \\frac{\\partial R}{\\partial U} = \\sum_t \\delta_t^\\top x_t,
+
+    with ``sigma'(z_t)`` recomputed from ``h_t = sigma(z_t)``. ``delta_{t+1} h_t`` is added at
+    step ``t``, when both are at hand, so ``H`` is never shifted or copied.
+    """
+    d1_from_output = activations.get(act_name).d1_from_output
+    assert d1_from_output is not None
+    X_tnd = jnp.swapaxes(X, 0, 1)
+    H, F = _forward_with_outputs(w, U, c, X_tnd, act_name)
+    T, n, m = H.shape
+    r = F - Y.T  # (T, n)
+    value = risk_from_outputs(F, Y.T, jnp)
+    adj = r / (n * T)
+    c_scaled = c / math.sqrt(m)
+
+    def back(
+        carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, jax.Array, jax.Array]
+    ) -> tuple[tuple[jax.Array, jax.Array, jax.Array], None]:
+        delta_next, dw, dU = carry
+        h, a_t, x_t = inputs
+        dw = dw + jnp.sum(delta_next * h, axis=0)
+        delta = (a_t[:, None] * c_scaled + w * delta_next) * d1_from_output(h, jnp)
+        dU = dU + jnp.matmul(delta.T, x_t, precision="highest")
+        return (delta, dw, dU), None
+
+    init = (jnp.zeros((n, m), H.dtype), jnp.zeros((m,), H.dtype), jnp.zeros(U.shape, H.dtype))
+    (_, dw, dU), _ = lax.scan(back, init, (H, adj, X_tnd), reverse=True, unroll=SCAN_UNROLL)
+    return value, (dw, dU), F.T
+
+
+def _value_and_grad(
+    w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+    """``R`` and ``grad R``: the reverse pass, or autodiff when ``sigma'`` is not a function of ``sigma``."""
+    if activations.get(act_name).d1_from_output is None:
+        return jax.value_and_grad(_risk, argnums=(0, 1))(w, U, c, X, Y, act_name)
+    value, grads, _ = _value_grad_outputs(w, U, c, X, Y, act_name)
+    return value, grads
 
 
 @partial(jax.jit, static_argnames=("act_name",))
@@ -97,44 +189,94 @@ def _features_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tu
 
 
 _risk_jit = jax.jit(_risk, static_argnames=("act_name",))
-_risk_and_grad_jit = jax.jit(jax.value_and_grad(_risk, argnums=(0, 1)), static_argnames=("act_name",))
+_risk_and_grad_jit = jax.jit(_value_and_grad, static_argnames=("act_name",))
+_risk_and_grad_autodiff_jit = jax.jit(
+    jax.value_and_grad(_risk, argnums=(0, 1)), static_argnames=("act_name",)
+)
+
+#: Every compiled entry point, by name (for counting compilations: ``fn._cache_size()``).
+COMPILED: dict[str, Any] = {
+    "hidden_states": _hidden_jit,
+    "outputs": _outputs_jit,
+    "tangent_features": _features_jit,
+    "risk": _risk_jit,
+    "risk_and_grad": _risk_and_grad_jit,
+    "risk_and_grad_autodiff": _risk_and_grad_autodiff_jit,
+}
+
+
+def _on_device(params: Params, X: Any) -> bool:
+    return params.on_device and isinstance(X, jax.Array)
 
 
 class JaxBackend:
-    """THEORY sections 1, 5 and 6 in JAX (scan + autodiff), returning NumPy arrays."""
+    """THEORY sections 1, 5 and 6 in JAX (scan, hand-written reverse pass, ``jax.jvp``).
+
+    Results are NumPy arrays, or ``jax.Array``s for device-resident input (see the module).
+    """
 
     name = "jax"
 
     @staticmethod
-    def _args(params: Params, X: Any) -> tuple[jax.Array, jax.Array, jax.Array]:
+    def _args(params: Params, X: Any) -> tuple[Any, Any, Any, Any]:
+        """``(w, U, c, X)`` as JAX arrays; host input is validated first (call inside ``_x64``)."""
+        if _on_device(params, X):
+            return params.w, params.U, params.c, X.astype(params.dtype)
         Xn = prepare_inputs(params, X)
-        return jnp.asarray(params.w), jnp.asarray(params.U), jnp.asarray(Xn)
+        return jnp.asarray(params.w), jnp.asarray(params.U), jnp.asarray(params.c), jnp.asarray(Xn)
+
+    @staticmethod
+    def _targets(params: Params, X: Any, Xj: jax.Array, Y: Any) -> jax.Array:
+        if _on_device(params, X):
+            return jnp.asarray(Y, dtype=params.dtype)
+        return jnp.asarray(prepare_targets(params, Xj.shape, Y))
+
+    @staticmethod
+    def _out(params: Params, X: Any, a: jax.Array) -> Any:
+        return a if _on_device(params, X) else np.asarray(a)
 
     def hidden_states(self, params: Params, X: Any) -> FloatArray:
         """``H``, shape ``(n, T, m)``."""
-        w, U, Xj = self._args(params, X)
-        return np.asarray(_hidden_jit(w, U, Xj, params.activation))
+        with _x64():
+            w, U, _, Xj = self._args(params, X)
+            return self._out(params, X, _hidden_jit(w, U, Xj, params.activation))
 
     def outputs(self, params: Params, X: Any) -> FloatArray:
         """``F_t(X)``, shape ``(n, T)`` (paired sum)."""
-        w, U, Xj = self._args(params, X)
-        return np.asarray(_outputs_jit(w, U, jnp.asarray(params.c), Xj, params.activation))
+        with _x64():
+            w, U, c, Xj = self._args(params, X)
+            return self._out(params, X, _outputs_jit(w, U, c, Xj, params.activation))
 
     def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
         """``g`` ``(n, T, m)`` and ``G`` ``(n, T, m, d)`` by ``jax.jvp``."""
-        w, U, Xj = self._args(params, X)
-        g, G = _features_jit(w, U, Xj, params.activation)
-        return np.asarray(g), np.asarray(G)
+        with _x64():
+            w, U, _, Xj = self._args(params, X)
+            g, G = _features_jit(w, U, Xj, params.activation)
+            return self._out(params, X, g), self._out(params, X, G)
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
         """``R(Theta)`` (THEORY 5)."""
-        w, U, Xj = self._args(params, X)
-        Yj = jnp.asarray(prepare_targets(params, Xj.shape, Y))
-        return float(_risk_jit(w, U, jnp.asarray(params.c), Xj, Yj, params.activation))
+        with _x64():
+            w, U, c, Xj = self._args(params, X)
+            value = _risk_jit(w, U, c, Xj, self._targets(params, X, Xj, Y), params.activation)
+            return value if _on_device(params, X) else float(value)
 
     def risk_and_grad(self, params: Params, X: Any, Y: Any) -> tuple[float, tuple[FloatArray, FloatArray]]:
-        """``R(Theta)`` and ``(dR/dw, dR/dU)`` by ``jax.value_and_grad``."""
-        w, U, Xj = self._args(params, X)
-        Yj = jnp.asarray(prepare_targets(params, Xj.shape, Y))
-        value, (dw, dU) = _risk_and_grad_jit(w, U, jnp.asarray(params.c), Xj, Yj, params.activation)
-        return float(value), (np.asarray(dw), np.asarray(dU))
+        """``R(Theta)`` and ``(dR/dw, dR/dU)`` by the hand-written reverse pass."""
+        return self._value_and_grad(_risk_and_grad_jit, params, X, Y)
+
+    def risk_and_grad_autodiff(
+        self, params: Params, X: Any, Y: Any
+    ) -> tuple[float, tuple[FloatArray, FloatArray]]:
+        """``R(Theta)`` and ``(dR/dw, dR/dU)`` by ``jax.value_and_grad``: the oracle of the reverse pass."""
+        return self._value_and_grad(_risk_and_grad_autodiff_jit, params, X, Y)
+
+    def _value_and_grad(
+        self, fn: Callable[..., Any], params: Params, X: Any, Y: Any
+    ) -> tuple[float, tuple[FloatArray, FloatArray]]:
+        with _x64():
+            w, U, c, Xj = self._args(params, X)
+            value, (dw, dU) = fn(w, U, c, Xj, self._targets(params, X, Xj, Y), params.activation)
+            if _on_device(params, X):
+                return value, (dw, dU)
+            return float(value), (np.asarray(dw), np.asarray(dU))
