@@ -35,7 +35,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from verif import activations
+from verif import activations, projection
 from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
 from verif.params import FloatArray, Params
 
@@ -194,6 +194,71 @@ _risk_and_grad_autodiff_jit = jax.jit(
     jax.value_and_grad(_risk, argnums=(0, 1)), static_argnames=("act_name",)
 )
 
+
+def _evaluate(
+    w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str, residuals: bool
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array], jax.Array | None]:
+    """``R``, ``grad R`` and, if asked, ``(1/n) sum_j |F_t - y_t|`` (shape ``(T,)``)."""
+    if activations.get(act_name).d1_from_output is None:
+        value, grads = _value_and_grad(w, U, c, X, Y, act_name)
+        F = readout(_hidden(w, U, X, act_name), c, jnp) if residuals else None
+    else:
+        value, grads, F = _value_grad_outputs(w, U, c, X, Y, act_name)
+    return value, grads, (None if F is None or not residuals else jnp.mean(jnp.abs(F - Y), axis=0))
+
+
+@partial(jax.jit, static_argnames=("act_name", "steps", "project", "residuals"))
+def _train_jit(
+    w: jax.Array,
+    U: jax.Array,
+    c: jax.Array,
+    w0: jax.Array,
+    U0: jax.Array,
+    X: jax.Array,
+    Y: jax.Array,
+    step_size: jax.Array,
+    rw: jax.Array,
+    ru: jax.Array,
+    act_name: str,
+    steps: int,
+    project: bool,
+    residuals: bool,
+) -> tuple[jax.Array, jax.Array, dict[str, jax.Array]]:
+    """``steps`` updates of GD (``project=False``) or PGD in one ``lax.scan`` (THEORY 5).
+
+    Records at every iterate ``s = 0..steps`` what :class:`verif.train.Trajectory` holds.
+    """
+    sqrt_m = math.sqrt(w.shape[0])
+
+    def record(w_: jax.Array, U_: jax.Array) -> tuple[dict[str, jax.Array], tuple[jax.Array, jax.Array]]:
+        value, (dw, dU), res = _evaluate(w_, U_, c, X, Y, act_name, residuals)
+        dev_w, dev_u = projection.drift_arrays(w_, U_, w0, U0, jnp)
+        rec = {
+            "risks": value,
+            "drift_w": sqrt_m * jnp.max(dev_w),
+            "drift_u": sqrt_m * jnp.max(dev_u),
+            "grad_norms": jnp.sqrt(jnp.sum(dw * dw) + jnp.sum(dU * dU)),
+        }
+        if res is not None:
+            rec["mean_abs_residuals"] = res
+        return rec, (dw, dU)
+
+    def step(
+        carry: tuple[jax.Array, jax.Array], _: None
+    ) -> tuple[tuple[jax.Array, jax.Array], dict[str, jax.Array]]:
+        w_, U_ = carry
+        rec, (dw, dU) = record(w_, U_)
+        w_, U_ = w_ - step_size * dw, U_ - step_size * dU
+        if project:
+            w_, U_ = projection.project_arrays(w_, U_, w0, U0, rw, ru, jnp)
+        return (w_, U_), rec
+
+    (w_end, U_end), recs = lax.scan(step, (w, U), None, length=steps)
+    last, _ = record(w_end, U_end)
+    out = {k: jnp.concatenate([recs[k], last[k][None]]) for k in last}
+    return w_end, U_end, out
+
+
 #: Every compiled entry point, by name (for counting compilations: ``fn._cache_size()``).
 COMPILED: dict[str, Any] = {
     "hidden_states": _hidden_jit,
@@ -202,6 +267,7 @@ COMPILED: dict[str, Any] = {
     "risk": _risk_jit,
     "risk_and_grad": _risk_and_grad_jit,
     "risk_and_grad_autodiff": _risk_and_grad_autodiff_jit,
+    "train": _train_jit,
 }
 
 
@@ -280,3 +346,41 @@ class JaxBackend:
             if _on_device(params, X):
                 return value, (dw, dU)
             return float(value), (np.asarray(dw), np.asarray(dU))
+
+    def train_compiled(
+        self,
+        params: Params,
+        X: Any,
+        Y: Any,
+        step_size: float,
+        steps: int,
+        radii: tuple[float, float] | None,
+        record_residuals: bool = False,
+    ) -> tuple[Params, dict[str, FloatArray]]:
+        """All ``steps`` of GD (``radii=None``) or PGD onto ``Omega`` with per-neuron ``radii``
+        in one compiled ``lax.scan``; what :func:`verif.train` runs for this backend.
+
+        ``X`` and ``Y`` must already be validated (``train`` does it once per run). Returns
+        the final parameters and the per-iterate records (NumPy arrays) named as the fields
+        of :class:`verif.train.Trajectory`.
+        """
+        with _x64():
+            dt = params.dtype
+            arrays = [jnp.asarray(a) for a in (params.w, params.U, params.c, params.w0, params.U0)]
+            rw, ru = radii if radii is not None else (0.0, 0.0)
+            w, U, recs = _train_jit(
+                *arrays,
+                jnp.asarray(X, dtype=dt),
+                jnp.asarray(Y, dtype=dt),
+                jnp.asarray(step_size, dtype=dt),
+                jnp.asarray(rw, dtype=dt),
+                jnp.asarray(ru, dtype=dt),
+                act_name=params.activation,
+                steps=int(steps),
+                project=radii is not None,
+                residuals=bool(record_residuals),
+            )
+            records = {k: np.asarray(v) for k, v in recs.items()}
+            if not params.on_device:
+                w, U = np.asarray(w), np.asarray(U)
+            return params.with_weights(w, U), records
