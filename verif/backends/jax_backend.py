@@ -41,6 +41,13 @@ from verif.params import FloatArray, Params
 
 #: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
 SCAN_UNROLL = 2
+#: Up to this many values ``n T m``, the scans over time are unrolled completely: for small
+#: problems the cost of a loop trip outweighs the arithmetic (training runs at n=16, T=8, m=64).
+FULL_UNROLL_SIZE = 2**16
+
+
+def _unroll(n: int, T: int, m: int) -> int:
+    return T if n * T * m <= FULL_UNROLL_SIZE else SCAN_UNROLL
 
 
 def _x64() -> Any:
@@ -101,8 +108,9 @@ def _forward_with_outputs(
         h_next = act.fn(w * h + _input_term(x_t, U), jnp)
         return h_next, (h_next, readout(h_next, c, jnp))
 
-    h0 = jnp.zeros((X_tnd.shape[1], w.shape[0]), dtype=X_tnd.dtype)
-    _, (H, F) = lax.scan(step, h0, X_tnd, unroll=SCAN_UNROLL)
+    T, n, _ = X_tnd.shape
+    h0 = jnp.zeros((n, w.shape[0]), dtype=X_tnd.dtype)
+    _, (H, F) = lax.scan(step, h0, X_tnd, unroll=_unroll(n, T, w.shape[0]))
     return H, F
 
 
@@ -143,7 +151,7 @@ def _value_grad_outputs(
         return (delta, dw, dU), None
 
     init = (jnp.zeros((n, m), H.dtype), jnp.zeros((m,), H.dtype), jnp.zeros(U.shape, H.dtype))
-    (_, dw, dU), _ = lax.scan(back, init, (H, adj, X_tnd), reverse=True, unroll=SCAN_UNROLL)
+    (_, dw, dU), _ = lax.scan(back, init, (H, adj, X_tnd), reverse=True, unroll=_unroll(n, T, m))
     return value, (dw, dU), F.T
 
 
@@ -366,15 +374,20 @@ class JaxBackend:
         """
         with _x64():
             dt = params.dtype
-            arrays = [jnp.asarray(a) for a in (params.w, params.U, params.c, params.w0, params.U0)]
             rw, ru = radii if radii is not None else (0.0, 0.0)
+            # Arrays go to the compiled function as they are (it moves host arrays itself, and
+            # faster than one jnp.asarray each); the scalars as 0-d arrays of the params' dtype.
             w, U, recs = _train_jit(
-                *arrays,
-                jnp.asarray(X, dtype=dt),
-                jnp.asarray(Y, dtype=dt),
-                jnp.asarray(step_size, dtype=dt),
-                jnp.asarray(rw, dtype=dt),
-                jnp.asarray(ru, dtype=dt),
+                params.w,
+                params.U,
+                params.c,
+                params.w0,
+                params.U0,
+                X if isinstance(X, jax.Array) else np.asarray(X, dtype=dt),
+                Y if isinstance(Y, jax.Array) else np.asarray(Y, dtype=dt),
+                np.asarray(step_size, dtype=dt),
+                np.asarray(rw, dtype=dt),
+                np.asarray(ru, dtype=dt),
                 act_name=params.activation,
                 steps=int(steps),
                 project=radii is not None,
