@@ -322,7 +322,7 @@ def target_ntk(full: bool) -> list[Row]:
     with jax.enable_x64(True):
         generic = jacrev_gram(p0, X)
         args = tuple(jnp.asarray(a) for a in (p0.w, p0.U, p0.c, X))
-        K_generic = np.asarray(generic(*args)) / 512
+        K_generic = np.asarray(generic(*args))
         K = ntk.gram(p, X, backend="jax")
         t = best_times(
             {"jacrev": lambda: generic(*args), "blocks": lambda: ntk.gram(p, X, backend="jax")},
