@@ -184,3 +184,22 @@ def test_e2_compares_the_reverse_pass_with_autodiff(monkeypatch: pytest.MonkeyPa
     res = get("E2").check(cfg, "jax", 0)
     assert not res.passed
     assert res.details["grad_vs_autodiff_ratio"] > 1.0
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 7])
+@pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
+def test_reverse_pass_by_blocks_of_sequences(monkeypatch: pytest.MonkeyPatch, rows: int, act: str) -> None:
+    # n = 7 sequences in blocks of 1, 2 (last block padded), 3 (padded) and 7 (one block)
+    cfg = small_config(width=10, seq_len=4, activation=act, memory_alpha=1.1)
+    params, X, Y = problem(cfg, n=7, seed=4)
+    params = perturbed(params, scale=0.4)
+    monkeypatch.setattr(jax_backend, "BLOCK_BYTES", rows * 10 * 8)
+    with jax.enable_x64(True):
+        args = [jnp.asarray(a) for a in (params.w, params.U, params.c, X, Y)]
+        assert jax_backend._block_rows(7, 10, 8) == rows
+        value, (dw, dU), F = jax_backend._value_grad_outputs(*args, act)
+        value_ad, (dw_ad, dU_ad) = jax_backend._risk_and_grad_autodiff_jit(*args, act)
+    assert float(value) == pytest.approx(float(value_ad), rel=1e-14)
+    assert rel_fro(dw, dw_ad) <= AUTODIFF_TOL and rel_fro(dU, dU_ad) <= AUTODIFF_TOL
+    assert F.shape == (7, 4)
+    assert rel_fro(F, verif.backend("numpy").outputs(params, X)) <= 1e-13

@@ -46,6 +46,10 @@ SCAN_UNROLL = 2
 FULL_UNROLL_SIZE = 2**16
 
 
+#: Bytes of one time step's hidden states ``(rows, m)`` that the reverse pass handles at once.
+BLOCK_BYTES = 64 * 2**10
+
+
 def _unroll(n: int, T: int, m: int) -> int:
     return T if n * T * m <= FULL_UNROLL_SIZE else SCAN_UNROLL
 
@@ -114,12 +118,20 @@ def _forward_with_outputs(
     return H, F
 
 
-def _value_grad_outputs(
-    w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str
-) -> tuple[jax.Array, tuple[jax.Array, jax.Array], jax.Array]:
-    """``R``, ``(dR/dw, dR/dU)`` and ``F`` ``(n, T)`` by the hand-written reverse pass (THEORY 5).
+def _block_value_grad(
+    w: jax.Array,
+    U: jax.Array,
+    c: jax.Array,
+    X_tnd: jax.Array,
+    Y_tn: jax.Array,
+    weight: jax.Array | None,
+    n_total: int,
+    act_name: str,
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """One block of sequences: its share of ``R``, of ``dR/dw`` and ``dR/dU``, and its ``F`` ``(T, rows)``.
 
-    With ``r = F - y`` and ``a_t = r_t / (nT)``, going back in time from ``delta_T = 0``:
+    With ``r = F - y`` and ``a_t = r_t / (nT)`` (``n`` all the sequences, not the block's),
+    going back in time from ``delta_T = 0``:
 
     .. math::
 
@@ -128,16 +140,18 @@ def _value_grad_outputs(
         \\frac{\\partial R}{\\partial U} = \\sum_t \\delta_t^\\top x_t,
 
     with ``sigma'(z_t)`` recomputed from ``h_t = sigma(z_t)``. ``delta_{t+1} h_t`` is added at
-    step ``t``, when both are at hand, so ``H`` is never shifted or copied.
+    step ``t``, when both are at hand, so ``H`` is never shifted or copied. ``weight`` (0 or 1
+    per sequence) removes the padding sequences of the last block.
     """
     d1_from_output = activations.get(act_name).d1_from_output
     assert d1_from_output is not None
-    X_tnd = jnp.swapaxes(X, 0, 1)
     H, F = _forward_with_outputs(w, U, c, X_tnd, act_name)
     T, n, m = H.shape
-    r = F - Y.T  # (T, n)
-    value = risk_from_outputs(F, Y.T, jnp)
-    adj = r / (n * T)
+    r = F - Y_tn  # (T, rows)
+    if weight is not None:
+        r = r * weight
+    value = risk_from_outputs(r, 0.0, jnp) * (n / n_total)
+    adj = r / (n_total * T)
     c_scaled = c / math.sqrt(m)
 
     def back(
@@ -152,7 +166,46 @@ def _value_grad_outputs(
 
     init = (jnp.zeros((n, m), H.dtype), jnp.zeros((m,), H.dtype), jnp.zeros(U.shape, H.dtype))
     (_, dw, dU), _ = lax.scan(back, init, (H, adj, X_tnd), reverse=True, unroll=_unroll(n, T, m))
-    return value, (dw, dU), F.T
+    return value, dw, dU, F
+
+
+def _block_rows(n: int, m: int, itemsize: int) -> int:
+    """Sequences per block: one time step of the block's states fits in :data:`BLOCK_BYTES`."""
+    return max(1, min(n, BLOCK_BYTES // (m * itemsize)))
+
+
+def _value_grad_outputs(
+    w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str
+) -> tuple[jax.Array, tuple[jax.Array, jax.Array], jax.Array]:
+    """``R``, ``(dR/dw, dR/dU)`` and ``F`` ``(n, T)`` by the hand-written reverse pass (THEORY 5).
+
+    Sequences are independent, so ``R`` and ``grad R`` are sums over blocks of sequences; the
+    blocks run one after the other (``lax.scan``) so that each time step's states stay in the
+    CPU cache, which keeps the cost linear in ``n`` (one pass over all ``n`` at once was 3x
+    slower per sequence at ``n = 256``, ``m = 1024``). See :func:`_block_value_grad`.
+    """
+    n, T, d = X.shape
+    m = w.shape[0]
+    rows = _block_rows(n, m, X.dtype.itemsize)
+    if rows >= n:
+        value, dw, dU, F = _block_value_grad(w, U, c, jnp.swapaxes(X, 0, 1), Y.T, None, n, act_name)
+        return value, (dw, dU), F.T
+    k = -(-n // rows)
+    pad = k * rows - n
+    Xb = jnp.pad(X, ((0, pad), (0, 0), (0, 0))).reshape(k, rows, T, d).transpose(0, 2, 1, 3)
+    Yb = jnp.pad(Y, ((0, pad), (0, 0))).reshape(k, rows, T).transpose(0, 2, 1)
+    Wb = (jnp.arange(k * rows) < n).astype(X.dtype).reshape(k, rows)
+
+    def block(
+        carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, jax.Array, jax.Array]
+    ) -> tuple[tuple[jax.Array, jax.Array, jax.Array], jax.Array]:
+        x, y, weight = inputs
+        value, dw, dU, F = _block_value_grad(w, U, c, x, y, weight if pad else None, n, act_name)
+        return (carry[0] + value, carry[1] + dw, carry[2] + dU), F
+
+    zero = (jnp.zeros((), X.dtype), jnp.zeros((m,), X.dtype), jnp.zeros(U.shape, X.dtype))
+    (value, dw, dU), F = lax.scan(block, zero, (Xb, Yb, Wb))
+    return value, (dw, dU), F.transpose(0, 2, 1).reshape(k * rows, T)[:n]
 
 
 def _value_and_grad(
