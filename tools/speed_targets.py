@@ -346,7 +346,7 @@ def target_linear(full: bool) -> list[Row]:
         cases: dict[str, Callable[[], Any]] = {
             str(n): partial(be.risk_and_grad, *problems[n][1:]) for n in ns
         }
-        t = best_times(cases, rounds=2, repeat=3)
+        t = best_times(cases, rounds=3, repeat=5)
         x = np.log([n * T * m for n in ns])
         y = np.log([t[str(n)] for n in ns])
         slope = float(np.polyfit(x, y, 1)[0])
