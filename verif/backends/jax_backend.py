@@ -139,9 +139,8 @@ def _block_value_grad(
         \\frac{\\partial R}{\\partial w} = \\sum_{t,j} \\delta_{t+1}\\,h_t,\\quad
         \\frac{\\partial R}{\\partial U} = \\sum_t \\delta_t^\\top x_t,
 
-    with ``sigma'(z_t)`` recomputed from ``h_t = sigma(z_t)``. ``delta_{t+1} h_t`` is added at
-    step ``t``, when both are at hand, so ``H`` is never shifted or copied. ``weight`` (0 or 1
-    per sequence) removes the padding sequences of the last block.
+    with ``sigma'(z_t)`` recomputed from ``h_t = sigma(z_t)`` (no ``Z`` is stored). ``weight``
+    (0 or 1 per sequence) removes the padding sequences of the last block.
     """
     d1_from_output = activations.get(act_name).d1_from_output
     assert d1_from_output is not None
@@ -154,18 +153,15 @@ def _block_value_grad(
     adj = r / (n_total * T)
     c_scaled = c / math.sqrt(m)
 
-    def back(
-        carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, jax.Array, jax.Array]
-    ) -> tuple[tuple[jax.Array, jax.Array, jax.Array], None]:
-        delta_next, dw, dU = carry
-        h, a_t, x_t = inputs
-        dw = dw + jnp.sum(delta_next * h, axis=0)
+    def back(delta_next: jax.Array, inputs: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
+        h, a_t = inputs
         delta = (a_t[:, None] * c_scaled + w * delta_next) * d1_from_output(h, jnp)
-        dU = dU + jnp.matmul(delta.T, x_t, precision="highest")
-        return (delta, dw, dU), None
+        return delta, delta
 
-    init = (jnp.zeros((n, m), H.dtype), jnp.zeros((m,), H.dtype), jnp.zeros(U.shape, H.dtype))
-    (_, dw, dU), _ = lax.scan(back, init, (H, adj, X_tnd), reverse=True, unroll=_unroll(n, T, m))
+    _, D = lax.scan(back, jnp.zeros((n, m), H.dtype), (H, adj), reverse=True, unroll=_unroll(n, T, m))
+    # The block's deltas (T, rows, m) are small enough to stay in cache: both sums in one pass each.
+    dw = jnp.einsum("tnm,tnm->m", D[1:], H[:-1])
+    dU = jnp.einsum("tnm,tnd->md", D, X_tnd, precision="highest")
     return value, dw, dU, F
 
 
