@@ -196,12 +196,15 @@ def target_device(full: bool) -> list[Row]:
 def _train_loop(
     cfg: verif.RNNConfig, p: verif.Params, X: Any, Y: Any, eta: float, steps: int
 ) -> verif.Params:
-    """The per-step reference: the backend's risk_and_grad and project, one step at a time."""
+    """The per-step reference: the backend's risk_and_grad and project, one step at a time,
+    evaluating every iterate ``s = 0..steps`` as the recorded trajectory needs."""
     jb = verif.backend("jax")
-    current = p
-    for _ in range(steps):
-        _, (dw, dU) = jb.risk_and_grad(current, X, Y)
-        current = verif.project(current.with_weights(current.w - eta * dw, current.U - eta * dU), cfg)
+    current, risks = p, []
+    for s in range(steps + 1):
+        value, (dw, dU) = jb.risk_and_grad(current, X, Y)
+        risks.append(value)
+        if s < steps:
+            current = verif.project(current.with_weights(current.w - eta * dw, current.U - eta * dU), cfg)
     return current
 
 
