@@ -1,10 +1,12 @@
 """JAX backend: ``lax.scan`` over time, a hand-written reverse pass for ``grad R``, jit-compiled.
 
-* ``risk_and_grad`` runs one forward scan that stores ``H`` and the outputs ``F_t``, then one
-  reverse scan (back-propagation through time, THEORY 5) that recomputes ``sigma'(z_t)`` from
-  the stored ``h_t`` (:attr:`verif.activations.Activation.d1_from_output`: ``1 - h^2`` for tanh,
-  ``h(1 - h)`` for the sigmoid) and accumulates ``dR/dw`` and ``dR/dU`` inside the scan.
-  ``risk_and_grad_autodiff`` is ``jax.value_and_grad`` of the same risk: the autodiff oracle.
+* ``risk_and_grad`` runs, block of sequences by block, one forward scan that stores ``H`` and
+  the outputs ``F_t``, then one reverse scan (back-propagation through time, THEORY 5) that
+  recomputes ``sigma'(z_t)`` from the stored ``h_t``
+  (:attr:`verif.activations.Activation.d1_from_output`: ``1 - h^2`` for tanh, ``h(1 - h)`` for
+  the sigmoid), then ``dR/dw`` and ``dR/dU`` from the block's deltas. ``risk_and_grad_autodiff``
+  is ``jax.value_and_grad`` of the same risk: the autodiff oracle. Activations without
+  ``d1_from_output`` use autodiff for both.
 * Tangent features come from ``jax.jvp`` (not from the recursions of THEORY 6), so that this
   backend is an independent oracle for the NumPy one.
 
