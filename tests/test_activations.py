@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from tests.conftest import SMOOTH_ACTIVATIONS, rel_fro
 from verif import activations
+from verif.backends import jax_backend
 
 # Dense grid: spacing 1e-4 on [-40, 40]. The maxima of |sigma'| and |sigma''| are smooth
 # interior extrema, so the grid misses each by O(spacing^2) ~ 1e-8 relative; sup|sigma| = 1 is
@@ -87,7 +87,7 @@ def test_sigmoid_does_not_overflow() -> None:
 def test_numpy_and_jax_namespaces_agree(name: str) -> None:
     act = activations.get(name)
     z = np.linspace(-5.0, 5.0, 101)
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         assert jnp.asarray(z).dtype == np.float64
         for f in (act.fn, act.d1, act.d2):
             assert rel_fro(np.asarray(f(jnp.asarray(z), jnp)), f(z, np)) <= 1e-14

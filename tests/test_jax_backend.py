@@ -82,7 +82,7 @@ def test_device_resident_inputs_stay_on_device(monkeypatch: pytest.MonkeyPatch) 
         "risk_and_grad": be.risk_and_grad(params, X, Y),
         "tangent_features": be.tangent_features(params, X),
     }
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         p_dev = _device_params(params)
         X_dev, Y_dev = jnp.asarray(X), jnp.asarray(Y)
     assert p_dev.on_device and p_dev.dtype == np.float64
@@ -107,7 +107,7 @@ def test_device_resident_inputs_stay_on_device(monkeypatch: pytest.MonkeyPatch) 
             assert rel_fro(np.asarray(leaf), ref) <= 1e-15, name
     # a step of GD on the device keeps the parameters there
     _, (dw, dU) = dev["risk_and_grad"]
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         moved = p_dev.with_weights(p_dev.w - 0.1 * dw, p_dev.U - 0.1 * dU)
     assert moved.on_device
 
@@ -194,7 +194,7 @@ def test_reverse_pass_by_blocks_of_sequences(monkeypatch: pytest.MonkeyPatch, ro
     params, X, Y = problem(cfg, n=7, seed=4)
     params = perturbed(params, scale=0.4)
     monkeypatch.setattr(jax_backend, "BLOCK_BYTES", rows * 10 * 8)
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         args = [jnp.asarray(a) for a in (params.w, params.U, params.c, X, Y)]
         assert jax_backend._block_rows(7, 10, 8) == rows
         value, (dw, dU), F = jax_backend._value_grad_outputs(*args, act)

@@ -10,6 +10,7 @@ import pytest
 import verif
 from tests.conftest import SMOOTH_ACTIVATIONS, perturbed, rel_fro, small_config
 from verif import data
+from verif.backends import jax_backend
 from verif.config import RNNConfig
 from verif.params import Params
 from verif.projection import radii
@@ -176,10 +177,30 @@ def test_compiled_jax_run_keeps_device_params_on_device() -> None:
     import jax.numpy as jnp
 
     cfg, params, X, Y = _problem()
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         p_dev = Params(*(jnp.asarray(a) for a in (params.w, params.U, params.c, params.w0, params.U0)))
     traj = verif.train(cfg, p_dev, X, Y, method="pgd", step_size=0.5, steps=3, backend="jax")
     ref = verif.train(cfg, params, X, Y, method="pgd", step_size=0.5, steps=3, backend="jax")
     assert isinstance(traj.final.w, jax.Array) and traj.final.on_device
     assert rel_fro(np.asarray(traj.final.U), ref.final.U) <= 1e-15
     np.testing.assert_array_equal(traj.risks, ref.risks)
+
+
+def test_compiled_jax_run_falls_back_to_autodiff(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an activation whose sigma' is not given from sigma: the compiled run differentiates by autodiff
+    import dataclasses
+
+    from verif import activations
+
+    plain = dataclasses.replace(activations.tanh, name="tanh_autodiff", d1_from_output=None)
+    monkeypatch.setitem(activations._REGISTRY, plain.name, plain)
+    cfg, params, X, Y = _problem(rho=0.3)
+    cfg = cfg.replace(activation=plain.name)
+    params = dataclasses.replace(params, activation=plain.name)
+    kwargs = {"method": "pgd", "step_size": 3.0, "steps": 6, "record_residuals": True}
+    a = verif.train(cfg, params, X, Y, backend="numpy", **kwargs)  # type: ignore[arg-type]
+    b = verif.train(cfg, params, X, Y, backend="jax", **kwargs)  # type: ignore[arg-type]
+    assert a.mean_abs_residuals is not None and b.mean_abs_residuals is not None
+    assert rel_fro(b.risks, a.risks) <= 1e-12
+    assert rel_fro(b.mean_abs_residuals, a.mean_abs_residuals) <= 1e-12
+    assert rel_fro(b.final.U, a.final.U) <= 1e-12

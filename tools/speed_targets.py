@@ -120,7 +120,7 @@ def _ms(t: float) -> str:
 def target_gradient(full: bool) -> list[Row]:
     _, p, X, Y = problem(256, 32, 1024, 8)
     nb, jb = verif.backend("numpy"), jax_backend.JaxBackend()
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         args = tuple(jnp.asarray(a) for a in (p.w, p.U, p.c, X, Y))
         _, g_plain = plain_value_and_grad(*args)
         _, g_np = nb.risk_and_grad(p, X, Y)
@@ -169,7 +169,7 @@ def target_device(full: bool) -> list[Row]:
     n = 2048 if on_gpu else 256
     _, p, X, Y = problem(n, 32, 1024, 8)
     jb = verif.backend("jax")
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         arrays: list[Any] = [jnp.asarray(a) for a in (p.w, p.U, p.c, p.w0, p.U0)]
         p_dev = verif.Params(*arrays)
         X_dev, Y_dev = jnp.asarray(X), jnp.asarray(Y)
@@ -322,7 +322,7 @@ def target_ntk(full: bool) -> list[Row]:
         rows.append((f"5 gram vs full-tensor Gram, {backend}", f"{err:.1e}", "<= 1e-12", err <= 1e-12))
     _, p, X, _ = problem(32, 16, 512, 8)
     p0 = p.at_init()
-    with jax.enable_x64(True):
+    with jax_backend.enable_x64():
         generic = jacrev_gram(p0, X)
         args = tuple(jnp.asarray(a) for a in (p0.w, p0.U, p0.c, X))
         K_generic = np.asarray(generic(*args))

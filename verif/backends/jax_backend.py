@@ -10,15 +10,15 @@
 * Tangent features come from ``jax.jvp`` (not from the recursions of THEORY 6), so that this
   backend is an independent oracle for the NumPy one.
 
-float64 is scoped: every call runs inside ``jax.enable_x64(True)``; importing or using this
-backend never switches float64 on for the rest of the process, so other JAX code keeps its
-default float32. float32 parameters compute in float32.
+float64 is scoped: every call runs inside :func:`enable_x64` (``jax.enable_x64(True)``);
+importing or using this backend never switches float64 on for the rest of the process, so
+other JAX code keeps its default float32. float32 parameters compute in float32.
 
 Device residence: when ``params`` hold ``jax.Array``s (:attr:`verif.params.Params.on_device`)
 and ``X`` is a ``jax.Array``, the inputs are neither validated on the host nor copied to it,
 and every result (the risk included) is a ``jax.Array`` on the same device. Otherwise the
 inputs are validated on the host and results are NumPy arrays (the risk a ``float``). Make
-float64 device arrays inside ``with jax.enable_x64(True):`` (JAX's default is float32).
+float64 device arrays inside ``with enable_x64():`` (JAX's default is float32).
 :func:`verif.train` validates once per run and runs all steps in one compiled scan.
 
 Compiled functions live at module level (``jax.jit`` caches one executable per shape, dtype and
@@ -27,6 +27,7 @@ activation), so repeated calls of one shape never recompile.
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from functools import partial
@@ -56,9 +57,17 @@ def _unroll(n: int, T: int, m: int) -> int:
     return T if n * T * m <= FULL_UNROLL_SIZE else SCAN_UNROLL
 
 
-def _x64() -> Any:
-    """The context every call of this backend runs in: float64 on, for this call only."""
-    return jax.enable_x64(True)
+def enable_x64() -> Any:
+    """A context in which JAX computes in float64: ``jax.enable_x64(True)`` where it exists
+    (``jax.experimental.enable_x64()`` on older JAX). Every call of this backend runs in one;
+    make float64 device arrays for it in one too."""
+    context = getattr(jax, "enable_x64", None)
+    if context is None:  # pragma: no cover - JAX before the top-level context manager
+        context = importlib.import_module("jax.experimental").enable_x64
+    return context(True)
+
+
+_x64 = enable_x64
 
 
 def _input_term(x_t: jax.Array, U: jax.Array) -> jax.Array:
