@@ -15,6 +15,9 @@ from verif import activations
 from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
 from verif.params import FloatArray, Params
 
+#: Bytes of one time step's hidden states ``(rows, m)`` that back-propagation handles at once.
+BLOCK_BYTES = 256 * 2**10
+
 
 class NumpyBackend:
     """The reference implementation of THEORY sections 1, 5 and 6 in NumPy."""
@@ -97,16 +100,36 @@ class NumpyBackend:
         from ``t + 1`` through ``z_{t+1} = w H_t + ...``; ``dR/dz_t = sigma'(z_t) dR/dH_t``,
         ``dR/dw = sum_t dR/dz_t * H_{t-1}``, ``dR/dU = sum_t (dR/dz_t)^T x_t``. ``sigma'(z_t)`` is
         recomputed from ``H_t`` where the activation allows it (``d1_from_output``).
+
+        Sequences are independent: ``R`` and ``grad R`` are summed over blocks of sequences
+        whose ``(rows, m)`` time steps fit in :data:`BLOCK_BYTES`, so that the cost stays
+        linear in ``n`` once the arrays outgrow the CPU cache.
         """
         X = prepare_inputs(params, X)
         Y = prepare_targets(params, X, Y)
+        n, _, _ = X.shape
+        rows = max(1, min(n, BLOCK_BYTES // (params.width * params.dtype.itemsize)))
+        value = 0.0
+        dw = np.zeros(params.width, dtype=params.dtype)
+        dU = np.zeros(params.U.shape, dtype=params.dtype)
+        for start in range(0, n, rows):
+            v, dw_b, dU_b = self._bptt(params, X[start : start + rows], Y[start : start + rows], n)
+            value += v
+            dw += dw_b
+            dU += dU_b
+        return value, (dw, dU)
+
+    def _bptt(
+        self, params: Params, X: FloatArray, Y: FloatArray, n_total: int
+    ) -> tuple[float, FloatArray, FloatArray]:
+        """One block of sequences: its share of ``R``, ``dR/dw``, ``dR/dU`` (of ``n_total`` sequences)."""
         act = activations.get(params.activation)
         from_output = act.d1_from_output
         Z, H = self._forward_tnm(params, X, keep_z=from_output is None)
         T, n, m = H.shape
         F = readout(H, params.c, np)  # (T, n)
-        value = float(risk_from_outputs(F, Y.T, np))
-        out_adj = (F - Y.T) / (n * T)  # dR/dF, (T, n)
+        value = float(risk_from_outputs(F, Y.T, np)) * (n / n_total)
+        out_adj = (F - Y.T) / (n_total * T)  # dR/dF, (T, n)
         c_scaled = params.c / math.sqrt(m)
         dZ = np.empty_like(H)
         dw = np.zeros(m, dtype=H.dtype)
@@ -121,4 +144,4 @@ class NumpyBackend:
             carry = dz * params.w
         d = X.shape[2]
         dU = dZ.reshape(T * n, m).T @ np.swapaxes(X, 0, 1).reshape(T * n, d)
-        return value, (dw, dU)
+        return value, dw, dU
