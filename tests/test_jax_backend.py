@@ -186,14 +186,19 @@ def test_e2_compares_the_reverse_pass_with_autodiff(monkeypatch: pytest.MonkeyPa
     assert res.details["grad_vs_autodiff_ratio"] > 1.0
 
 
+@pytest.mark.parametrize("par", [1, 4])
 @pytest.mark.parametrize("rows", [1, 2, 3, 7])
 @pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
-def test_reverse_pass_by_blocks_of_sequences(monkeypatch: pytest.MonkeyPatch, rows: int, act: str) -> None:
-    # n = 7 sequences in blocks of 1, 2 (last block padded), 3 (padded) and 7 (one block)
+def test_reverse_pass_by_blocks_of_sequences(
+    monkeypatch: pytest.MonkeyPatch, rows: int, act: str, par: int
+) -> None:
+    # n = 7 sequences in blocks of 1, 2 (last block padded), 3 (padded) and 7 (one block),
+    # one block or up to four blocks per iteration
     cfg = small_config(width=10, seq_len=4, activation=act, memory_alpha=1.1)
     params, X, Y = problem(cfg, n=7, seed=4)
     params = perturbed(params, scale=0.4)
     monkeypatch.setattr(jax_backend, "BLOCK_BYTES", rows * 10 * 8)
+    monkeypatch.setattr(jax_backend, "PARALLEL_BLOCKS", par)
     with jax_backend.enable_x64():
         args = [jnp.asarray(a) for a in (params.w, params.U, params.c, X, Y)]
         assert jax_backend._block_rows(7, 10, 8) == rows
