@@ -8,9 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import verif
 from tests.conftest import SMOOTH_ACTIVATIONS, rel_fro
 from verif import activations
+from verif.backends import jax_backend
 
 # Dense grid: spacing 1e-4 on [-40, 40]. The maxima of |sigma'| and |sigma''| are smooth
 # interior extrema, so the grid misses each by O(spacing^2) ~ 1e-8 relative; sup|sigma| = 1 is
@@ -85,12 +85,24 @@ def test_sigmoid_does_not_overflow() -> None:
 
 @pytest.mark.parametrize("name", [*SMOOTH_ACTIVATIONS, "relu"])
 def test_numpy_and_jax_namespaces_agree(name: str) -> None:
-    verif.backend("jax")  # importing the JAX backend enables float64 in JAX
     act = activations.get(name)
     z = np.linspace(-5.0, 5.0, 101)
-    assert jnp.asarray(z).dtype == np.float64
-    for f in (act.fn, act.d1, act.d2):
-        assert rel_fro(np.asarray(f(jnp.asarray(z), jnp)), f(z, np)) <= 1e-14
+    with jax_backend.enable_x64():
+        assert jnp.asarray(z).dtype == np.float64
+        for f in (act.fn, act.d1, act.d2):
+            assert rel_fro(np.asarray(f(jnp.asarray(z), jnp)), f(z, np)) <= 1e-14
+        assert act.d1_from_output is not None
+        h = act.fn(z, np)
+        assert rel_fro(np.asarray(act.d1_from_output(jnp.asarray(h), jnp)), act.d1(z, np)) <= 1e-14
+
+
+@pytest.mark.parametrize("name", [*SMOOTH_ACTIVATIONS, "relu"])
+def test_derivative_from_output(name: str) -> None:
+    # sigma'(z) recomputed from h = sigma(z), what the reverse pass of the JAX backend uses
+    act = activations.get(name)
+    assert act.d1_from_output is not None
+    z = np.concatenate([np.linspace(-8.0, 8.0, 161), [-0.0, 1e-300, -1e-300]])
+    np.testing.assert_allclose(act.d1_from_output(act.fn(z, np), np), act.d1(z, np), rtol=1e-12, atol=1e-15)
 
 
 def test_relu_is_outside_the_theory() -> None:

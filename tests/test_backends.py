@@ -262,3 +262,19 @@ def test_inputs_outside_unit_ball_are_accepted_by_backends() -> None:
     assert np.all(np.isfinite(H))
     with pytest.raises(ValueError, match="X"):
         data.validate_inputs(X, unit_ball=True)
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 7])
+def test_numpy_bptt_by_blocks_of_sequences(monkeypatch: pytest.MonkeyPatch, rows: int) -> None:
+    from verif.backends import numpy_backend
+
+    cfg = small_config(memory_alpha=1.1, activation="sigmoid")
+    params, X, Y = problem(cfg, n=7, seed=2)
+    params = perturbed(params, scale=0.4)
+    be = verif.backend("numpy")
+    r_one, (dw_one, dU_one) = be.risk_and_grad(params, X, Y)
+    monkeypatch.setattr(numpy_backend, "BLOCK_BYTES", rows * params.width * 8)
+    r, (dw, dU) = be.risk_and_grad(params, X, Y)
+    assert r == pytest.approx(r_one, rel=1e-14)
+    assert rel_fro(dw, dw_one) <= 1e-14 and rel_fro(dU, dU_one) <= 1e-14
+    assert r == pytest.approx(be.risk(params, X, Y), rel=1e-14)

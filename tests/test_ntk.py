@@ -159,3 +159,57 @@ def test_linearized_outputs_match_central_difference_of_outputs() -> None:
     minus = be.outputs(params.with_weights(params.w0 - s * dw, params.U0 - s * dU), X)
     lin = ntk.linearized_outputs(params.with_weights(params.w0 + dw, params.U0 + dU), X)
     assert rel_fro((plus - minus) / (2 * s), lin) <= 1e-6
+
+
+def _gram_from_full_features(params: Params, X: np.ndarray, backend_name: str) -> np.ndarray:
+    """Today's reference: the whole ``(n, T, m, d + 1)`` feature tensor, one product."""
+    g, G = verif.backend(backend_name).tangent_features(params, X)
+    n, T, m, d = G.shape
+    phi = np.concatenate([g[..., None], G], axis=-1).reshape(n * T, m * (d + 1))
+    return (phi @ phi.T) / m
+
+
+@pytest.mark.parametrize("block", [2, 4, 6, 16, None])
+def test_gram_by_neuron_blocks_equals_full_feature_product(block: int | None, backend_name: str) -> None:
+    params, X = _setup("sigmoid")
+    p = perturbed(params, scale=0.4)
+    for at in ("init", "current"):
+        K = ntk.gram(p, X, backend=backend_name, at=at, block_size=block)
+        ref = _gram_from_full_features(p.at_init() if at == "init" else p, X, backend_name)
+        assert rel_fro(K, ref) <= 1e-14
+
+
+def test_default_blocks_hold_bounded_features(monkeypatch: pytest.MonkeyPatch) -> None:
+    # n T (d + 1) 8 = 480 bytes per neuron: a 1 KiB budget gives blocks of 2 neurons
+    assert ntk.block_width(3, 5, 8, 3) == 8
+    monkeypatch.setattr(ntk, "BLOCK_BYTES", 1024)
+    assert ntk.block_width(3, 5, 8, 3) == 2
+    assert ntk.block_width(1, 1, 1024, 1) == 64
+    calls: list[int] = []
+    be = verif.backend("numpy")
+    original = be.tangent_features
+
+    def spy(p: Params, X: object) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(p.width)
+        return original(p, X)
+
+    monkeypatch.setattr(be, "tangent_features", spy)
+    params, X = _setup()
+    p = perturbed(params, scale=0.3)
+    K = ntk.gram(p, X, backend=be)
+    assert calls == [2, 2, 2, 2]
+    monkeypatch.undo()
+    assert rel_fro(K, _gram_from_full_features(p.at_init(), X, "numpy")) <= 1e-14
+    monkeypatch.setattr(ntk, "BLOCK_BYTES", 1024)
+    g, G = verif.backend("numpy").tangent_features(p.at_init(), X)
+    dw, dU = p.displacement()
+    ref = np.einsum("ntm,m->nt", g, p.c * dw) + np.einsum("ntmd,md->nt", G, p.c[:, None] * dU)
+    ref /= math.sqrt(8)
+    assert rel_fro(ntk.linearized_outputs(p, X), ref) <= 1e-13
+
+
+@pytest.mark.parametrize("bad", [0, 3, -2, 2.0, "4"])
+def test_gram_refuses_bad_block_size(bad: object) -> None:
+    params, X = _setup()
+    with pytest.raises(ValueError, match="block_size must be an even integer >= 2"):
+        ntk.gram(params, X, block_size=bad)  # type: ignore[arg-type]

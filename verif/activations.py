@@ -31,6 +31,10 @@ class Activation:
         sigma_0: ``sup|sigma|`` (None when unbounded).
         sigma_1: ``sup|sigma'|`` (None when not Lipschitz-smooth in the theory's sense).
         sigma_2: ``sup|sigma''|`` (None when not C^2).
+        d1_from_output: ``sigma'(z)`` written as a function of ``h = sigma(z)`` (tanh:
+            ``1 - h^2``, sigmoid: ``h(1 - h)``), so that a reverse pass can recompute
+            ``sigma'`` from the stored hidden states; None when ``sigma'`` is not a function
+            of ``sigma`` alone (a backend then falls back to autodiff).
     """
 
     name: str
@@ -40,6 +44,7 @@ class Activation:
     sigma_0: float | None
     sigma_1: float | None
     sigma_2: float | None
+    d1_from_output: ElementwiseFn | None = None
 
     @property
     def smooth(self) -> bool:
@@ -75,6 +80,10 @@ def _tanh_d2(z: Array, xp: Any) -> Array:
     return -2.0 * t * (1.0 - t * t)
 
 
+def _tanh_d1_from_output(h: Array, xp: Any) -> Array:
+    return 1.0 - h * h
+
+
 def _sigmoid(z: Array, xp: Any) -> Array:
     # 0.5 (1 + tanh(z/2)) equals 1/(1+e^{-z}) and never overflows.
     return 0.5 * (1.0 + xp.tanh(0.5 * z))
@@ -90,12 +99,21 @@ def _sigmoid_d2(z: Array, xp: Any) -> Array:
     return s * (1.0 - s) * (1.0 - 2.0 * s)
 
 
+def _sigmoid_d1_from_output(h: Array, xp: Any) -> Array:
+    return h * (1.0 - h)
+
+
 def _relu(z: Array, xp: Any) -> Array:
     return xp.maximum(z, 0.0)
 
 
 def _relu_d1(z: Array, xp: Any) -> Array:
     return xp.where(z > 0, 1.0, 0.0).astype(z.dtype)
+
+
+def _relu_d1_from_output(h: Array, xp: Any) -> Array:
+    # h = max(z, 0) > 0 exactly when z > 0
+    return xp.where(h > 0, 1.0, 0.0).astype(h.dtype)
 
 
 def _relu_d2(z: Array, xp: Any) -> Array:
@@ -110,6 +128,7 @@ tanh = Activation(
     sigma_0=1.0,
     sigma_1=1.0,
     sigma_2=4.0 / (3.0 * math.sqrt(3.0)),
+    d1_from_output=_tanh_d1_from_output,
 )
 
 sigmoid = Activation(
@@ -120,6 +139,7 @@ sigmoid = Activation(
     sigma_0=1.0,
     sigma_1=0.25,
     sigma_2=1.0 / (6.0 * math.sqrt(3.0)),
+    d1_from_output=_sigmoid_d1_from_output,
 )
 
 relu = Activation(
@@ -130,6 +150,7 @@ relu = Activation(
     sigma_0=None,
     sigma_1=None,
     sigma_2=None,
+    d1_from_output=_relu_d1_from_output,
 )
 
 _REGISTRY: dict[str, Activation] = {a.name: a for a in (tanh, sigmoid, relu)}

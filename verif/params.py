@@ -7,6 +7,7 @@ linearized model (THEORY 6) are centred on.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,11 +43,34 @@ class Params:
     activation: str = "tanh"
 
     def __post_init__(self) -> None:
+        if self.on_device:
+            # Device-resident parameters (all five are jax.Arrays): shapes and dtypes are checked,
+            # values are not (that would copy them to the host); see the JAX backend.
+            self._check_shapes()
+            activations.get(self.activation)
+            return
         for name in ("w", "U", "c", "w0", "U0"):
             arr = np.asarray(getattr(self, name))
             if not np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(np.float64)
             object.__setattr__(self, name, arr)
+        self._check_shapes()
+        for name in ("w", "U", "c", "w0", "U0"):
+            if not np.all(np.isfinite(getattr(self, name))):
+                raise ValueError(f"params.{name} contains NaN or inf")
+        if not np.all(np.abs(self.c) == 1.0):
+            raise ValueError("params.c must hold output signs in {-1, +1}")
+        activations.get(self.activation)
+
+    @property
+    def on_device(self) -> bool:
+        """True when ``w, U, c, w0, U0`` are all ``jax.Array``s (kept as they are, not copied)."""
+        jax = sys.modules.get("jax")
+        return jax is not None and all(
+            isinstance(getattr(self, name), jax.Array) for name in ("w", "U", "c", "w0", "U0")
+        )
+
+    def _check_shapes(self) -> None:
         w, U = self.w, self.U
         if w.ndim != 1 or w.shape[0] < 2 or w.shape[0] % 2:
             raise ValueError(f"params.w must have shape (m,) with m even and >= 2, got {w.shape}")
@@ -57,16 +81,11 @@ class Params:
             if getattr(self, name).shape != shape:
                 raise ValueError(f"params.{name} must have shape {shape}, got {getattr(self, name).shape}")
         for name in ("w", "U", "c", "w0", "U0"):
-            if not np.all(np.isfinite(getattr(self, name))):
-                raise ValueError(f"params.{name} contains NaN or inf")
             if getattr(self, name).dtype != w.dtype:
                 raise ValueError(
                     f"params.{name} has dtype {getattr(self, name).dtype}, but params.w has {w.dtype}: "
                     "all parameters must share one floating dtype"
                 )
-        if not np.all(np.abs(self.c) == 1.0):
-            raise ValueError("params.c must hold output signs in {-1, +1}")
-        activations.get(self.activation)
 
     @property
     def width(self) -> int:
@@ -84,7 +103,12 @@ class Params:
         return self.w.dtype
 
     def with_weights(self, w: Any, U: Any) -> Params:
-        """The same network (signs and initialization) with new ``(w, U)``."""
+        """The same network (signs and initialization) with new ``(w, U)``.
+
+        Device-resident parameters take device arrays and stay on the device.
+        """
+        if self.on_device:
+            return replace(self, w=w.astype(self.dtype), U=U.astype(self.dtype))
         return replace(
             self,
             w=np.asarray(w, dtype=self.dtype),

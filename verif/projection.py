@@ -13,6 +13,7 @@ in NumPy, for both backends.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +29,12 @@ def radii(config: RNNConfig) -> tuple[float, float]:
 
 def neuron_drift(params: Params) -> tuple[FloatArray, FloatArray]:
     """Per-neuron drift ``(|w_i - w_i(0)|, ||u_i - u_i(0)||_2)``, each of shape ``(m,)``."""
-    dw, dU = params.displacement()
-    return np.abs(dw), np.linalg.norm(dU, axis=1)
+    return drift_arrays(params.w, params.U, params.w0, params.U0)
+
+
+def drift_arrays(w: Any, U: Any, w0: Any, U0: Any, xp: Any = np) -> tuple[Any, Any]:
+    """:func:`neuron_drift` on bare arrays of the namespace ``xp`` (``numpy`` or ``jax.numpy``)."""
+    return xp.abs(w - w0), xp.linalg.norm(U - U0, axis=1)
 
 
 def in_omega(params: Params, config: RNNConfig, atol: float = 1e-12) -> bool:
@@ -51,11 +56,16 @@ def project(params: Params, config: RNNConfig) -> Params:
     Returns new parameters; the input is not modified.
     """
     params.check(config)
-    rw, ru = radii(config)
-    dw, dU = params.displacement()
-    w = params.w0 + np.clip(dw, -rw, rw)
-    norms = np.linalg.norm(dU, axis=1, keepdims=True)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(norms > ru, ru / norms, 1.0)
-    U = params.U0 + dU * scale
+    w, U = project_arrays(params.w, params.U, params.w0, params.U0, *radii(config))
     return params.with_weights(w, U)
+
+
+def project_arrays(w: Any, U: Any, w0: Any, U0: Any, rw: Any, ru: Any, xp: Any = np) -> tuple[Any, Any]:
+    """:func:`project` on bare arrays of the namespace ``xp`` (``numpy`` or ``jax.numpy``), with
+    the per-neuron radii ``rw = rho_w/sqrt(m)`` and ``ru = rho_u/sqrt(m)``; returns ``(w, U)``."""
+    dw, dU = w - w0, U - U0
+    w_new = w0 + xp.clip(dw, -rw, rw)
+    norms = xp.linalg.norm(dU, axis=1, keepdims=True)
+    outside = norms > ru
+    scale = xp.where(outside, ru / xp.where(outside, norms, 1.0), 1.0)
+    return w_new, U0 + dU * scale

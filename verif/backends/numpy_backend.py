@@ -15,33 +15,46 @@ from verif import activations
 from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
 from verif.params import FloatArray, Params
 
+#: Bytes of one time step's hidden states ``(rows, m)`` that back-propagation handles at once.
+BLOCK_BYTES = 256 * 2**10
+
 
 class NumpyBackend:
     """The reference implementation of THEORY sections 1, 5 and 6 in NumPy."""
 
     name = "numpy"
 
-    def _forward(self, params: Params, X: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Pre-activations ``Z`` and hidden states ``H``, both ``(n, T, m)``.
+    def _forward_tnm(
+        self, params: Params, X: FloatArray, keep_z: bool = True
+    ) -> tuple[FloatArray | None, FloatArray]:
+        """Pre-activations ``Z`` (None unless ``keep_z``) and hidden states ``H``, laid out ``(T, n, m)``.
 
-        ``z_t = w * H_{t-1} + U x_t``, ``H_t = sigma(z_t)``, ``H_{-1} = 0`` (THEORY 1).
+        ``z_t = w * H_{t-1} + U x_t``, ``H_t = sigma(z_t)``, ``H_{-1} = 0`` (THEORY 1). Time is
+        the leading axis, so that every step reads and writes one contiguous ``(n, m)`` slab.
         """
         act = activations.get(params.activation)
-        XU = np.einsum("ntd,md->ntm", X, params.U)
-        n, T, m = XU.shape
-        Z = np.empty_like(XU)
+        XU = np.einsum("ntd,md->tnm", X, params.U)
+        T, n, m = XU.shape
+        Z = np.empty_like(XU) if keep_z else None
         H = np.empty_like(XU)
         h = np.zeros((n, m), dtype=XU.dtype)
         for t in range(T):
-            z = params.w * h + XU[:, t]
+            z = params.w * h + XU[t]
             h = act.fn(z, np)
-            Z[:, t] = z
-            H[:, t] = h
+            if Z is not None:
+                Z[t] = z
+            H[t] = h
         return Z, H
+
+    def _forward(self, params: Params, X: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Pre-activations ``Z`` and hidden states ``H``, both ``(n, T, m)`` (views, THEORY 1)."""
+        Z, H = self._forward_tnm(params, X)
+        assert Z is not None
+        return np.swapaxes(Z, 0, 1), np.swapaxes(H, 0, 1)
 
     def hidden_states(self, params: Params, X: Any) -> FloatArray:
         """``H``, shape ``(n, T, m)`` (THEORY 1)."""
-        return self._forward(params, prepare_inputs(params, X))[1]
+        return np.swapaxes(self._forward_tnm(params, prepare_inputs(params, X), keep_z=False)[1], 0, 1)
 
     def outputs(self, params: Params, X: Any) -> FloatArray:
         """``F_t(X)``, shape ``(n, T)`` (THEORY 1, paired sum)."""
@@ -77,32 +90,58 @@ class NumpyBackend:
         """Empirical risk ``R(Theta)`` (THEORY 5)."""
         X = prepare_inputs(params, X)
         Y = prepare_targets(params, X, Y)
-        F = readout(self._forward(params, X)[1], params.c, np)
-        return float(risk_from_outputs(F, Y, np))
+        F = readout(self._forward_tnm(params, X, keep_z=False)[1], params.c, np)
+        return float(risk_from_outputs(F, Y.T, np))
 
     def risk_and_grad(self, params: Params, X: Any, Y: Any) -> tuple[float, tuple[FloatArray, FloatArray]]:
         """``R(Theta)`` and ``grad R = (dR/dw, dR/dU)`` by back-propagation through time.
 
         With ``r = F - y`` the adjoint of ``H_t`` is ``(r_t/(nT)) c/sqrt(m)`` plus what flows back
         from ``t + 1`` through ``z_{t+1} = w H_t + ...``; ``dR/dz_t = sigma'(z_t) dR/dH_t``,
-        ``dR/dw = sum_t dR/dz_t * H_{t-1}``, ``dR/dU = sum_t (dR/dz_t)^T x_t``.
+        ``dR/dw = sum_t dR/dz_t * H_{t-1}``, ``dR/dU = sum_t (dR/dz_t)^T x_t``. ``sigma'(z_t)`` is
+        recomputed from ``H_t`` where the activation allows it (``d1_from_output``).
+
+        Sequences are independent: ``R`` and ``grad R`` are summed over blocks of sequences
+        whose ``(rows, m)`` time steps fit in :data:`BLOCK_BYTES`, so that the cost stays
+        linear in ``n`` once the arrays outgrow the CPU cache.
         """
         X = prepare_inputs(params, X)
         Y = prepare_targets(params, X, Y)
-        act = activations.get(params.activation)
-        Z, H = self._forward(params, X)
-        n, T, m = Z.shape
-        F = readout(H, params.c, np)
-        value = float(risk_from_outputs(F, Y, np))
-        out_adj = (F - Y) / (n * T)  # dR/dF, (n, T)
-        c_scaled = params.c / math.sqrt(m)
-        dZ = np.empty_like(Z)
-        carry = np.zeros((n, m), dtype=Z.dtype)
-        for t in range(T - 1, -1, -1):
-            dH = out_adj[:, t, None] * c_scaled + carry
-            dz = dH * act.d1(Z[:, t], np)
-            dZ[:, t] = dz
-            carry = dz * params.w
-        dw = np.einsum("ntm,ntm->m", dZ[:, 1:], H[:, :-1])
-        dU = np.einsum("ntm,ntd->md", dZ, X)
+        n, _, _ = X.shape
+        rows = max(1, min(n, BLOCK_BYTES // (params.width * params.dtype.itemsize)))
+        value = 0.0
+        dw = np.zeros(params.width, dtype=params.dtype)
+        dU = np.zeros(params.U.shape, dtype=params.dtype)
+        for start in range(0, n, rows):
+            v, dw_b, dU_b = self._bptt(params, X[start : start + rows], Y[start : start + rows], n)
+            value += v
+            dw += dw_b
+            dU += dU_b
         return value, (dw, dU)
+
+    def _bptt(
+        self, params: Params, X: FloatArray, Y: FloatArray, n_total: int
+    ) -> tuple[float, FloatArray, FloatArray]:
+        """One block of sequences: its share of ``R``, ``dR/dw``, ``dR/dU`` (of ``n_total`` sequences)."""
+        act = activations.get(params.activation)
+        from_output = act.d1_from_output
+        Z, H = self._forward_tnm(params, X, keep_z=from_output is None)
+        T, n, m = H.shape
+        F = readout(H, params.c, np)  # (T, n)
+        value = float(risk_from_outputs(F, Y.T, np)) * (n / n_total)
+        out_adj = (F - Y.T) / (n_total * T)  # dR/dF, (T, n)
+        c_scaled = params.c / math.sqrt(m)
+        dZ = np.empty_like(H)
+        dw = np.zeros(m, dtype=H.dtype)
+        carry = np.zeros((n, m), dtype=H.dtype)
+        for t in range(T - 1, -1, -1):
+            dH = out_adj[t, :, None] * c_scaled + carry
+            s1 = act.d1(Z[t], np) if Z is not None else from_output(H[t], np)  # type: ignore[misc]
+            dz = dH * s1
+            dZ[t] = dz
+            if t:
+                dw += np.einsum("nm,nm->m", dz, H[t - 1])
+            carry = dz * params.w
+        d = X.shape[2]
+        dU = dZ.reshape(T * n, m).T @ np.swapaxes(X, 0, 1).reshape(T * n, d)
+        return value, dw, dU

@@ -6,9 +6,11 @@ targets ``Y``, three independent computations of the same derivatives must agree
 * the backend's tangent features ``g_t = dh_t/dw``, ``G_t = dh_t/du`` (THEORY 6) against the
   *other* backend's (the NumPy backend runs the forward-mode recursions
   ``g_t = sigma'(z_t)(h_{t-1} + w g_{t-1})``, ``G_t = sigma'(z_t)(x_t + w G_{t-1})`` and BPTT for
-  ``grad R``; the JAX backend uses ``jax.jvp`` and ``jax.grad``), together with the hidden states
+  ``grad R``; the JAX backend uses ``jax.jvp`` and its own reverse scan), together with the hidden states
   ``H``, the outputs ``F``, the risk ``R`` and ``grad R`` (THEORY 5). Tolerance: relative
   Frobenius error ``<= 1e-12`` in float64 (THEORY 9).
+* the backend's ``grad R`` against ``jax.value_and_grad`` of the plain risk (autodiff), when
+  JAX is one of the two backends: both backends' ``grad R`` are hand-written reverse passes.
 * the backend's ``g``, ``G`` and ``grad R`` against central differences.
 
 Central differences. Neuron ``i`` depends on ``(w_i, u_i)`` only, so shifting *every* ``w_i``
@@ -100,6 +102,18 @@ def _err_ratio(a: Any, ref: Any, rtol: float, atol: float = 0.0, scale: float = 
 def other_backend(backend: Backend) -> Backend:
     """The oracle for ``backend``: JAX for NumPy, NumPy for everything else."""
     return get_backend("jax" if backend.name == "numpy" else "numpy")
+
+
+def autodiff_backend(*candidates: Backend) -> Any:
+    """The first of ``candidates`` with a ``risk_and_grad_autodiff`` (the JAX backend), else None.
+
+    The JAX backend's ``risk_and_grad`` is a hand-written reverse pass, like the NumPy
+    backend's BPTT; ``jax.value_and_grad`` of the plain risk stays the autodiff oracle of both.
+    """
+    for be in candidates:
+        if callable(getattr(be, "risk_and_grad_autodiff", None)):
+            return be
+    return None
 
 
 def _as_float64(params: Params) -> Params:
@@ -214,6 +228,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     record("risk_vs_other", R, R_o, cross_rtol)
     record("risk_vs_risk_and_grad", backend.risk(p, X, Y), R, cross_rtol)
     record("grad_vs_other", grad, grad_o, cross_rtol, scale=grad_scale)
+    autodiff = autodiff_backend(backend, oracle)
+    if autodiff is not None:
+        _, (dw_ad, dU_ad) = autodiff.risk_and_grad_autodiff(p, X, Y)
+        grad_ad = np.concatenate([np.ravel(dw_ad), np.ravel(dU_ad)])
+        record("grad_vs_autodiff", grad, grad_ad, cross_rtol, scale=grad_scale)
+        details["autodiff_backend"] = autodiff.name
 
     g_fd, G_fd, dw_fd, dU_fd = central_differences(backend, p, X, Y, h)
     grad_fd = np.concatenate([dw_fd.ravel(), dU_fd.ravel()])
