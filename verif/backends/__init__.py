@@ -22,7 +22,11 @@ __all__ = ["Backend", "BackendError", "backend", "names"]
 
 @runtime_checkable
 class Backend(Protocol):
-    """What every backend computes (THEORY sections 1, 5, 6); all results are NumPy arrays."""
+    """What every backend computes (THEORY sections 1, 5, 6).
+
+    Results are NumPy arrays, except that the JAX backend given device-resident input
+    (``Params`` holding ``jax.Array``s and a ``jax.Array`` ``X``) returns ``jax.Array``s.
+    """
 
     name: str
 
