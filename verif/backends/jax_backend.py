@@ -318,14 +318,16 @@ def _small_value_grad(
         hs.append(h)
     F = jnp.stack([readout(h_t, c, jnp) for h_t in hs])  # (T, n)
     r = F - Y_tn
-    adj = r / (n * T)
-    c_scaled = c / math.sqrt(m)
+    # a_t c / sqrt(m) for every t, stored once: the reverse pass below is evaluated once per
+    # accumulator (XLA's CPU fusions do not share it), so each term it need not form is saved
+    # 1 + d times (7% of the step at n=16, T=8, m=64, d=2).
+    b = lax.optimization_barrier(r[:, :, None] * (c / (math.sqrt(m) * n * T)))
     delta = jnp.zeros((n, m), X_tnd.dtype)
     acc = [jnp.zeros((n, m), X_tnd.dtype) for _ in range(1 + d)]
     for t in range(T - 1, -1, -1):
         if t + 1 < T:
             acc[0] = acc[0] + delta * hs[t]  # delta_{t+1} h_t
-        delta = (adj[t][:, None] * c_scaled + w * delta) * d1_from_output(hs[t], jnp)
+        delta = (b[t] + w * delta) * d1_from_output(hs[t], jnp)
         for k in range(d):
             acc[1 + k] = acc[1 + k] + delta * X_tnd[t, :, k : k + 1]
     ones = jnp.ones((n,), X_tnd.dtype)
