@@ -19,7 +19,8 @@ and ``X`` is a ``jax.Array``, the inputs are neither validated on the host nor c
 and every result (the risk included) is a ``jax.Array`` on the same device. Otherwise the
 inputs are validated on the host and results are NumPy arrays (the risk a ``float``). Make
 float64 device arrays inside ``with enable_x64():`` (JAX's default is float32).
-:func:`verif.train` validates once per run and runs all steps in one compiled scan.
+:func:`verif.train` validates once per run and runs all steps in one compiled scan; small
+problems take :func:`_small_value_grad` there (both passes over time unrolled, no blocks).
 
 Compiled functions live at module level (``jax.jit`` caches one executable per shape, dtype and
 activation), so repeated calls of one shape never recompile.
