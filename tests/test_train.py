@@ -172,6 +172,24 @@ def test_compiled_jax_run_equals_step_by_step_loop(method: str) -> None:
         assert max(traj.drift_w[-1], traj.drift_u[-1]) == pytest.approx(0.3, rel=1e-12)
 
 
+@pytest.mark.parametrize("n", [3, 1700])
+def test_compiled_jax_run_small_and_blocked_paths_agree_with_numpy(n: int) -> None:
+    # n=3 takes the unrolled small-problem gradient, n=1700 the blocked reverse pass
+    cfg, params, _, _ = _problem(rho=0.3)
+    X = data.random_inputs(cfg, n, 4)
+    Y = 0.3 * np.random.default_rng(5).standard_normal((n, cfg.seq_len))
+    small = jax_backend._is_small(n, cfg.seq_len, cfg.width, 8, cfg.activation)
+    assert small == (n == 3)
+    kwargs = {"method": "pgd", "step_size": 5.0, "steps": 5, "record_residuals": True}
+    a = verif.train(cfg, params, X, Y, backend="numpy", **kwargs)  # type: ignore[arg-type]
+    b = verif.train(cfg, params, X, Y, backend="jax", **kwargs)  # type: ignore[arg-type]
+    assert a.mean_abs_residuals is not None and b.mean_abs_residuals is not None
+    for name in ("risks", "drift_w", "drift_u", "grad_norms", "mean_abs_residuals"):
+        assert rel_fro(getattr(b, name), getattr(a, name)) <= 1e-12, name
+    assert np.max(np.abs(b.final.w - a.final.w)) <= 1e-12
+    assert np.max(np.abs(b.final.U - a.final.U)) <= 1e-12
+
+
 def test_compiled_jax_run_keeps_device_params_on_device() -> None:
     import jax
     import jax.numpy as jnp
