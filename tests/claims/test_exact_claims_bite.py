@@ -94,6 +94,31 @@ def test_e2_catches_wrong_derivatives(
     assert not res.passed, res.describe()
 
 
+#: Long memory, long sequences: Richardson differences at ``h = 1e-4`` alone were off by 5.5e-6
+#: here (E2's ratio 5.49 from the finite-difference part alone); the step is halved until they settle.
+LONG_MEMORY = RNNConfig(
+    width=256, input_dim=2, seq_len=32, memory_alpha=1.5, rho_w=0.5, rho_u=0.5, nu_w=0.5, nu_u=0.5
+)
+
+
+def test_e2_central_differences_settle_in_long_memory() -> None:
+    res = get("E2").check(LONG_MEMORY, "numpy", 3)
+    assert res.passed, res.describe()
+    assert res.details["G_vs_fd_rel_err"] < 1e-9, res.describe()
+
+
+def test_e2_central_differences_catch_a_small_error_in_long_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    class _Off(NumpyBackend):
+        def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+            g, G = super().tangent_features(params, X)
+            return g, (1 + 1e-5) * G
+
+    backends.backend("numpy")
+    monkeypatch.setitem(backends._INSTANCES, "numpy", _Off())
+    res = get("E2").check(LONG_MEMORY, "numpy", 3)
+    assert res.details["G_vs_fd_ratio"] > 1, res.describe()
+
+
 # --------------------------------------------------------------------------- E8
 
 

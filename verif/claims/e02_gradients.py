@@ -28,12 +28,16 @@ for every coordinate from the same forward passes (no cancellation of two nearly
 
 Step and tolerance. The reference is computed in float64 (on a float64 copy of the
 parameters) as the Richardson combination ``(4 D_{h/2} - D_h)/3`` of two central differences
-with ``h = 1e-4`` (``4(d + 1)`` forward passes). Since
+with ``h = 1e-4`` (``4(d + 1)`` forward passes), repeated with the step halved until two
+successive combinations agree to ``1e-9`` (at most six halvings). Since
 ``D_h = f' + h^2 f^(3)/6 + h^4 f^(5)/120 + ...``, the combination has truncation error
 ``h^4 |f^(5)| / 480 ~ 2e-19 |f^(5)|`` and rounding error about ``3 eps |f| / h ~ 7e-12 |f|``.
 In the long-memory regime plain central differences meet ratios ``|f^(3)|/|f'|`` of ``1e4``
 (a relative error of ``2.6e-6`` was seen with ``h = 1e-5``); even ``|f^(5)|/|f'| ~ 1e8`` leaves
-the combination at ``~1e-11``. The tolerance ``1e-6`` (relative Frobenius) keeps five orders
+the combination at ``~1e-11``. Long memory with long sequences goes further: at ``T = 32``,
+``alpha = 1.5``, ``m = 256`` the combination at ``h = 1e-4`` was off by ``5.5e-6`` (its error
+falling like ``h^4``: ``4.4e-8`` at ``3e-5``, ``2.5e-11`` at ``3e-6``), hence the halving.
+The tolerance ``1e-6`` (relative Frobenius) keeps five orders
 of magnitude of margin, while a wrong derivative (a wrong ``sigma'``, a missing ``w g_{t-1}``
 term) gives relative errors of ``1e-3`` to ``1``. An absolute floor ``3 sqrt(N) eps s / h``
 (the rounding level of ``N`` differences of quantities of size ``s``) keeps an all-but-zero
@@ -73,6 +77,10 @@ from verif.params import FloatArray, Params
 CROSS_RTOL_FLOAT64 = 1e-12
 #: Central-difference step ``h`` (the Richardson combination also uses ``h/2``).
 FD_STEP = 1e-4
+#: Successive Richardson values (steps ``s`` and ``s/2``) must agree to this relative error
+#: before the finer one is used as the reference; at most this many halvings of ``h``.
+FD_AGREE = 1e-9
+FD_HALVINGS = 6
 #: Relative Frobenius tolerance of the central-difference comparison in float64.
 FD_RTOL_FLOAT64 = 1e-6
 
@@ -129,11 +137,12 @@ def _as_float64(params: Params) -> Params:
 
 def central_differences(
     backend: Backend, params: Params, X: Any, Y: Any, h: float = FD_STEP
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``g``, ``G``, ``dR/dw``, ``dR/dU`` by Richardson-extrapolated central differences (float64).
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
+    """``g``, ``G``, ``dR/dw``, ``dR/dU`` by Richardson-extrapolated central differences (float64),
+    and the smallest step used (it sets the rounding level).
 
     Uses the neuron separability of the diagonal RNN (see the module docstring): ``4(d + 1)``
-    forward passes of ``backend.hidden_states``.
+    forward passes of ``backend.hidden_states``, two more per halving of the step.
     """
     p = _as_float64(params)
     X64 = np.asarray(X, dtype=np.float64)
@@ -154,10 +163,26 @@ def central_differences(
         return (Hp - Hm) / (2.0 * step), np.asarray(dR / (2.0 * step))
 
     def richardson(dw: FloatArray, dU: FloatArray) -> tuple[FloatArray, FloatArray]:
-        dH1, dR1 = differences(dw, dU, h)
-        dH2, dR2 = differences(dw, dU, h / 2.0)
-        return (4.0 * dH2 - dH1) / 3.0, (4.0 * dR2 - dR1) / 3.0
+        """``(4 D_{s/2} - D_s)/3`` for ``s = h, h/2, ...`` until two successive ones agree.
 
+        Their difference estimates the error of the coarser one (its ``s^4`` term shrinks 16x
+        per halving), so the finer one is returned once they agree to :data:`FD_AGREE`, or at
+        ``s = h / 2**FD_HALVINGS``.
+        """
+        D = [differences(dw, dU, h), differences(dw, dU, h / 2.0)]
+        steps.append(h / 2.0)
+        best = ((4.0 * D[1][0] - D[0][0]) / 3.0, (4.0 * D[1][1] - D[0][1]) / 3.0)
+        for k in range(2, FD_HALVINGS + 2):
+            D.append(differences(dw, dU, h / 2.0**k))
+            steps.append(h / 2.0**k)
+            finer = ((4.0 * D[k][0] - D[k - 1][0]) / 3.0, (4.0 * D[k][1] - D[k - 1][1]) / 3.0)
+            change = max(_norm(a - b) / max(_norm(a), 1e-300) for a, b in zip(finer, best, strict=True))
+            best = finer
+            if change <= FD_AGREE:
+                break
+        return best
+
+    steps: list[float] = []
     g, grad_w = richardson(np.ones(m), np.zeros((m, d)))
     G = np.empty((n, T, m, d))
     grad_U = np.empty((m, d))
@@ -165,7 +190,7 @@ def central_differences(
         shift = np.zeros((m, d))
         shift[:, k] = 1.0
         G[..., k], grad_U[:, k] = richardson(np.zeros(m), shift)
-    return g, G, grad_w, grad_U
+    return g, G, grad_w, grad_U, min(steps)
 
 
 @register("E2", title="gradients are right", theory="section 6", kind="exact")
@@ -235,14 +260,15 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         record("grad_vs_autodiff", grad, grad_ad, cross_rtol, scale=grad_scale)
         details["autodiff_backend"] = autodiff.name
 
-    g_fd, G_fd, dw_fd, dU_fd = central_differences(backend, p, X, Y, h)
+    g_fd, G_fd, dw_fd, dU_fd, h_used = central_differences(backend, p, X, Y, h)
+    details["step_used"] = h_used
     grad_fd = np.concatenate([dw_fd.ravel(), dU_fd.ravel()])
     eps64 = float(np.finfo(np.float64).eps)
     h_max = float(np.max(H64))
     r_max = float(np.max(r_abs)) + h_max
 
     def floor(size: int, s: float) -> float:
-        return 3.0 * math.sqrt(size) * eps64 * s / h
+        return 3.0 * math.sqrt(size) * eps64 * s / h_used
 
     record("g_vs_fd", g, g_fd, fd_rtol, floor(g_fd.size, h_max))
     record("G_vs_fd", G, G_fd, fd_rtol, floor(G_fd.size, h_max))
