@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, data
+from verif import activations, bounds, data
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.config import RNNConfig
@@ -62,10 +62,7 @@ def _probe(config: RNNConfig, backend: Backend) -> np.ndarray[Any, Any]:
 
 def measure(options: dict[str, Any], seed: int, backend: Backend) -> Measurement:
     act, lens = options["activation"], list(options["seq_lens"])
-    probe_cfg = RNNConfig(
-        width=2, input_dim=options["input_dim"], seq_len=max(lens), memory_alpha=1.0, activation=act
-    )
-    alpha = options["factor"] * probe_cfg.act.cutoff
+    alpha = options["factor"] * activations.get(act).cutoff
     config = RNNConfig(
         width=options["width"],
         input_dim=options["input_dim"],
@@ -81,12 +78,13 @@ def measure(options: dict[str, Any], seed: int, backend: Backend) -> Measurement
     running = np.maximum.accumulate(np.max(np.linalg.norm(G, axis=-1), axis=(0, 2)))
     probe = np.maximum.accumulate(_probe(config, backend))
     mu = [bounds.mu_T(config.replace(seq_len=T)) for T in lens]
+    L_u = bounds.lipschitz_u(config)  # B1: L_u,t = sigma_1 S_t(a), so L_u,T-1 = sigma_1 mu_T
     return {
         **options,
         "alpha": alpha,
         "regime": bounds.regime(config),
         "mu_T": mu,
-        "bound_L_u": [config.act.sigma_1 * v for v in mu] if config.act.sigma_1 else mu,
+        "bound_L_u": [float(L_u[T - 1]) for T in lens],
         "measured_sup": [float(running[T - 1]) for T in lens],
         "probe_sup": [float(probe[T - 1]) for T in lens],
     }
