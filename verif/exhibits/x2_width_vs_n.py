@@ -105,7 +105,7 @@ def _problem(seed: int, n: int, atoms: int, backend_name: str) -> tuple[Any, ...
     be = get_backend(backend_name)
     config = RNNConfig(**CONFIG)
     rng = np.random.default_rng([seed, 2])
-    X = data.random_inputs(config.replace(seq_len=CONFIG["seq_len"]), n, int(rng.integers(2**32)))
+    X = data.random_inputs(config, n, int(rng.integers(2**32)))
     tmap = transport.random_transport(config, int(rng.integers(2**32)))
     w, U = transport.sample_theta(config, atoms, rng)
     total = np.zeros((n, config.seq_len))
@@ -196,7 +196,7 @@ def summarize(records: Sequence[Measurement]) -> Summary:
     rows = [[nv, mv, *_spread(records, r0["n_values"].index(nv))] for nv, mv in zip(ns, ms, strict=True)]
     notes = [
         f"Target error eps = {TARGET_ERROR:g} on max_(j<=n, t<T) |F_lin_t(Theta_bar) - F*_t|; config "
-        f"{RNNConfig(**CONFIG).replace(width=2)!r} (width varies); {len(records)} seeds; m_min from the "
+        f"{RNNConfig(**CONFIG)!r} (width varies); {len(records)} seeds; m_min from the "
         "seed-median error curve.",
         f"Finite teacher: M = {r0['atoms']} draws, exact for the law the widths sample from; its "
         f"standard error against THEORY's continuous law is {r0['teacher_standard_error']:.2g} "

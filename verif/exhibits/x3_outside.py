@@ -65,8 +65,7 @@ def full_forward(W: Any, U: Any, X: Any) -> tuple[Any, Any]:
 
 def full_jvp(W: Any, U: Any, dW: Any, dU: Any, X: Any) -> Any:
     """Directional derivative of ``H`` at ``(W, U)`` along ``(dW, dU)``: ``dh_t = sigma'(z_t) dz_t``."""
-    _, Z = full_forward(W, U, X)
-    H, _ = full_forward(W, U, X)
+    H, Z = full_forward(W, U, X)
     n, T, _ = X.shape
     dh = np.zeros((n, W.shape[0]))
     h_prev = np.zeros_like(dh)
@@ -90,7 +89,7 @@ def _full_error(config: RNNConfig, gamma: float, rng: np.random.Generator) -> An
     W0[half:, half:] += A
     X = data.random_inputs(config, N_SEQUENCES, int(rng.integers(2**32)))
     worst = np.zeros(config.seq_len)
-    rw, ru = rho = (config.rho_w / np.sqrt(m), config.rho_u / np.sqrt(m))
+    rw, ru = config.rho_w / np.sqrt(m), config.rho_u / np.sqrt(m)
     for _ in range(POINTS):
         dW = rng.standard_normal((m, m))
         dW *= rw / np.linalg.norm(dW, axis=1, keepdims=True)
@@ -100,7 +99,6 @@ def _full_error(config: RNNConfig, gamma: float, rng: np.random.Generator) -> An
         F = H @ p0.c / np.sqrt(m)
         F_lin = full_jvp(W0, p0.U0, dW, dU, X) @ p0.c / np.sqrt(m)
         worst = np.maximum(worst, np.max(np.abs(F - F_lin), axis=0))
-    del rho
     return worst
 
 
