@@ -50,6 +50,4 @@ def run(
         "risk_comparator": prob.comparator_risk(backend),
         "risks": traj.risks,
         "drift": np.maximum(traj.drift_w, traj.drift_u),
-        "drift_w": traj.drift_w,
-        "drift_u": traj.drift_u,
     }
