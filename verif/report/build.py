@@ -219,10 +219,11 @@ def _claims_section(
         if sweep:
             violated = [(i, r) for i, r in sweep if not r["result"]["passed"]]
             i, worst = max(sweep, key=lambda ir: float(restore_floats(ir[1]["result"]["ratio"])))
+            largest = float(restore_floats(worst["result"]["ratio"]))
             if violated:
                 i, worst = violated[0]
             row.update(
-                largest_ratio=max(float(restore_floats(r["result"]["ratio"])) for _, r in sweep),
+                largest_ratio=largest,
                 worst_record=i,
                 verdict="VIOLATED" if violated else "holds",
                 check_line=check_line(
