@@ -8,7 +8,7 @@ from verif import bounds, data, exhibits
 from verif import params as params_mod
 from verif.backends import backend
 from verif.config import RNNConfig
-from verif.exhibits import x1_cutoff, x2_width_vs_n, x3_outside
+from verif.exhibits import x1_cutoff, x2_width_vs_n, x3_outside, x4_regularization
 
 
 def test_registry_lists_x1_to_x6() -> None:
@@ -59,3 +59,42 @@ def test_x2_crossing_is_the_last_crossing() -> None:
     # Below eps at 4, above again at 8, below from 16 on: the answer lies between 8 and 16.
     m = x2_width_vs_n.crossing(widths, [eps * 4, eps / 2, eps * 2, eps / 2, eps / 4])
     assert m is not None and 8 < m < 16
+
+
+def test_x1_bound_is_b1_and_both_measurements_stay_below_it() -> None:
+    be = backend("numpy")
+    for act, sigma_1 in (("tanh", 1.0), ("sigmoid", 0.25)):
+        options = {
+            "activation": act,
+            "factor": 1.2,
+            "seq_lens": [1, 3, 6],
+            "width": 8,
+            "input_dim": 2,
+            "n": 3,
+        }
+        r = x1_cutoff.measure(options, 0, be)
+        a = sigma_1 * r["alpha"]  # rho_w = 0: a = a_0 = sigma_1 alpha = 1.2
+        expected = [sigma_1 * (a**T - 1) / (a - 1) for T in options["seq_lens"]]  # sigma_1 S_{T-1}(a)
+        np.testing.assert_allclose(r["bound_L_u"], expected, rtol=1e-12)
+        np.testing.assert_allclose(r["mu_T"], np.asarray(expected) / sigma_1, rtol=1e-12)
+        assert r["regime"] == "long memory"
+        for key in ("measured_sup", "probe_sup"):
+            assert all(0 < v <= b * (1 + 1e-9) for v, b in zip(r[key], r["bound_L_u"], strict=True)), key
+
+
+def test_x3_inside_the_theory_stays_below_b6() -> None:
+    be = backend("numpy")
+    for regime in x3_outside.REGIMES:
+        options = {"variant": "diagonal tanh", "regime": regime, "width": 16, "seed_index": 0}
+        r = x3_outside.measure(options, 1, be)
+        assert 0 < r["ratio"] <= 1, (regime, r["ratio"])
+        np.testing.assert_allclose(r["ratio"], np.max(np.asarray(r["error"]) / r["bound"]))
+
+
+def test_x4_pgd_stays_in_omega_and_both_methods_lower_the_risk() -> None:
+    r = x4_regularization.measure({"width": 16, "steps": 40, "seed_index": 0}, 0, backend("numpy"))
+    assert r["pgd"]["max_drift"] <= x4_regularization.RHO * (1 + 1e-9)
+    assert r["gd"]["max_drift"] > x4_regularization.RHO  # the projection binds, as the exhibit says
+    for method in ("gd", "pgd"):
+        assert r[method]["final_risk"] < r["risk_init"]
+        assert r[method]["risks"][0] == r["risk_init"]
