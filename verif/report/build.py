@@ -26,7 +26,7 @@ from verif.exhibits import MODES, Figure, Mode, Summary
 from verif.report import plots, render
 from verif.report.check import check_line
 from verif.report.executors import Executor, Record, make_executor
-from verif.report.jobs import Job, jsonable, restore_floats
+from verif.report.jobs import Job, jsonable, record_ratio
 from verif.report.sweep import claim_jobs, sweep_for
 
 SCHEMA_ID = "verif-report/1"
@@ -218,8 +218,8 @@ def _claims_section(
         }
         if sweep:
             violated = [(i, r) for i, r in sweep if not r["result"]["passed"]]
-            i, worst = max(sweep, key=lambda ir: float(restore_floats(ir[1]["result"]["ratio"])))
-            largest = float(restore_floats(worst["result"]["ratio"]))
+            i, worst = max(sweep, key=lambda ir: record_ratio(ir[1]))
+            largest = record_ratio(worst)
             if violated:
                 i, worst = violated[0]
             row.update(

@@ -20,7 +20,7 @@ from typing import Any
 from verif import activations, claims
 from verif.backends import names as backend_names
 from verif.config import DTYPES, W_INIT_LAWS, RNNConfig
-from verif.report.jobs import Job, restore_floats, run_job
+from verif.report.jobs import Job, record_ratio, restore_floats, run_job
 
 #: ``RNNConfig`` fields and their command-line flags (the flags of ``verif bounds``).
 CONFIG_FLAGS: dict[str, str] = {
@@ -189,11 +189,7 @@ def load_record(text: str, index: int | None = None) -> tuple[Job, dict[str, Any
             raise ValueError("replay: the results file holds no measured claim record")
         if index is None:
             failing = [r for r in records if not r["result"]["passed"]]
-            pick = (
-                failing[0]
-                if failing
-                else max(records, key=lambda r: float(restore_floats(r["result"]["ratio"])))
-            )
+            pick = failing[0] if failing else max(records, key=record_ratio)
         else:
             if not 0 <= index < len(doc["records"]):
                 raise ValueError(f"record must be an index in [0, {len(doc['records'])}), got {index}")

@@ -74,6 +74,11 @@ def restore_floats(value: Any) -> Any:
     return value
 
 
+def record_ratio(record: dict[str, Any]) -> float:
+    """The measured/bound ratio of a claim record (``result.ratio``, non-finite values restored)."""
+    return float(restore_floats(record["result"]["ratio"]))
+
+
 def run_job(job: Job) -> dict[str, Any]:
     """Measure ``job``; the record holds the job, ``status`` (``ok``/``error``) and ``result``."""
     record: dict[str, Any] = {**job.to_dict(), "status": "ok", "result": None, "error": None}
