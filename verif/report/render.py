@@ -21,8 +21,8 @@ def write_all(doc: dict[str, Any], directory: Path) -> None:
 def fmt(v: Any) -> str:
     """A number to 4 significant digits; anything else as text."""
     v = restore_floats(v)
-    if isinstance(v, bool) or v is None:
-        return "" if v is None else str(v)
+    if v is None:
+        return ""
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
