@@ -25,11 +25,11 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
 
 
 @pytest.fixture(scope="module")
-def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, Path, dict[str, Any]]:
-    """Exit status, summary, directory and ``results.json`` of a tiny report (every exhibit)."""
+def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, dict[str, Any]]:
+    """Exit status, directory and ``results.json`` of a tiny report (every exhibit)."""
     out = tmp_path_factory.mktemp("tiny") / "report"
     status = main(
         ["report", "--smoke", "--claims", TINY_CLAIMS, "--jobs", "1", "--seed", "3", "--out", str(out)]
     )
     doc = json.loads((out / "results.json").read_text())
-    return status, "", out, doc
+    return status, out, doc

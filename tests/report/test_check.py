@@ -93,9 +93,9 @@ def test_replay_shows_a_difference(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_replay_from_results_json(
-    tiny_report: tuple[int, str, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    tiny_report: tuple[int, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, _, out_dir, doc = tiny_report
+    _, out_dir, doc = tiny_report
     results = out_dir / "results.json"
     # Default: the first violated claim record (a finding here), else the largest ratio.
     status, out, _ = run_cli(["check", "--replay", str(results)], capsys)
@@ -132,9 +132,9 @@ def test_option_names_read_from_signature_and_docstring() -> None:
 
 
 def test_check_lines_reproduce_their_records(
-    tiny_report: tuple[int, str, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+    tiny_report: tuple[int, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = tiny_report[3]
+    doc = tiny_report[2]
     lines = [(f["check_line"], doc["records"][f["record"]]) for f in doc["findings"]]
     lines += [(c["check_line"], doc["records"][c["worst_record"]]) for c in doc["claims"]]
     for line, record in lines:

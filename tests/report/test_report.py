@@ -19,8 +19,8 @@ from verif.report.jobs import Job
 from .conftest import TINY_CLAIMS, run_cli
 
 
-def test_report_writes_every_file(tiny_report: tuple[int, str, Path, dict[str, Any]]) -> None:
-    status, _, out, doc = tiny_report
+def test_report_writes_every_file(tiny_report: tuple[int, Path, dict[str, Any]]) -> None:
+    status, out, doc = tiny_report
     assert status == 0
     assert {p.name for p in out.iterdir()} == {"index.html", "report.md", "results.json", "figures"}
     assert doc["complete"] and not doc["failures"]
@@ -39,15 +39,15 @@ def test_report_writes_every_file(tiny_report: tuple[int, str, Path, dict[str, A
     assert doc["versions"]["numpy"] and doc["command"][:2] == ["verif", "report"]
 
 
-def test_results_json_validates(tiny_report: tuple[int, str, Path, dict[str, Any]]) -> None:
-    doc = tiny_report[3]
+def test_results_json_validates(tiny_report: tuple[int, Path, dict[str, Any]]) -> None:
+    doc = tiny_report[2]
     assert schema.errors(doc) == []
 
 
 def test_schema_validator_rejects_broken_documents(
-    tiny_report: tuple[int, str, Path, dict[str, Any]],
+    tiny_report: tuple[int, Path, dict[str, Any]],
 ) -> None:
-    doc = json.loads(json.dumps(tiny_report[3]))
+    doc = json.loads(json.dumps(tiny_report[2]))
     del doc["records"][0]["seed"]
     doc["claims"][0]["verdict"] = "fine"
     doc["complete"] = "yes"
@@ -77,8 +77,8 @@ class _Page(HTMLParser):
                 self.external.append(a[key])
 
 
-def test_html_holds_every_figure_and_id(tiny_report: tuple[int, str, Path, dict[str, Any]]) -> None:
-    _, _, out, doc = tiny_report
+def test_html_holds_every_figure_and_id(tiny_report: tuple[int, Path, dict[str, Any]]) -> None:
+    _, out, doc = tiny_report
     page = _Page()
     page.feed((out / "index.html").read_text())
     figures = {f["file"] for x in doc["exhibits"] for f in x["figures"]} | {
@@ -95,8 +95,8 @@ def test_html_holds_every_figure_and_id(tiny_report: tuple[int, str, Path, dict[
     assert all(f"]({f})" in md for f in figures)
 
 
-def test_summary_names_ratios_headlines_and_place(tiny_report: tuple[int, str, Path, dict[str, Any]]) -> None:
-    _, _, out, doc = tiny_report
+def test_summary_names_ratios_headlines_and_place(tiny_report: tuple[int, Path, dict[str, Any]]) -> None:
+    _, out, doc = tiny_report
     from verif.report.build import Report
 
     text = summary(Report(out, doc))
@@ -108,8 +108,8 @@ def test_summary_names_ratios_headlines_and_place(tiny_report: tuple[int, str, P
     assert len(text.splitlines()) <= 40
 
 
-def test_findings_are_measured_and_shown(tiny_report: tuple[int, str, Path, dict[str, Any]]) -> None:
-    doc = tiny_report[3]
+def test_findings_are_measured_and_shown(tiny_report: tuple[int, Path, dict[str, Any]]) -> None:
+    doc = tiny_report[2]
     found = {f["id"]: f for f in doc["findings"]}
     assert set(found) == {"E7", "E13"}
     assert not found["E13"]["passed"] and float(found["E13"]["ratio"]) > 1
