@@ -2,7 +2,7 @@
 
 The target is the teacher ``F*(X)`` of a random transport map (THEORY 7), built by
 :func:`verif.claims.e12_training.training_problem` (the problem of E12) with ``rho = nu``; the
-step is ``step_scale / lambda_max`` of the NTK at ``Theta_0``
+step is ``STEP_SCALE / lambda_max`` of the NTK at ``Theta_0``
 (:func:`verif.claims.e11_pgd_inequality.ntk_step`).
 Every run of one seed uses the same data, target and initialization; only the method and
 the radius of ``Omega`` change.
@@ -20,6 +20,8 @@ from verif.claims.e12_training import TrainingProblem, training_problem
 from verif.config import RNNConfig
 from verif.train import train
 
+#: The step is ``STEP_SCALE / lambda_max`` of the NTK at ``Theta_0`` for every run of X4 and X5.
+STEP_SCALE = 1.0
 #: The base configuration (short memory, tanh), with ``rho = nu = 1``.
 BASE: dict[str, Any] = {"input_dim": 2, "seq_len": 8, "activation": "tanh", "rho_w": 1.0, "rho_u": 1.0}
 
@@ -35,12 +37,11 @@ def run(
     method: Literal["gd", "pgd"],
     rho: float | None,
     steps: int,
-    step_scale: float,
     backend: Backend,
 ) -> dict[str, Any]:
     """Train from the problem's ``Theta_0``; ``rho`` sets both radii of ``Omega`` (PGD only)."""
     config: RNNConfig = prob.config if rho is None else prob.config.replace(rho_w=rho, rho_u=rho)
-    eta, _ = ntk_step(prob.params, prob.X, step_scale)
+    eta, _ = ntk_step(prob.params, prob.X, STEP_SCALE)
     traj = train(
         config, prob.params, prob.X, prob.Y, method=method, step_size=eta, steps=steps, backend=backend
     )

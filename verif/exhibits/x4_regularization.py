@@ -1,7 +1,7 @@
 """X4 regularization (THEORY 5, B8): GD against PGD on the same data and initialization.
 
 For widths ``m`` and seeds, both methods start at the same ``Theta_0`` with the same step
-(``step_scale / lambda_max``, :mod:`verif.exhibits.training`) on a realizable target, PGD in
+(``STEP_SCALE / lambda_max``, :mod:`verif.exhibits.training`) on a realizable target, PGD in
 ``Omega`` with ``rho_w = rho_u = RHO = 0.5`` (``nu = 1``: GD drifts to about 0.8 on its own, so the
 projection binds). Recorded: the risk curves ``R(Theta_s)``, the
 per-neuron drift ``sqrt(m) max_i |theta_i(s) - theta_i(0)|`` (the larger of the ``w`` and ``u``
@@ -25,7 +25,6 @@ from verif.exhibits.common import SEEDS, first_at_most, group, median
 TARGET_FRACTION = 1e-3
 WIDTHS = {"smoke": [16], "quick": [16, 64, 256], "thorough": [16, 64, 256, 1024]}
 STEPS = {"smoke": 40, "quick": 300, "thorough": 1000}
-STEP_SCALE = 1.0
 #: The radius of Omega for PGD: half of ``nu = 1``, below the drift GD reaches on its own here
 #: (about 0.8), so that the projection binds; X5 varies it.
 RHO = 0.5
@@ -42,7 +41,7 @@ def measure(options: dict[str, Any], seed: int, backend: Backend) -> Measurement
     out: dict[str, Any] = {**options}
     methods: tuple[tuple[Literal["gd", "pgd"], float | None], ...] = (("gd", None), ("pgd", RHO))
     for method, rho in methods:
-        res = training.run(prob, method, rho, options["steps"], STEP_SCALE, backend)
+        res = training.run(prob, method, rho, options["steps"], backend)
         target = TARGET_FRACTION * res["risk_init"]
         out[method] = {
             "risks": res["risks"],

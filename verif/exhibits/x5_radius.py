@@ -40,7 +40,7 @@ def tasks(mode: Mode, seed: int) -> list[dict[str, Any]]:
 def measure(options: dict[str, Any], seed: int, backend: Backend) -> Measurement:
     prob = training.problem(options["width"], seed + options["seed_index"])  # shared by every radius
     rho = options["rho"]
-    res = training.run(prob, "gd" if rho is None else "pgd", rho, options["steps"], 1.0, backend)
+    res = training.run(prob, "gd" if rho is None else "pgd", rho, options["steps"], backend)
     return {
         **options,
         "risk_init": res["risk_init"],
