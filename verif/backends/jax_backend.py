@@ -85,6 +85,11 @@ def _input_term(x_t: jax.Array, U: jax.Array) -> jax.Array:
     return acc
 
 
+def _cell(act: activations.Activation, w: jax.Array, U: jax.Array, h: jax.Array, x_t: jax.Array) -> jax.Array:
+    """One step of the diagonal cell for every sequence (THEORY 1): ``sigma(w * h + U x_t)``."""
+    return act.fn(w * h + _input_term(x_t, U), jnp)
+
+
 def _hidden_tnm(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Array:
     """``H`` laid out ``(T, n, m)``, by ``lax.scan`` over ``t`` (THEORY 1).
 
@@ -94,7 +99,7 @@ def _hidden_tnm(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.
     act = activations.get(act_name)
 
     def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, jax.Array]:
-        h_next = act.fn(w * h + _input_term(x_t, U), jnp)
+        h_next = _cell(act, w, U, h, x_t)
         return h_next, h_next
 
     h0 = jnp.zeros((X.shape[0], w.shape[0]), dtype=X.dtype)
@@ -121,7 +126,7 @@ def _forward_with_outputs(
     act = activations.get(act_name)
 
     def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
-        h_next = act.fn(w * h + _input_term(x_t, U), jnp)
+        h_next = _cell(act, w, U, h, x_t)
         return h_next, (h_next, readout(h_next, c, jnp))
 
     T, n, _ = X_tnd.shape
@@ -312,7 +317,7 @@ def _small_value_grad(
     h = jnp.zeros((n, m), X_tnd.dtype)
     hs = []
     for t in range(T):
-        h = act.fn(w * h + _input_term(X_tnd[t], U), jnp)
+        h = _cell(act, w, U, h, X_tnd[t])
         hs.append(h)
     F = jnp.stack([readout(h_t, c, jnp) for h_t in hs])  # (T, n)
     r = F - Y_tn
