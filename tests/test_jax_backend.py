@@ -137,6 +137,9 @@ def test_float64_is_scoped_to_the_backend() -> None:
 _FRESH_SHAPES = ((2, 3, 6, 2), (3, 2, 10, 1), (1, 4, 14, 3), (2, 5, 18, 2))
 
 
+#: JAX's monitoring event for one XLA compilation.
+_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
 # hidden_states and risk_and_grad_autodiff share their caching with outputs and risk.
 _COUNTED = ("outputs", "tangent_features", "risk", "risk_and_grad")
 
@@ -164,6 +167,21 @@ def test_one_compilation_per_shape_and_function() -> None:
     assert len(seen) == len(_FRESH_SHAPES)
     for name, fn in fns.items():
         assert fn._cache_size() - before[name] == len(seen), name
+    # Every shape is compiled now: new values compile nothing at all (a jax.jit made inside a
+    # call, or a value turned static, would compile again here).
+    compiles: list[str] = []
+
+    def listen(event: str, duration: float, **kwargs: object) -> None:
+        if event == _COMPILE_EVENT:
+            compiles.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listen)
+    try:
+        for shape in _FRESH_SHAPES:
+            run.hypothesis.inner_test(shape, 0.7, 12345)  # type: ignore[attr-defined]
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listen)
+    assert compiles == []
 
 
 def test_e2_compares_the_reverse_pass_with_autodiff(monkeypatch: pytest.MonkeyPatch) -> None:

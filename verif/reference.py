@@ -16,7 +16,7 @@ diagonal, so that a benchmark beside them shows what the backends' structure buy
   same parameters. ``J`` has ``nT x m(d+1)`` entries and ``jacrev`` back-propagates ``nT``
   cotangents, so it is meant for small problems only.
 
-The module depends on JAX, NumPy and :mod:`verif.activations` only, so that a benchmark can
+The module depends on JAX and :mod:`verif.activations` only, so that a benchmark can
 load it beside an older version of the package. float64 is switched on for these calls only
 (a scoped ``enable_x64``), never globally; float32 inputs stay float32.
 """
@@ -31,12 +31,11 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from verif import activations
 
-__all__ = ["Runner", "gram", "gram_fn", "outputs_fn", "risk_and_grad", "risk_and_grad_fn", "x64"]
+__all__ = ["Runner", "gram_fn", "outputs_fn", "risk_and_grad_fn", "x64"]
 
 
 @contextmanager
@@ -108,23 +107,3 @@ class Runner:
     def __call__(self) -> Any:
         with x64():
             return jax.block_until_ready(self._fn(*self._args))
-
-
-def _param_arrays(params: Any) -> tuple[Any, Any, Any]:
-    return params.w, params.U, params.c
-
-
-def risk_and_grad(params: Any, X: Any, Y: Any) -> tuple[float, tuple[np.ndarray[Any, Any], ...]]:
-    """``R(Theta)`` and ``(dR/dw, dR/dU)`` from the reference, as NumPy (for comparisons)."""
-    w, U, c = _param_arrays(params)
-    dtype = np.asarray(w).dtype
-    value, (dw, dU) = Runner(
-        risk_and_grad_fn(params.activation), w, U, c, np.asarray(X, dtype), np.asarray(Y, dtype)
-    )()
-    return float(value), (np.asarray(dw), np.asarray(dU))
-
-
-def gram(params: Any, X: Any) -> np.ndarray[Any, Any]:
-    """The generic Jacobian NTK ``J J^T`` at ``params``, shape ``(nT, nT)``, as NumPy."""
-    w, U, c = _param_arrays(params)
-    return np.asarray(Runner(gram_fn(params.activation), w, U, c, np.asarray(X, np.asarray(w).dtype))())

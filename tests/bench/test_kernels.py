@@ -3,7 +3,8 @@
 Each group (``benchmark.group``) times the ``numpy`` and ``jax`` backends and the reference of
 ``verif.reference`` at one fixed size, so that ``pytest tests/bench --benchmark-enable`` prints
 them side by side. In the ordinary test run (``--benchmark-disable``) each runs once and its
-result is compared with the reference's by relative Frobenius error, so the groups never rot.
+result is compared by relative Frobenius error with the reference's (the reference's own with
+the ``numpy`` backend's), so the groups never rot.
 Problems and reference runners come from the asv suite (``asv_bench/benchmarks/common.py``).
 """
 
@@ -69,6 +70,8 @@ def test_risk_and_grad(benchmark: Any, impl: str, dtype: str) -> None:
     p, X, Y, ref, expected = case("risk_and_grad", dtype)
     be = None if impl == "reference" else verif.backend(impl)
     fn = ref if be is None else (lambda: _grad_parts(be.risk_and_grad(p, X, Y)))
+    if be is None:
+        expected = _grad_parts(verif.backend("numpy").risk_and_grad(p, X, Y))
     run_group(benchmark, f"risk_and_grad {dtype} n,T,m,d={SIZE}", fn, expected, dtype)
 
 
@@ -77,6 +80,8 @@ def test_risk_and_grad(benchmark: Any, impl: str, dtype: str) -> None:
 def test_outputs(benchmark: Any, impl: str, dtype: str) -> None:
     p, X, _, ref, expected = case("outputs", dtype)
     fn = ref if impl == "reference" else (lambda: verif.backend(impl).outputs(p, X))
+    if impl == "reference":
+        expected = verif.backend("numpy").outputs(p, X)
     run_group(benchmark, f"outputs {dtype} n,T,m,d={SIZE}", fn, expected, dtype)
 
 
@@ -85,4 +90,6 @@ def test_outputs(benchmark: Any, impl: str, dtype: str) -> None:
 def test_gram(benchmark: Any, impl: str, dtype: str) -> None:
     p0, X, _, ref, expected = case("gram", dtype)
     fn = ref if impl == "reference" else (lambda: verif.ntk.gram(p0, X, backend=impl))
+    if impl == "reference":
+        expected = verif.ntk.gram(p0, X, backend="numpy")
     run_group(benchmark, f"ntk.gram {dtype} n,T,m,d={NTK_SIZE}", fn, expected, dtype)

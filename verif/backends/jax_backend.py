@@ -71,9 +71,6 @@ def enable_x64() -> Any:
     return context(True)
 
 
-_x64 = enable_x64
-
-
 def _input_term(x_t: jax.Array, U: jax.Array) -> jax.Array:
     """``U x_t`` for every sequence, shape ``(n, m)``, summed over ``k = 0..d-1`` in a fixed order.
 
@@ -88,6 +85,11 @@ def _input_term(x_t: jax.Array, U: jax.Array) -> jax.Array:
     return acc
 
 
+def _cell(act: activations.Activation, w: jax.Array, U: jax.Array, h: jax.Array, x_t: jax.Array) -> jax.Array:
+    """One step of the diagonal cell for every sequence (THEORY 1): ``sigma(w * h + U x_t)``."""
+    return act.fn(w * h + _input_term(x_t, U), jnp)
+
+
 def _hidden_tnm(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Array:
     """``H`` laid out ``(T, n, m)``, by ``lax.scan`` over ``t`` (THEORY 1).
 
@@ -97,7 +99,7 @@ def _hidden_tnm(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.
     act = activations.get(act_name)
 
     def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, jax.Array]:
-        h_next = act.fn(w * h + _input_term(x_t, U), jnp)
+        h_next = _cell(act, w, U, h, x_t)
         return h_next, h_next
 
     h0 = jnp.zeros((X.shape[0], w.shape[0]), dtype=X.dtype)
@@ -124,7 +126,7 @@ def _forward_with_outputs(
     act = activations.get(act_name)
 
     def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
-        h_next = act.fn(w * h + _input_term(x_t, U), jnp)
+        h_next = _cell(act, w, U, h, x_t)
         return h_next, (h_next, readout(h_next, c, jnp))
 
     T, n, _ = X_tnd.shape
@@ -315,7 +317,7 @@ def _small_value_grad(
     h = jnp.zeros((n, m), X_tnd.dtype)
     hs = []
     for t in range(T):
-        h = act.fn(w * h + _input_term(X_tnd[t], U), jnp)
+        h = _cell(act, w, U, h, X_tnd[t])
         hs.append(h)
     F = jnp.stack([readout(h_t, c, jnp) for h_t in hs])  # (T, n)
     r = F - Y_tn
@@ -430,7 +432,7 @@ class JaxBackend:
 
     @staticmethod
     def _args(params: Params, X: Any) -> tuple[Any, Any, Any, Any]:
-        """``(w, U, c, X)`` as JAX arrays; host input is validated first (call inside ``_x64``)."""
+        """``(w, U, c, X)`` as JAX arrays; host input is validated first (call inside ``enable_x64``)."""
         if _on_device(params, X):
             return params.w, params.U, params.c, X.astype(params.dtype)
         Xn = prepare_inputs(params, X)
@@ -448,26 +450,26 @@ class JaxBackend:
 
     def hidden_states(self, params: Params, X: Any) -> FloatArray:
         """``H``, shape ``(n, T, m)``."""
-        with _x64():
+        with enable_x64():
             w, U, _, Xj = self._args(params, X)
             return self._out(params, X, _hidden_jit(w, U, Xj, params.activation))
 
     def outputs(self, params: Params, X: Any) -> FloatArray:
         """``F_t(X)``, shape ``(n, T)`` (paired sum)."""
-        with _x64():
+        with enable_x64():
             w, U, c, Xj = self._args(params, X)
             return self._out(params, X, _outputs_jit(w, U, c, Xj, params.activation))
 
     def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
         """``g`` ``(n, T, m)`` and ``G`` ``(n, T, m, d)`` by ``jax.jvp``."""
-        with _x64():
+        with enable_x64():
             w, U, _, Xj = self._args(params, X)
             g, G = _features_jit(w, U, Xj, params.activation)
             return self._out(params, X, g), self._out(params, X, G)
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
         """``R(Theta)`` (THEORY 5)."""
-        with _x64():
+        with enable_x64():
             w, U, c, Xj = self._args(params, X)
             value = _risk_jit(w, U, c, Xj, self._targets(params, X, Xj, Y), params.activation)
             return value if _on_device(params, X) else float(value)
@@ -485,7 +487,7 @@ class JaxBackend:
     def _value_and_grad(
         self, fn: Callable[..., Any], params: Params, X: Any, Y: Any
     ) -> tuple[float, tuple[FloatArray, FloatArray]]:
-        with _x64():
+        with enable_x64():
             w, U, c, Xj = self._args(params, X)
             value, (dw, dU) = fn(w, U, c, Xj, self._targets(params, X, Xj, Y), params.activation)
             if _on_device(params, X):
@@ -509,7 +511,7 @@ class JaxBackend:
         the final parameters and the per-iterate records (NumPy arrays) named as the fields
         of :class:`verif.train.Trajectory`.
         """
-        with _x64():
+        with enable_x64():
             dt = params.dtype
             rw, ru = radii if radii is not None else (0.0, 0.0)
             # Arrays go to the compiled function as they are (it moves host arrays itself, and
