@@ -27,10 +27,9 @@ from typing import Any
 import numpy as np
 
 from verif import bounds
-from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
+from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
 
 
@@ -54,12 +53,8 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         n: number of sequences drawn when ``X`` is omitted (default 3).
     """
     kind: sampling.PointKind = options.get("kind", "interior")
-    pairs = int(options.get("pairs", 3))
-    if pairs < 1:
-        raise ValueError(f"pairs must be >= 1, got {pairs}")
-    rng = np.random.default_rng(seed)
-    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
-    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    pairs = count_option(options, "pairs", 3)
+    rng, params, X = init_and_inputs(config, seed, options)
     worst = {"outputs": (-1.0, 0.0, 0.0), "hidden": (-1.0, 0.0, 0.0)}
     for _ in range(pairs):
         p = sampling.point_in_omega(params, config, rng, kind)

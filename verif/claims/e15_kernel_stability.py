@@ -25,10 +25,9 @@ from typing import Any
 import numpy as np
 
 from verif import bounds, ntk
-from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
+from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
 from verif.params import Params
 
@@ -59,12 +58,8 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         n: number of sequences drawn when ``X`` is omitted (default 3).
     """
     kind: sampling.PointKind = options.get("kind", "interior")
-    points = int(options.get("points", 3))
-    if points < 1:
-        raise ValueError(f"points must be >= 1, got {points}")
-    rng = np.random.default_rng(seed)
-    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
-    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    points = count_option(options, "points", 3)
+    rng, params, X = init_and_inputs(config, seed, options)
     n = X.shape[0]
     bound = np.tile(bounds.kernel_stability_bound(config), (n, n))
     worst = (-1.0, 0.0, 0.0)
