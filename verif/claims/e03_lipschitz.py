@@ -34,12 +34,18 @@ from verif.config import RNNConfig
 
 
 def worst_over_time(measured: Any, bound: Any) -> tuple[float, float, float]:
-    """``(ratio, measured, bound)`` at the ``t`` where ``measured_t / bound_t`` is largest."""
-    m_t = np.asarray(measured, dtype=float)
-    b_t = np.asarray(bound, dtype=float)
-    ratios = [safe_ratio(float(x), float(y)) for x, y in zip(m_t, b_t, strict=True)]
+    """``(ratio, measured, bound)`` at the ``t`` where ``measured_t / bound_t`` is largest.
+
+    Entrywise :func:`safe_ratio` (``0/0 = 0``, ``x/0 = inf``); arrays of any one shape (E15 passes
+    ``(nT, nT)`` matrices), the first such entry in C order.
+    """
+    m_t = np.asarray(measured, dtype=float).ravel()
+    b_t = np.asarray(bound, dtype=float).ravel()
+    if m_t.shape != b_t.shape:
+        raise ValueError(f"measured and bound must have one shape, got {m_t.shape} and {b_t.shape}")
+    ratios = np.where(b_t > 0, m_t / np.where(b_t > 0, b_t, 1.0), np.where(m_t > 0, np.inf, 0.0))
     t = int(np.argmax(ratios))
-    return ratios[t], float(m_t[t]), float(b_t[t])
+    return safe_ratio(float(m_t[t]), float(b_t[t])), float(m_t[t]), float(b_t[t])
 
 
 @register("E3", title="Lipschitz in the parameters inside Omega", theory="B2", kind="bound")
