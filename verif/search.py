@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from verif import activations, claims, data
-from verif.claims import ClaimResult
+from verif.claims import ClaimResult, _key
 from verif.claims.sampling import POINT_KINDS
 from verif.config import W_INIT_LAWS, RNNConfig
 
@@ -272,10 +272,6 @@ def worst_cases(
         if len(out) == int(top):
             break
     return out
-
-
-def _key(claim_id: str) -> int:
-    return int(claim_id.lstrip("E"))
 
 
 # --------------------------------------------------------------------------- the corpus

@@ -116,6 +116,17 @@ def _scale(name: str, factor: float) -> Callable[[], None]:
     return install
 
 
+def _kernel_stability_rho_u_only() -> None:
+    """B9 with ``rho_u`` in place of ``sqrt(rho_w^2 + rho_u^2)``: the move of ``w`` is forgotten."""
+    correct = bounds.kernel_stability_bound
+
+    def broken(config: RNNConfig) -> FloatArray:
+        full = math.hypot(config.rho_w, config.rho_u)
+        return correct(config) * (config.rho_u / full if full > 0 else 0.0)
+
+    bounds.kernel_stability_bound = broken
+
+
 def _loosened_sigma2() -> None:
     """tanh declares ``sigma_2 = 0.8`` instead of ``4/(3 sqrt 3) = 0.7698``: every bound still holds."""
     activations._REGISTRY["tanh"] = dataclasses.replace(activations.tanh, sigma_2=0.8)
@@ -130,6 +141,16 @@ def _gram_without_w_features() -> None:
         n, T, m, d = G.shape
         phi = G.reshape(n, T, m * d).reshape(n * T, m * d)
         return np.asarray((phi @ phi.T) / m)
+
+    ntk.gram = broken
+
+
+def _gram_ignores_at() -> None:
+    """``ntk.gram`` always evaluates at ``Theta_0``: ``K_Theta - K_Theta_0 = 0``, E15 measures nothing."""
+    correct = ntk.gram
+
+    def broken(p: Params, X: Any, backend: Any = "numpy", at: str = "init", **kw: Any) -> FloatArray:
+        return correct(p, X, backend, "init", **kw)
 
     ntk.gram = broken
 
@@ -186,6 +207,8 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "kernel_stability_bound_x0.6": (_scale("kernel_stability_bound", 0.6), ("test_corpus.py",)),
     "lipschitz_w_x0.6": (_scale("lipschitz_w", 0.6), ("test_corpus.py",)),
     "linearization_bound_x2": (_scale("linearization_bound", 2.0), ("test_corpus.py",)),
+    "kernel_stability_rho_u_only": (_kernel_stability_rho_u_only, ("test_e15_kernel_stability.py",)),
+    "gram_ignores_at": (_gram_ignores_at, ("test_corpus.py",)),
     "loosened_sigma2": (_loosened_sigma2, ("test_activation_constants.py",)),
     "gram_without_w_features": (_gram_without_w_features, ("test_e14_ntk_autodiff.py",)),
     "train_momentum": (_train_momentum, ("test_training_recursion.py",)),

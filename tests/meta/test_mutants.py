@@ -3,7 +3,8 @@
 Each case runs the named property files in a fresh interpreter with ``VERIF_MUTANT`` set and the
 ``meta`` Hypothesis profile (no shrinking), and requires pytest's exit status 1 ("tests failed"),
 not 0 (the variant slipped through) nor a collection or usage error, and the failure must be a
-claim reporting ``VIOLATED`` (not an exception raised by the broken code).
+failed assertion (a claim reporting ``VIOLATED``, or a property's own ``assert``), not an
+exception raised by the broken code.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_properties(files: tuple[str, ...], mutant: str | None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, HYPOTHESIS_PROFILE="meta", JAX_PLATFORMS="cpu")
+    # Wide lines: pytest cuts the summary ``FAILED <test> - <exception>: ...`` to the terminal.
+    env = dict(os.environ, HYPOTHESIS_PROFILE="meta", JAX_PLATFORMS="cpu", COLUMNS="1000")
     env.pop("VERIF_MUTANT", None)
     if mutant is not None:
         env["VERIF_MUTANT"] = mutant
@@ -37,6 +39,10 @@ def test_mutant_is_caught(mutant: str) -> None:
     tail = (proc.stdout + proc.stderr)[-3000:]
     assert proc.returncode == 1, (
         f"variant {mutant!r} was not caught by {files} (exit {proc.returncode}):\n{tail}"
+    )
+    failures = [line for line in proc.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+    assert failures and all(" - AssertionError" in line for line in failures), (
+        f"variant {mutant!r} made {files} raise, not fail an assertion:\n{tail}"
     )
 
 

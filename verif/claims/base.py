@@ -12,16 +12,18 @@ identity ``measured`` is an error and ``bound`` its tolerance.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 import numpy as np
 
 from verif import data
+from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
+from verif.params import Params
 
 Kind = Literal["exact", "bound", "statistical"]
 
@@ -132,6 +134,29 @@ def claim_inputs(config: RNNConfig, X: Any, n: int, seed: int | np.random.Genera
         data_seed = int(seed.integers(2**32)) if isinstance(seed, np.random.Generator) else int(seed)
         X = data.random_inputs(config, n, data_seed)
     return data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
+
+
+def count_option(options: Mapping[str, Any], name: str, default: int) -> int:
+    """The option ``name`` (a number of points, pairs ...) as an ``int >= 1``."""
+    count = int(options.get(name, default))
+    if count < 1:
+        raise ValueError(f"{name} must be >= 1, got {count}")
+    return count
+
+
+def init_and_inputs(
+    config: RNNConfig, seed: int, options: Mapping[str, Any], n: int = 3
+) -> tuple[np.random.Generator, Params, Any]:
+    """``(rng, Theta_0, X)`` for a claim that samples ``Omega`` around one initialization.
+
+    Draws in a fixed order from ``rng = default_rng(seed)``: the symmetric initialization's
+    seed, then (only when ``options`` has no ``X``) the seed of ``options.get("n", n)``
+    sequences; the returned ``rng`` then draws the points of ``Omega``.
+    """
+    rng = np.random.default_rng(seed)
+    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
+    X = claim_inputs(config, options.get("X"), int(options.get("n", n)), rng)
+    return rng, params, X
 
 
 class CheckFn(Protocol):

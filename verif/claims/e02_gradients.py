@@ -135,6 +135,13 @@ def _as_float64(params: Params) -> Params:
     )
 
 
+def _extrapolate(
+    coarse: tuple[FloatArray, FloatArray], fine: tuple[FloatArray, FloatArray]
+) -> tuple[FloatArray, FloatArray]:
+    """Richardson's ``(4 D_{s/2} - D_s)/3`` of each part of ``coarse = D_s`` and ``fine = D_{s/2}``."""
+    return (4.0 * fine[0] - coarse[0]) / 3.0, (4.0 * fine[1] - coarse[1]) / 3.0
+
+
 def central_differences(
     backend: Backend, params: Params, X: Any, Y: Any, h: float = FD_STEP
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
@@ -166,20 +173,21 @@ def central_differences(
         """``(4 D_{s/2} - D_s)/3`` for ``s = h, h/2, ...`` until two successive ones agree.
 
         Their difference estimates the error of the coarser one (its ``s^4`` term shrinks 16x
-        per halving), so the finer one is returned once they agree to :data:`FD_AGREE`, or at
-        ``s = h / 2**FD_HALVINGS``.
+        per halving), so the finer one is returned once they agree to :data:`FD_AGREE`, or after
+        :data:`FD_HALVINGS` halvings of ``s``.
         """
-        D = [differences(dw, dU, h), differences(dw, dU, h / 2.0)]
-        steps.append(h / 2.0)
-        best = ((4.0 * D[1][0] - D[0][0]) / 3.0, (4.0 * D[1][1] - D[0][1]) / 3.0)
-        for k in range(2, FD_HALVINGS + 2):
-            D.append(differences(dw, dU, h / 2.0**k))
-            steps.append(h / 2.0**k)
-            finer = ((4.0 * D[k][0] - D[k - 1][0]) / 3.0, (4.0 * D[k][1] - D[k - 1][1]) / 3.0)
+        s = h / 2.0
+        coarse, fine = differences(dw, dU, h), differences(dw, dU, s)
+        best = _extrapolate(coarse, fine)
+        for _ in range(FD_HALVINGS):
+            s /= 2.0
+            coarse, fine = fine, differences(dw, dU, s)
+            finer = _extrapolate(coarse, fine)
             change = max(_norm(a - b) / max(_norm(a), 1e-300) for a, b in zip(finer, best, strict=True))
             best = finer
             if change <= FD_AGREE:
                 break
+        steps.append(s)
         return best
 
     steps: list[float] = []

@@ -27,20 +27,25 @@ from typing import Any
 import numpy as np
 
 from verif import bounds
-from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
+from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
 
 
 def worst_over_time(measured: Any, bound: Any) -> tuple[float, float, float]:
-    """``(ratio, measured, bound)`` at the ``t`` where ``measured_t / bound_t`` is largest."""
-    m_t = np.asarray(measured, dtype=float)
-    b_t = np.asarray(bound, dtype=float)
-    ratios = [safe_ratio(float(x), float(y)) for x, y in zip(m_t, b_t, strict=True)]
+    """``(ratio, measured, bound)`` at the ``t`` where ``measured_t / bound_t`` is largest.
+
+    Entrywise :func:`safe_ratio` (``0/0 = 0``, ``x/0 = inf``); arrays of any one shape (E15 passes
+    ``(nT, nT)`` matrices), the first such entry in C order.
+    """
+    m_t = np.asarray(measured, dtype=float).ravel()
+    b_t = np.asarray(bound, dtype=float).ravel()
+    if m_t.shape != b_t.shape:
+        raise ValueError(f"measured and bound must have one shape, got {m_t.shape} and {b_t.shape}")
+    ratios = np.where(b_t > 0, m_t / np.where(b_t > 0, b_t, 1.0), np.where(m_t > 0, np.inf, 0.0))
     t = int(np.argmax(ratios))
-    return ratios[t], float(m_t[t]), float(b_t[t])
+    return safe_ratio(float(m_t[t]), float(b_t[t])), float(m_t[t]), float(b_t[t])
 
 
 @register("E3", title="Lipschitz in the parameters inside Omega", theory="B2", kind="bound")
@@ -54,12 +59,8 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         n: number of sequences drawn when ``X`` is omitted (default 3).
     """
     kind: sampling.PointKind = options.get("kind", "interior")
-    pairs = int(options.get("pairs", 3))
-    if pairs < 1:
-        raise ValueError(f"pairs must be >= 1, got {pairs}")
-    rng = np.random.default_rng(seed)
-    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
-    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    pairs = count_option(options, "pairs", 3)
+    rng, params, X = init_and_inputs(config, seed, options)
     worst = {"outputs": (-1.0, 0.0, 0.0), "hidden": (-1.0, 0.0, 0.0)}
     for _ in range(pairs):
         p = sampling.point_in_omega(params, config, rng, kind)

@@ -33,7 +33,7 @@ from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims.base import ClaimResult, claim_inputs, count_option, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import Params
@@ -71,9 +71,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         n: number of sequences drawn when ``X`` is omitted (default 3).
     """
     kind: sampling.PointKind = options.get("kind", "interior")
-    points = int(options.get("points", 2))
-    if points < 1:
-        raise ValueError(f"points must be >= 1, got {points}")
+    points = count_option(options, "points", 2)
     widths = [config.width, *(int(w) for w in options.get("widths", (4 * config.width,)))]
     rng = np.random.default_rng(seed)
     init_seed, point_seed = (int(s) for s in rng.integers(2**32, size=2))

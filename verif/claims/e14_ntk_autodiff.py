@@ -28,10 +28,9 @@ from typing import Any
 import numpy as np
 
 from verif import activations, ntk
-from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims.base import ClaimResult, init_and_inputs, register, result
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
 
@@ -114,9 +113,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
             f"E14 forms the generic Jacobian: m (1 + d) must be <= {MAX_PARAMS}, "
             f"got {config.width * (1 + config.input_dim)}"
         )
-    rng = np.random.default_rng(seed)
-    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
-    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    rng, params, X = init_and_inputs(config, seed, options)
     point = sampling.point_in_omega(params, config, rng, kind)
     K_ref, lin_ref = autodiff_reference(params, point, X)
     err_gram = rel_error(ntk.gram(params, X, backend), K_ref)

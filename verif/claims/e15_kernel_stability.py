@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from verif import bounds, ntk
-from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
+from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result
+from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import Params
 
@@ -38,14 +38,6 @@ def kernel_shift(backend: Backend, point: Params, X: Any) -> Any:
     K = ntk.gram(point, X, backend, at="current")
     K0 = ntk.gram(point, X, backend, at="init")
     return np.abs(np.asarray(K, dtype=float) - np.asarray(K0, dtype=float))
-
-
-def worst_entry(shift: Any, bound: Any) -> tuple[float, float, float]:
-    """``(ratio, measured, bound)`` at the entry where ``shift / bound`` is largest (``0/0 = 0``)."""
-    ratios = np.where(bound > 0, shift / np.where(bound > 0, bound, 1.0), np.where(shift > 0, np.inf, 0.0))
-    k = int(np.argmax(ratios))
-    measured, allowed = float(shift.flat[k]), float(bound.flat[k])
-    return safe_ratio(measured, allowed), measured, allowed
 
 
 @register("E15", title="kernel stability inside Omega", theory="B9", kind="bound")
@@ -59,16 +51,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         n: number of sequences drawn when ``X`` is omitted (default 3).
     """
     kind: sampling.PointKind = options.get("kind", "interior")
-    points = int(options.get("points", 3))
-    if points < 1:
-        raise ValueError(f"points must be >= 1, got {points}")
-    rng = np.random.default_rng(seed)
-    params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
-    X = claim_inputs(config, options.get("X"), int(options.get("n", 3)), rng)
+    points = count_option(options, "points", 3)
+    rng, params, X = init_and_inputs(config, seed, options)
     n = X.shape[0]
     bound = np.tile(bounds.kernel_stability_bound(config), (n, n))
     worst = (-1.0, 0.0, 0.0)
     for _ in range(points):
         point = sampling.point_in_omega(params, config, rng, kind)
-        worst = max(worst, worst_entry(kernel_shift(backend, point, X), bound))
+        worst = max(worst, worst_over_time(kernel_shift(backend, point, X), bound))
     return result("E15", worst[1], worst[2], config, seed, backend, kind=kind, points=points)
