@@ -15,26 +15,19 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from verif import activations, bounds
-from verif.config import W_INIT_LAWS, RNNConfig
+from verif import bounds
+from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
 from verif.report import cli as report_cli
 
 EXIT_USAGE = 2
 
+#: The configuration flags of ``verif bounds`` (every field but ``dtype``) and their defaults.
+BOUNDS_FIELDS = tuple(name for name in CONFIG_FLAGS if name != "dtype")
+BOUNDS_DEFAULTS = {**config_defaults(), "input_dim": 1}
+
 
 def _bounds_summary(args: argparse.Namespace) -> dict[str, Any]:
-    config = RNNConfig(
-        width=args.width,
-        input_dim=args.input_dim,
-        seq_len=args.seq_len,
-        memory_alpha=args.memory_alpha,
-        activation=args.activation,
-        rho_w=args.rho_w,
-        rho_u=args.rho_u,
-        nu_w=args.nu_w,
-        nu_u=args.nu_u,
-        w_init=args.w_init,
-    )
+    config = config_from_args(args, BOUNDS_FIELDS)
     last = config.seq_len - 1
     at_width = bounds.requirements(config, args.eps, args.n, args.delta, args.y_max)
     needed = bounds.required_width(config, args.eps, args.n, args.delta, args.y_max)
@@ -138,20 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="bounds of THEORY 8 and the width/iterations B8 needs, for one configuration",
         description="mu_T, the memory regime, the B-bounds at t = T-1 and the B8 requirements.",
     )
-    p.add_argument("--width", type=int, required=True, help="m, even (default: required)")
-    p.add_argument("--memory-alpha", type=float, required=True, help="alpha >= 0")
-    p.add_argument("--seq-len", type=int, required=True, help="T >= 1")
-    p.add_argument(
-        "--activation",
-        default="tanh",
-        help=f"one of {activations.smooth_names()} (default tanh)",
+    # The bounds do not depend on input_dim or dtype; input_dim only has to be valid.
+    add_config_arguments(
+        p, BOUNDS_DEFAULTS, required=("width", "memory_alpha", "seq_len"), fields=BOUNDS_FIELDS
     )
-    p.add_argument("--input-dim", type=int, default=1, help="d >= 1 (the bounds do not depend on it)")
-    p.add_argument("--rho-w", type=float, default=1.0)
-    p.add_argument("--rho-u", type=float, default=1.0)
-    p.add_argument("--nu-w", type=float, default=1.0)
-    p.add_argument("--nu-u", type=float, default=1.0)
-    p.add_argument("--w-init", default="uniform", help=f"one of {list(W_INIT_LAWS)}")
     p.add_argument("--eps", type=float, default=0.1, help="target average risk for B8 (default 0.1)")
     p.add_argument("--n", type=int, default=1000, help="number of sequences n (default 1000)")
     p.add_argument("--delta", type=float, default=0.05, help="failure probability (default 0.05)")

@@ -17,25 +17,12 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from verif import activations, claims
+from verif import claims
 from verif.backends import names as backend_names
-from verif.config import DTYPES, W_INIT_LAWS, RNNConfig
+from verif.config import RNNConfig
+from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
 from verif.report.jobs import Job, record_ratio, restore_floats, run_job
 
-#: ``RNNConfig`` fields and their command-line flags (the flags of ``verif bounds``).
-CONFIG_FLAGS: dict[str, str] = {
-    "width": "--width",
-    "input_dim": "--input-dim",
-    "seq_len": "--seq-len",
-    "memory_alpha": "--memory-alpha",
-    "activation": "--activation",
-    "rho_w": "--rho-w",
-    "rho_u": "--rho-u",
-    "nu_w": "--nu-w",
-    "nu_u": "--nu-u",
-    "w_init": "--w-init",
-    "dtype": "--dtype",
-}
 #: Defaults of ``verif check`` (a small configuration below the cutoff).
 CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "memory_alpha": 0.5}
 
@@ -43,17 +30,7 @@ CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "me
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``verif check``."""
     p.add_argument("claim", nargs="?", help=f"claim id, one of {claims.ids()}")
-    defaults = RNNConfig(**CHECK_DEFAULTS).to_dict()
-    types: dict[str, Any] = {"width": int, "input_dim": int, "seq_len": int}
-    for name, flag in CONFIG_FLAGS.items():
-        value = defaults[name]
-        kind = types.get(name, str if isinstance(value, str) else float)
-        allowed = {
-            "activation": f"one of {activations.names()}",
-            "w_init": f"one of {list(W_INIT_LAWS)}",
-            "dtype": f"one of {list(DTYPES)}",
-        }.get(name, "")
-        p.add_argument(flag, type=kind, default=value, help=f"{name} {allowed} (default {value})".strip())
+    add_config_arguments(p, RNNConfig(**CHECK_DEFAULTS).to_dict())
     p.add_argument("--seed", type=int, default=0, help="seed of the measurement (default 0)")
     p.add_argument("--backend", default="numpy", help=f"one of {backend_names()} (default numpy)")
     p.add_argument(
@@ -115,7 +92,7 @@ def _job_from_args(args: argparse.Namespace) -> Job:
     claims.get(args.claim)
     if args.backend not in backend_names():
         raise ValueError(f"backend must be one of {backend_names()}, got {args.backend!r}")
-    config = RNNConfig(**{name: getattr(args, name) for name in CONFIG_FLAGS})
+    config = config_from_args(args)
     return Job(
         "claim", args.claim, int(args.seed), args.backend, config.to_dict(), parse_options(args.option)
     )
