@@ -15,11 +15,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from verif import bounds
+from verif import bounds, exit_status
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
 from verif.report import cli as report_cli
 
-EXIT_USAGE = 2
+EXIT_USAGE = exit_status.USAGE
 
 #: The configuration flags of ``verif bounds`` (every field but ``dtype``) and their defaults.
 BOUNDS_FIELDS = tuple(name for name in CONFIG_FLAGS if name != "dtype")
@@ -169,6 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError) as exc:
         print(f"verif {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except exit_status.EnvironmentFailure as exc:
+        print(f"verif {args.command}: error: {exc}", file=sys.stderr)
+        return exit_status.ENVIRONMENT
     text, status = out if isinstance(out, tuple) else (out, 0)
     if text:
         print(text)

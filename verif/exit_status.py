@@ -1,0 +1,31 @@
+"""The exit statuses of the ``verif`` command, one home for every front end.
+
+A CI script can tell these apart:
+
+* ``OK`` (0): the command did what was asked and every claim it measured holds.
+* ``VIOLATED`` (1): a claim was violated, or a report is incomplete (some jobs failed and are
+  listed in it), or a backend does not conform. A finding about the theory or the code.
+* ``USAGE`` (2): bad input: a flag, a value, a file the command was pointed at. Nothing ran,
+  nothing was written. One line on stderr names the field and what is allowed.
+* ``ENVIRONMENT`` (3): the run could not be carried out for a reason outside the theory and
+  the input: the disk is full, a Dask scheduler cannot be reached or loses every worker, a job
+  timed out, another run holds the output directory. One line on stderr says what.
+* ``INTERRUPTED`` (130) and ``TERMINATED`` (143): stopped by SIGINT (Ctrl-C) or SIGTERM,
+  after cancelling pending jobs, ending the workers and removing partial output.
+"""
+
+from __future__ import annotations
+
+OK = 0
+VIOLATED = 1
+USAGE = 2
+ENVIRONMENT = 3
+INTERRUPTED = 130
+TERMINATED = 143
+
+
+class EnvironmentFailure(Exception):
+    """A run that cannot be carried out for a reason outside the theory and the input.
+
+    ``verif`` prints ``str(exc)`` as one line and exits with :data:`ENVIRONMENT`.
+    """
