@@ -225,7 +225,7 @@ def _pick_record(records: Any, key: str | None) -> dict[str, Any]:
         )
     if len(matches) > 1:
         raise ValueError(f"record: {len(matches)} records share the key {key!r}: the results file is damaged")
-    pick = matches[0]
+    pick: dict[str, Any] = matches[0]
     try:
         content_key = job_key(pick)
     except ValueError as exc:

@@ -174,7 +174,8 @@ def _claim_rows(doc: dict[str, Any], refs: _Refs) -> None:
         largest = max(_ratio(r) for r in sweep)
         if not _same(row["largest_ratio"], largest):
             out.append(
-                f"{path}: largest_ratio {row['largest_ratio']} is not the largest sweep ratio {largest}"
+                f"{path}: largest_ratio {row['largest_ratio']} is not the largest sweep ratio {largest} "
+                f"(worst_record {row['worst_record']!r})"
             )
         verdict = "VIOLATED" if any(not r["result"]["passed"] for r in sweep) else "holds"
         if row["verdict"] != verdict:
