@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from verif import claims
+from verif.claims import base as claims_base
 from verif.report import schema
 from verif.report.check import check_line, replay_line
 from verif.report.jobs import job_key, record_ratio
@@ -250,3 +252,27 @@ def test_record_needs_a_results_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     path.write_text(json.dumps({"claim_id": "E3"}))
     status, _, err = run_cli(["check", "--replay", str(path), "--record", "E3-000000000000"], capsys)
     assert status == 2 and "--record KEY needs --replay of a results.json" in err
+
+
+def test_the_summary_of_a_violated_claim_names_the_record_to_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def check(config: Any, backend: Any, seed: int, **options: Any) -> claims.ClaimResult:
+        return claims_base.result("E100", float(config.width) + seed, 1.0, config, seed, backend)
+
+    monkeypatch.setitem(
+        claims_base._REGISTRY, "E100", claims.Claim("E100", "width below 1", "B0", "bound", check)
+    )
+    out = tmp_path / "r"
+    argv = ["report", "--smoke", "--claims", "E100", "--exhibits", "X1", "--jobs", "1", "--out", str(out)]
+    status, text, _ = run_cli(argv, capsys)
+    doc = json.loads((out / "results.json").read_text())
+    assert status == 1 and schema.errors(doc) == []
+    (row,) = doc["claims"]
+    worst = next(r for r in doc["records"] if r["key"] == row["worst_record"])
+    line = replay_line(row["worst_record"], str(out / "results.json"))
+    assert f"replay:    {line}" in text
+    assert replay_line(row["worst_record"]) in (out / "report.md").read_text()  # beside results.json
+    status, replayed, _ = run_cli(shlex.split(line)[1:], capsys)
+    assert status == 1 and replayed.startswith(f"replay of E100 (seed {worst['seed']}, ")
+    assert "differs" not in replayed
