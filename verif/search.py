@@ -25,7 +25,8 @@ replays every entry under every profile (:func:`replay`). ``verif search --write
 Public API::
 
     worst_cases(claim_id, *, budget=50, seed=0, backend="numpy", top=5) -> list[ClaimResult]
-    load_corpus(path=None) -> dict[str, list[dict]]      # {"E7": [entry, ...], ...}
+    read_corpus(path=None) -> (dict[str, list[dict]], list[CorpusProblem])   # sound files + problems
+    load_corpus(path=None) -> dict[str, list[dict]]      # {"E7": [entry, ...], ...}; raises if damaged
     save_corpus(corpus, path=None) -> list[Path]
     replay(entry, backend=None) -> ClaimResult
 """
@@ -36,13 +37,15 @@ import argparse
 import dataclasses
 import json
 import math
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from verif import activations, claims, data
+from verif import activations, claims, data, validation
 from verif.claims import ClaimResult, _key
 from verif.claims.sampling import POINT_KINDS
 from verif.config import W_INIT_LAWS, RNNConfig
@@ -314,20 +317,171 @@ def replay(item: dict[str, Any], backend: str | None = None) -> ClaimResult:
     return claim.check(config, backend or item["backend"], int(item["seed"]), **options)
 
 
-def load_corpus(path: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The corpus by claim id: ``{"E7": [entry, ...], ...}`` from ``<path>/<claim>.json``."""
+@dataclass(frozen=True)
+class CorpusProblem:
+    """What is wrong with a corpus file (``entry=None``) or with one of its entries.
+
+    Attributes:
+        file: the corpus file.
+        message: what is wrong and what is allowed.
+        entry: the index of the entry in the file's list, or ``None`` for the whole file.
+    """
+
+    file: Path
+    message: str
+    entry: int | None = None
+
+    @property
+    def claim(self) -> str:
+        """The claim the file is named after (``E7`` for ``E7.json``)."""
+        return self.file.stem
+
+    def __str__(self) -> str:
+        where = str(self.file) if self.entry is None else f"{self.file}: entry {self.entry}"
+        return f"{where}: {self.message}"
+
+
+#: Fields every corpus entry has, with what they must be; ``parts``, ``found_by`` and
+#: ``version`` are optional (:func:`entry` writes them).
+ENTRY_FIELDS = ("claim_id", "ratio", "measured", "bound", "config", "seed", "backend", "options", "inputs")
+
+
+def entry_problems(item: Any, claim_id: str) -> list[str]:
+    """What is wrong with a corpus entry of ``<claim_id>.json``: one message per field; empty when
+    it replays (:func:`replay`): the fields of :data:`ENTRY_FIELDS` of the right types, the file's
+    claim, a valid :class:`RNNConfig`, a known backend, inputs ``X`` of shape ``(n, T, d)``.
+    """
+    from verif.backends import names as backend_names
+
+    if not isinstance(item, dict):
+        return [f"must be a JSON object with the fields {list(ENTRY_FIELDS)}, got {type(item).__name__}"]
+    missing = [k for k in ENTRY_FIELDS if k not in item]
+    if missing:
+        return [f"field {k!r} is missing" for k in missing]
+    out: list[str] = []
+    if item["claim_id"] != claim_id:
+        out.append(f"claim_id {item['claim_id']!r} is not the file's claim {claim_id!r}")
+    checks: list[tuple[str, Any]] = [
+        ("ratio", lambda name, v: validation.require_real(name, v, 0.0)),
+        ("measured", validation.require_real),
+        ("bound", validation.require_real),
+        ("seed", lambda name, v: validation.require_int(name, v, 0)),
+    ]
+    for name, check in checks:
+        try:
+            check(f"field {name!r}", item[name])
+        except ValueError as exc:
+            out.append(str(exc))
+    for name in ("config", "options", "inputs", "parts", "found_by"):
+        if name in item and not isinstance(item[name], dict):
+            out.append(f"field {name!r} must be a JSON object, got {type(item[name]).__name__}")
+    if not isinstance(item["backend"], str) or item["backend"] not in backend_names():
+        out.append(f"field 'backend' must be one of {backend_names()}, got {item['backend']!r}")
+    if isinstance(item["config"], dict):
+        try:
+            config = RNNConfig(**item["config"])
+        except (TypeError, ValueError) as exc:
+            out.append(f"field 'config': {exc}")
+        else:
+            out += _inputs_problems(item["options"], config)
+    return out
+
+
+def _inputs_problems(options: Any, config: RNNConfig) -> list[str]:
+    if not isinstance(options, dict) or "X" not in options:
+        return []
+    try:
+        X = np.asarray(options["X"], dtype=np.float64)
+    except (TypeError, ValueError):
+        return ["field 'options.X' must be a nested list of numbers (n, T, d)"]
+    if X.ndim != 3 or X.shape[1:] != (config.seq_len, config.input_dim) or not np.isfinite(X).all():
+        return [
+            f"field 'options.X' must be finite numbers of shape (n, {config.seq_len}, {config.input_dim}) "
+            f"(n, T, d of the config), got shape {X.shape}"
+        ]
+    return []
+
+
+def read_corpus_file(file: str | Path) -> tuple[list[dict[str, Any]], list[CorpusProblem]]:
+    """The entries of one corpus file that replay, and the problems of the file and of the others.
+
+    A file that cannot be read, is not JSON, is not a JSON list, or is not named after a bound
+    claim the search covers (``E99.json``) gives no entries and one problem; an entry that is
+    wrong (:func:`entry_problems`) is left out with one problem per field. A missing file is
+    an empty corpus.
+    """
+    file = Path(file)
+    if not file.exists():
+        return [], []
+    claim_id = file.stem
+    if claim_id not in SPACES:
+        why = (
+            f"unknown claim id {claim_id!r} (the file name): corpus files are <claim>.json for {searchable()}"
+        )
+        return [], [CorpusProblem(file, why)]
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [], [CorpusProblem(file, "not UTF-8 text")]
+    except OSError as exc:
+        return [], [CorpusProblem(file, f"cannot be read ({exc.strerror})")]
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as exc:
+        empty = " (the file is empty)" if not text.strip() else ""
+        return [], [CorpusProblem(file, f"invalid JSON at line {exc.lineno}:{exc.colno}: {exc.msg}{empty}")]
+    if not isinstance(items, list):
+        return [], [CorpusProblem(file, f"must hold a JSON list of entries, got {type(items).__name__}")]
+    good: list[dict[str, Any]] = []
+    problems: list[CorpusProblem] = []
+    for k, item in enumerate(items):
+        wrong = entry_problems(item, claim_id)
+        problems += [CorpusProblem(file, message, k) for message in wrong]
+        if not wrong:
+            good.append(item)
+    return good, problems
+
+
+def read_corpus(
+    path: str | Path | None = None,
+) -> tuple[dict[str, list[dict[str, Any]]], list[CorpusProblem]]:
+    """The entries of every corpus file that replay, by claim id, and every problem found.
+
+    Every ``*.json`` of the folder is read (:func:`read_corpus_file`): a damaged or foreign
+    file is named in the problems and leaves the other files' entries intact.
+    """
     root = Path(path) if path is not None else CORPUS_DIR
     out: dict[str, list[dict[str, Any]]] = {}
-    for file in sorted(root.glob("E*.json")):
-        entries = json.loads(file.read_text())
-        if not isinstance(entries, list):
-            raise ValueError(f"corpus file {file} must hold a JSON list of entries")
-        out[file.stem] = entries
-    return dict(sorted(out.items(), key=lambda kv: _key(kv[0])))
+    problems: list[CorpusProblem] = []
+    for file in sorted(root.glob("*.json")):
+        entries, wrong = read_corpus_file(file)
+        problems += wrong
+        if entries:
+            out[file.stem] = entries
+    return dict(sorted(out.items(), key=lambda kv: _key(kv[0]))), problems
+
+
+def load_corpus(path: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The corpus by claim id: ``{"E7": [entry, ...], ...}`` from ``<path>/<claim>.json``, strictly.
+
+    For the callers that must see the whole corpus or nothing (``verif search --write``, which
+    rewrites files, the benchmarks); :func:`read_corpus` keeps the sound files of a damaged folder.
+
+    Raises:
+        ValueError: some file or entry is damaged or foreign; the message names each one.
+    """
+    corpus, problems = read_corpus(path)
+    if problems:
+        raise ValueError(f"corpus: {len(problems)} problem(s): " + "; ".join(map(str, problems)))
+    return corpus
 
 
 def save_corpus(corpus: dict[str, list[dict[str, Any]]], path: str | Path | None = None) -> list[Path]:
-    """Write ``<path>/<claim>.json`` for each claim of ``corpus``, entries by ratio (largest first)."""
+    """Write ``<path>/<claim>.json`` for each claim of ``corpus``, entries by ratio (largest first).
+
+    Each file is written beside itself and renamed into place, so that it is either the old file
+    or the new one, never a truncated one.
+    """
     root = Path(path) if path is not None else CORPUS_DIR
     root.mkdir(parents=True, exist_ok=True)
     written = []
@@ -335,7 +489,14 @@ def save_corpus(corpus: dict[str, list[dict[str, Any]]], path: str | Path | None
         claims.get(claim_id)
         file = root / f"{claim_id}.json"
         ordered = sorted(entries, key=lambda e: -float(e["ratio"]))
-        file.write_text(json.dumps(ordered, indent=1, sort_keys=True) + "\n")
+        fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=root)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(json.dumps(ordered, indent=1, sort_keys=True) + "\n")
+            os.replace(tmp, file)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
         written.append(file)
     return written
 
@@ -367,11 +528,13 @@ def run_cli(args: argparse.Namespace) -> str:
     for claim_id in ids:
         if claim_id not in SPACES:
             raise ValueError(f"--claims must name claims among {searchable()}, got {claim_id!r}")
+    # --write rewrites corpus files: it refuses a folder it cannot read whole (a damaged or
+    # foreign file), before searching, rather than drop the entries it could not read.
+    corpus = load_corpus(args.corpus) if args.write else {}
     options = {"budget": args.budget, "seed": args.seed, "backend": args.backend, "top": args.top}
     found = {(c, part): worst_cases(c, part=part, **options) for c in ids for part in [None, *parts(c)]}
     lines = []
     if args.write:
-        corpus = load_corpus(args.corpus)
         for (c, part), results in found.items():
             how = {"budget": args.budget, "seed": args.seed, "part": part}
             corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)

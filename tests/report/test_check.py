@@ -100,11 +100,11 @@ def test_replay_from_results_json(
     # Default: the first violated claim record (a finding here), else the largest ratio.
     status, out, _ = run_cli(["check", "--replay", str(results)], capsys)
     assert status == 1 and "differs" not in out
-    index = next(i for i, r in enumerate(doc["records"]) if r["kind"] == "claim" and r["id"] == "E7")
-    status, out, _ = run_cli(["check", "--replay", str(results), "--record", str(index)], capsys)
+    key = next(r["key"] for r in doc["records"] if r["kind"] == "claim" and r["id"] == "E7")
+    status, out, _ = run_cli(["check", "--replay", str(results), "--record", key], capsys)
     assert status == 0 and out.startswith("replay of E7") and "differs" not in out
-    exhibit = next(i for i, r in enumerate(doc["records"]) if r["kind"] == "exhibit")
-    status, _, err = run_cli(["check", "--replay", str(results), "--record", str(exhibit)], capsys)
+    exhibit = next(r["key"] for r in doc["records"] if r["kind"] == "exhibit")
+    status, _, err = run_cli(["check", "--replay", str(results), "--record", exhibit], capsys)
     assert status == 2 and "is not a measured claim record" in err
 
 
@@ -135,8 +135,9 @@ def test_check_lines_reproduce_their_records(
     tiny_report: tuple[int, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     doc = tiny_report[2]
-    lines = [(f["check_line"], doc["records"][f["record"]]) for f in doc["findings"]]
-    lines += [(c["check_line"], doc["records"][c["worst_record"]]) for c in doc["claims"]]
+    by_key = {r["key"]: r for r in doc["records"]}
+    lines = [(f["check_line"], by_key[f["record"]]) for f in doc["findings"]]
+    lines += [(c["check_line"], by_key[c["worst_record"]]) for c in doc["claims"]]
     for line, record in lines:
         argv = shlex.split(line)
         assert argv[:2] == ["verif", "check"]

@@ -7,6 +7,10 @@ report (longer in ``--thorough``), beside the committed corpus of worst cases of
 (:func:`verif.search.load_corpus`). Every Hypothesis profile, ``ci`` included, replays that corpus,
 so its ratio is the largest the ``ci`` profile reaches; the report replays the corpus entry again
 rather than copying its recorded ratio.
+
+Each job reads only its claim's corpus file (:func:`verif.search.read_corpus_file`): a damaged
+file fails the jobs of that claim with a message naming the file and what is wrong, and the
+other claims are measured as usual.
 """
 
 from __future__ import annotations
@@ -39,7 +43,10 @@ def _corpus_best(cid: str, part: str | None, backend: Backend) -> dict[str, Any]
     def recorded(e: dict[str, Any]) -> float:
         return float(e["ratio"] if part is None else e.get("parts", {}).get(part, float("-inf")))
 
-    entries = [e for e in search.load_corpus().get(cid, []) if recorded(e) > float("-inf")]
+    found, problems = search.read_corpus_file(search.CORPUS_DIR / f"{cid}.json")
+    if problems:
+        raise ValueError(f"corpus of {cid} is damaged: " + "; ".join(map(str, problems)))
+    entries = [e for e in found if recorded(e) > float("-inf")]
     if not entries:
         return None
     best = max(entries, key=recorded)

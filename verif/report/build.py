@@ -29,7 +29,7 @@ from verif.report.executors import Executor, Record, make_executor
 from verif.report.jobs import Job, jsonable, record_ratio
 from verif.report.sweep import claim_jobs, sweep_for
 
-SCHEMA_ID = "verif-report/1"
+SCHEMA_ID = "verif-report/2"
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ def _measure_and_write(
     exhibit_rows = _exhibits_section(exhibit_ids, records, fig_dir)
     failures = [
         {
-            "index": i,
+            "record": r["key"],
             "kind": r["kind"],
             "id": r["id"],
             "seed": r["seed"],
@@ -167,7 +167,7 @@ def _measure_and_write(
             "options": r["options"],
             "error": r["error"],
         }
-        for i, r in enumerate(records)
+        for r in records
         if r["status"] != "ok"
     ]
     doc: dict[str, Any] = {
@@ -200,15 +200,15 @@ def _claims_section(
     rows, findings, figs = [], [], []
     for cid in claim_ids:
         claim = claims.get(cid)
-        mine = [(i, r) for i, r in enumerate(records) if r["kind"] == "claim" and r["id"] == cid]
-        sweep = [(i, r) for i, r in mine if r["role"] == "sweep" and r["status"] == "ok"]
-        errors = sum(1 for _, r in mine if r["status"] != "ok")
+        mine = [r for r in records if r["kind"] == "claim" and r["id"] == cid]
+        sweep = [r for r in mine if r["role"] == "sweep" and r["status"] == "ok"]
+        errors = sum(1 for r in mine if r["status"] != "ok")
         row: dict[str, Any] = {
             "id": cid,
             "title": claim.title,
             "theory": claim.theory,
             "kind": claim.kind,
-            "configurations": len({repr(sorted(r["config"].items())) for _, r in sweep}),
+            "configurations": len({repr(sorted(r["config"].items())) for r in sweep}),
             "measurements": len(sweep),
             "errors": errors,
             "largest_ratio": None,
@@ -217,21 +217,21 @@ def _claims_section(
             "check_line": None,
         }
         if sweep:
-            violated = [(i, r) for i, r in sweep if not r["result"]["passed"]]
-            i, worst = max(sweep, key=lambda ir: record_ratio(ir[1]))
+            violated = [r for r in sweep if not r["result"]["passed"]]
+            worst = max(sweep, key=record_ratio)
             largest = record_ratio(worst)
             if violated:
-                i, worst = violated[0]
+                worst = violated[0]
             row.update(
                 largest_ratio=largest,
-                worst_record=i,
+                worst_record=worst["key"],
                 verdict="VIOLATED" if violated else "holds",
                 check_line=check_line(
                     cid, worst["config"], worst["seed"], worst["backend"], worst["options"]
                 ),
             )
         rows.append(jsonable(row))
-        for i, r in mine:
+        for r in mine:
             if r["role"] == "finding" and r["status"] == "ok":
                 res = r["result"]
                 findings.append(
@@ -239,7 +239,7 @@ def _claims_section(
                         {
                             "id": cid,
                             "note": r["note"],
-                            "record": i,
+                            "record": r["key"],
                             "ratio": res["ratio"],
                             "passed": res["passed"],
                             "check_line": check_line(cid, r["config"], r["seed"], r["backend"], r["options"]),
@@ -247,7 +247,7 @@ def _claims_section(
                     )
                 )
         if len(sweep_for(cid, mode).widths) >= 3 and sweep:
-            name, caption, slope = plots.claim_width_figure(cid, [r["result"] for _, r in sweep], fig_dir)
+            name, caption, slope = plots.claim_width_figure(cid, [r["result"] for r in sweep], fig_dir)
             figs.append(jsonable({"id": cid, "file": f"figures/{name}", "caption": caption, "slope": slope}))
     return rows, findings, figs
 

@@ -21,7 +21,7 @@ from verif import claims
 from verif.backends import names as backend_names
 from verif.config import RNNConfig
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
-from verif.report.jobs import Job, record_ratio, restore_floats, run_job
+from verif.report.jobs import Job, job_key, record_ratio, restore_floats, run_job
 
 #: Defaults of ``verif check`` (a small configuration below the cutoff).
 CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "memory_alpha": 0.5}
@@ -44,7 +44,13 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--replay", metavar="FILE", help="re-run a record: results.json, a record, or a describe() line"
     )
-    p.add_argument("--record", type=int, default=None, help="with --replay of a results.json: record index")
+    p.add_argument(
+        "--record",
+        default=None,
+        metavar="KEY",
+        help="with --replay of a results.json: the record's key (the claims table's worst_record, "
+        "a finding's record)",
+    )
 
 
 def parse_options(items: list[str]) -> dict[str, Any]:
@@ -73,6 +79,11 @@ def check_line(
     for key, value in options.items():
         parts += ["--option", f"{key}={_option_text(value)}"]
     return " ".join(shlex.quote(p) for p in parts)
+
+
+def replay_line(key: str, results: str = "results.json") -> str:
+    """The ``verif check`` command that replays the record ``key`` of a report's ``results.json``."""
+    return " ".join(shlex.quote(p) for p in ["verif", "check", "--replay", results, "--record", key])
 
 
 def _option_text(value: Any) -> str:
@@ -136,13 +147,13 @@ def _describe(record: dict[str, Any]) -> str:
 # --- replay ---------------------------------------------------------------------------------
 
 
-def run_replay(path: Path, index: int | None) -> tuple[str, int]:
+def run_replay(path: Path, key: str | None) -> tuple[str, int]:
     """Re-run the record in ``path`` and print both side by side; exit status of the replay."""
     try:
         text = path.read_text()
     except OSError as exc:
         raise ValueError(f"replay: cannot read {path} ({exc.strerror})") from exc
-    job, recorded = load_record(text, index)
+    job, recorded = load_record(text, key)
     replayed = checked(run_job(job))["result"]
     lines = [
         f"replay of {job.id} (seed {job.seed}, backend {job.backend}) from {path}",
@@ -154,26 +165,27 @@ def run_replay(path: Path, index: int | None) -> tuple[str, int]:
     return "\n".join(lines), 0 if replayed["passed"] else 1
 
 
-def load_record(text: str, index: int | None = None) -> tuple[Job, dict[str, Any]]:
-    """The job and the recorded result in ``text`` (JSON record, ``results.json`` or ``describe()`` line)."""
+def load_record(text: str, key: str | None = None) -> tuple[Job, dict[str, Any]]:
+    """The job and the recorded result in ``text`` (JSON record, ``results.json`` or ``describe()`` line).
+
+    In a ``results.json``, ``key`` names the record (its ``key``, :func:`verif.report.jobs.job_key`);
+    without it, the first violated claim record, else the one with the largest ratio.
+
+    Raises:
+        ValueError: ``key`` is given for a file that is not a ``results.json``, names no record
+            or one that is not a measured claim record, or the record's content no longer
+            matches its key.
+    """
     try:
         doc = json.loads(text)
     except json.JSONDecodeError:
-        return _from_describe(text)
+        doc = None
     if isinstance(doc, dict) and "records" in doc:
-        records = [r for r in doc["records"] if r.get("kind") == "claim" and r.get("status") == "ok"]
-        if not records:
-            raise ValueError("replay: the results file holds no measured claim record")
-        if index is None:
-            failing = [r for r in records if not r["result"]["passed"]]
-            pick = failing[0] if failing else max(records, key=record_ratio)
-        else:
-            if not 0 <= index < len(doc["records"]):
-                raise ValueError(f"record must be an index in [0, {len(doc['records'])}), got {index}")
-            pick = doc["records"][index]
-            if pick.get("kind") != "claim" or pick.get("status") != "ok":
-                raise ValueError(f"record {index} is not a measured claim record")
-        doc = pick
+        doc = _pick_record(doc["records"], key)
+    elif key is not None:
+        raise ValueError("record: --record KEY needs --replay of a results.json (a file with 'records')")
+    if doc is None:
+        return _from_describe(text)
     if isinstance(doc, dict) and "result" in doc and "id" in doc:
         res = doc["result"]
         job = Job(
@@ -192,6 +204,40 @@ def load_record(text: str, index: int | None = None) -> tuple[Job, dict[str, Any
     claims.get(job.id)
     RNNConfig(**(job.config or {}))
     return job, res
+
+
+def _pick_record(records: Any, key: str | None) -> dict[str, Any]:
+    """The record ``key`` of a ``results.json``'s ``records`` (module docstring of :func:`load_record`)."""
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValueError("replay: 'records' of the results file must be a list of records")
+    measured = [r for r in records if r.get("kind") == "claim" and r.get("status") == "ok"]
+    if key is None:
+        if not measured:
+            raise ValueError("replay: the results file holds no measured claim record")
+        failing = [r for r in measured if not r["result"]["passed"]]
+        return failing[0] if failing else max(measured, key=record_ratio)
+    matches = [r for r in records if r.get("key") == key]
+    if not matches:
+        hint = " (records are named by key, not by index)" if key.isdigit() else ""
+        raise ValueError(
+            f"record: no record with key {key!r} in the results file{hint}; "
+            "the claims table's worst_record and the findings' record name them"
+        )
+    if len(matches) > 1:
+        raise ValueError(f"record: {len(matches)} records share the key {key!r}: the results file is damaged")
+    pick: dict[str, Any] = matches[0]
+    try:
+        content_key = job_key(pick)
+    except ValueError as exc:
+        raise ValueError(f"record {key}: {exc}") from exc
+    if content_key != key:
+        raise ValueError(
+            f"record {key}: its content has the key {content_key!r}: the results file was changed "
+            "(kind, id, seed, backend, config, options or role)"
+        )
+    if pick.get("kind") != "claim" or pick.get("status") != "ok":
+        raise ValueError(f"record {key} is not a measured claim record")
+    return pick
 
 
 _DESCRIBE = re.compile(

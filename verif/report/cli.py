@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verif.report.check import add_check_arguments, run_check
+from verif.report.check import add_check_arguments, replay_line, run_check
 from verif.report.render import fmt
 
 if TYPE_CHECKING:
@@ -124,6 +124,9 @@ def summary(report: Report) -> str:
         lines.append(f"{c['id']:<6}{fmt(c['largest_ratio']):>14}  {c['verdict']}{extra}")
         if c["verdict"] == "VIOLATED":
             lines.append(f"      reproduce: {c['check_line']}")
+            lines.append(
+                f"      replay:    {replay_line(c['worst_record'], str(report.out / 'results.json'))}"
+            )
     for f in doc["findings"]:
         lines.append(f"finding {f['id']}: ratio {fmt(f['ratio'])} ({'holds' if f['passed'] else 'violated'})")
     for x in doc["exhibits"]:

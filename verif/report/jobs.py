@@ -4,10 +4,19 @@ A job is plain data (picklable, JSON-serializable); :func:`run_job` turns it int
 never raises: a job that fails comes back with ``status = "error"`` and its message, so that
 the rest of a report still completes. A record depends only on its job, never on the
 executor or the process that ran it.
+
+Every record carries its identity, ``key`` (:func:`job_key`): the claim or exhibit id and a
+digest of what the job measures (``kind``, ``id``, ``seed``, ``backend``, ``config``,
+``options``, ``role``), so that a pointer to a record (the claims table's ``worst_record``, a
+finding's ``record``, a failure's ``record``, ``verif check --record KEY``) names that
+measurement whatever the records' order, and a record whose content was changed no longer
+matches its key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -16,6 +25,11 @@ from typing import Any, Literal
 import numpy as np
 
 JobKind = Literal["claim", "exhibit"]
+
+#: The fields of a job (and of its record) that :func:`job_key` digests; ``note`` is prose.
+KEY_FIELDS = ("kind", "id", "seed", "backend", "config", "options", "role")
+#: Hex digits of the SHA-256 digest in a key (48 bits: collisions are not a concern at report sizes).
+KEY_DIGITS = 12
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,27 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         """JSON-serializable form."""
         return asdict(self)
+
+    @property
+    def key(self) -> str:
+        """The identity of this job's record (:func:`job_key`)."""
+        return job_key(self.to_dict())
+
+
+def job_key(fields: dict[str, Any]) -> str:
+    """``"<id>-<digest>"``: the first :data:`KEY_DIGITS` hex digits of the SHA-256 of the
+    canonical JSON (sorted keys, :func:`jsonable` values) of the :data:`KEY_FIELDS` of a job or
+    a record, so that a record read back from ``results.json`` gives the key of its job.
+
+    Raises:
+        ValueError: a field of :data:`KEY_FIELDS` is missing.
+    """
+    missing = [k for k in KEY_FIELDS if k not in fields]
+    if missing:
+        raise ValueError(f"a job key needs the fields {list(KEY_FIELDS)}; missing {missing}")
+    content = json.dumps(jsonable({k: fields[k] for k in KEY_FIELDS}), sort_keys=True, default=repr)
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:KEY_DIGITS]
+    return f"{fields['id']}-{digest}"
 
 
 def jsonable(value: Any) -> Any:
@@ -80,8 +115,9 @@ def record_ratio(record: dict[str, Any]) -> float:
 
 
 def run_job(job: Job) -> dict[str, Any]:
-    """Measure ``job``; the record holds the job, ``status`` (``ok``/``error``) and ``result``."""
-    record: dict[str, Any] = {**job.to_dict(), "status": "ok", "result": None, "error": None}
+    """Measure ``job``; the record holds ``key``, the job, ``status`` (``ok``/``error``) and ``result``."""
+    record: dict[str, Any] = {"key": job.key, **job.to_dict()}
+    record.update(status="ok", result=None, error=None)
     try:
         record["result"] = jsonable(_measure(job))
     except Exception as exc:  # a failing job is reported, never fatal

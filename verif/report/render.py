@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from verif.report.check import replay_line
 from verif.report.jobs import restore_floats
 
 
@@ -29,7 +30,7 @@ def fmt(v: Any) -> str:
 
 
 def _claim_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    cols = ["id", "statement", "theory", "configurations", "largest ratio", "verdict"]
+    cols = ["id", "statement", "theory", "configurations", "largest ratio", "verdict", "worst record"]
     rows = [
         [
             c["id"],
@@ -38,6 +39,7 @@ def _claim_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             f"{c['configurations']} ({c['measurements']} runs)",
             fmt(c["largest_ratio"]),
             c["verdict"] + (f", {c['errors']} failed" if c["errors"] else ""),
+            c["worst_record"] or "",
         ]
         for c in doc["claims"]
     ]
@@ -70,7 +72,11 @@ def markdown(doc: dict[str, Any]) -> str:
     lines += _md_table(*_claim_table(doc))
     for c in doc["claims"]:
         if c["verdict"] == "VIOLATED":
-            lines += ["", f"**{c['id']} violated**, reproduce with: `{c['check_line']}`"]
+            lines += [
+                "",
+                f"**{c['id']} violated**, reproduce with: `{c['check_line']}` "
+                f"(replay the record: `{replay_line(c['worst_record'])}`)",
+            ]
     for f in doc["claim_figures"]:
         lines += ["", f"![{f['id']}]({f['file']})", "", f["caption"]]
     if doc["findings"]:
@@ -78,7 +84,8 @@ def markdown(doc: dict[str, Any]) -> str:
         for f in doc["findings"]:
             verdict = "holds" if f["passed"] else "violated"
             lines.append(
-                f"* {f['id']}: {f['note']}; ratio {fmt(f['ratio'])} ({verdict}): `{f['check_line']}`"
+                f"* {f['id']}: {f['note']}; ratio {fmt(f['ratio'])} ({verdict}): `{f['check_line']}` "
+                f"(record {f['record']})"
             )
     lines += ["", "## Exhibits"]
     for x in doc["exhibits"]:
@@ -97,7 +104,8 @@ def markdown(doc: dict[str, Any]) -> str:
     if doc["failures"]:
         lines += ["", "## Failed jobs", ""]
         lines += [
-            f"* {f['kind']} {f['id']} seed {f['seed']} config {f['config']} options {f['options']}: "
+            f"* {f['kind']} {f['id']} (record {f['record']}) seed {f['seed']} config {f['config']} "
+            f"options {f['options']}: "
             f"{f['error']}"
             for f in doc["failures"]
         ]
@@ -162,7 +170,8 @@ def to_html(doc: dict[str, Any], directory: Path) -> str:
         if c["verdict"] == "VIOLATED":
             parts.append(
                 f"<p class='bad'>{c['id']} violated; reproduce with "
-                f"<code>{html.escape(c['check_line'])}</code></p>"
+                f"<code>{html.escape(c['check_line'])}</code> (replay the record: "
+                f"<code>{html.escape(replay_line(c['worst_record']))}</code>)</p>"
             )
     for f in doc["claim_figures"]:
         parts.append(_img(directory, f["file"], f["caption"]))
@@ -176,7 +185,8 @@ def to_html(doc: dict[str, Any], directory: Path) -> str:
             parts.append(
                 f"<li><b>{f['id']}</b>: {html.escape(f['note'])}; ratio {_h(f['ratio'])} "
                 f"(<span class='{'ok' if f['passed'] else 'bad'}'>{verdict}</span>): "
-                f"<code>{html.escape(f['check_line'])}</code></li>"
+                f"<code>{html.escape(f['check_line'])}</code> "
+                f"(record <code>{html.escape(f['record'])}</code>)</li>"
             )
         parts.append("</ul>")
     parts.append("<h2 id='exhibits'>Exhibits</h2>")
@@ -205,7 +215,8 @@ def to_html(doc: dict[str, Any], directory: Path) -> str:
     if doc["failures"]:
         parts.append("<h2 id='failures' class='bad'>Failed jobs (report incomplete)</h2><ul>")
         parts += [
-            f"<li>{f['kind']} {f['id']} seed {f['seed']} config {html.escape(str(f['config']))} "
+            f"<li>{f['kind']} {f['id']} (record {html.escape(f['record'])}) seed {f['seed']} "
+            f"config {html.escape(str(f['config']))} "
             f"options {html.escape(str(f['options']))}: {html.escape(str(f['error']))}</li>"
             for f in doc["failures"]
         ]
