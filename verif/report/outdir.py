@@ -323,14 +323,20 @@ def _acquire(path: Path, target: Path, command: Sequence[str]) -> int:
                 now = os.stat(path)
             except FileNotFoundError:
                 now = None
-            if now is not None and (now.st_ino, now.st_dev) == (mine.st_ino, mine.st_dev):
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"pid {os.getpid()}: {' '.join(command)}\n".encode(), 0)
-                return fd
+            held = now is not None and (now.st_ino, now.st_dev) == (mine.st_ino, mine.st_dev)
         except BaseException:
             os.close(fd)
             raise
-        os.close(fd)  # the holder before us removed this file: lock the new one
+        if not held:
+            os.close(fd)  # the holder before us removed this file: lock the new one
+            continue
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}: {' '.join(command)}\n".encode(), 0)
+        except BaseException:
+            _release(fd, path)  # a full disk: no lock file is left behind
+            raise
+        return fd
     raise EnvironmentFailure(f"out: could not take the lock {path}")
 
 
