@@ -214,6 +214,17 @@ def test_a_new_report_keeps_the_umask(tmp_path: Path, capsys: pytest.CaptureFixt
     assert names(tmp_path) == ["deep"] and names(out.parent) == ["r"]
 
 
+def test_an_empty_directory_is_used_and_keeps_its_mode(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r"
+    out.mkdir(mode=0o700)
+    out.chmod(0o701)
+    assert run_cli([*QUICK, "--out", str(out)], capsys)[0] == 0
+    assert_report(out)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o701 and names(tmp_path) == ["r"]
+
+
 def test_files_added_to_out_during_the_run_are_kept(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, earlier: Path
 ) -> None:
@@ -266,7 +277,7 @@ def _env() -> dict[str, str]:
 def _verif_with(patch: str, argv: list[str]) -> list[str]:
     """A ``python -c`` command line: ``patch`` (Python), then ``verif argv``."""
     code = "import os, signal, sys, time\nfrom pathlib import Path\n"
-    code += "from verif.report import executors, outdir\nfrom verif.cli import main\n"
+    code += "from verif.report import executors, jobs, outdir\nfrom verif.cli import main\n"
     code += textwrap.dedent(patch) + f"\nsys.exit(main({argv!r}))\n"
     return [sys.executable, "-c", code]
 

@@ -103,13 +103,22 @@ def resolve(out: Path) -> Path:
     return Path(os.path.realpath(out))
 
 
-def _written_paths(directory: Path) -> list[str]:
-    """Every path under ``directory``, relative and with ``/``, directories included."""
-    paths = []
-    for root, dirs, files in os.walk(directory):
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
+def _walk(directory: Path) -> Iterator[str]:
+    """Every path under ``directory``, relative and with ``/``, top level first; ``OSError`` on
+    a folder that cannot be read (it could hide anything)."""
+    for root, dirs, files in os.walk(directory, onerror=_raise):
         rel = Path(root).relative_to(directory)
-        paths += [(rel / name).as_posix() for name in [*dirs, *files]]
-    return sorted(paths)
+        for name in sorted([*dirs, *files]):
+            yield (rel / name).as_posix()
+
+
+def _written_paths(directory: Path) -> list[str]:
+    """Every path under ``directory`` (see :func:`_walk`), sorted."""
+    return sorted(_walk(directory))
 
 
 def _legacy_files(doc: Any) -> set[str] | None:
@@ -138,13 +147,20 @@ def report_files(target: Path) -> set[str] | None:
         return None
 
 
-def foreign_entries(target: Path) -> list[str]:
-    """What in the directory ``target`` verif did not write (empty: it may be replaced)."""
-    present = _written_paths(target)
-    if not present:
-        return []
-    ours = report_files(target) or set()
-    return [p for p in present if p not in ours]
+def foreign_entries(target: Path, limit: int | None = None) -> list[str]:
+    """What in the directory ``target`` verif did not write (empty: it may be replaced).
+
+    Stops after ``limit`` entries: a directory that is not a report at all is told by its
+    first entry, however large it is.
+    """
+    ours = report_files(target)
+    found: list[str] = []
+    for path in _walk(target):
+        if ours is None or path not in ours:
+            found.append(path)
+            if limit is not None and len(found) >= limit:
+                break
+    return found
 
 
 def check_target(out: Path) -> Path:
@@ -164,7 +180,7 @@ def check_target(out: Path) -> Path:
         )
     if target.is_dir():
         try:
-            foreign = foreign_entries(target)
+            foreign = foreign_entries(target, limit=4)
         except OSError as exc:
             raise ValueError(f"out: cannot read {out} ({exc.strerror})") from exc
         if foreign:
@@ -381,9 +397,9 @@ class Staged:
         """Write the marker and put the staged report at ``target`` in one step."""
         with writing(self.target):
             (self.stage / MARKER).write_text(
-                json.dumps({"kind": MARKER_KIND, "files": _written_paths(self.stage)}, indent=0) + "\n"
+                json.dumps({"kind": MARKER_KIND, "files": _written_paths(self.stage)}, indent=1) + "\n"
             )
-            foreign = foreign_entries(self.target) if self.target.is_dir() else []
+            foreign = foreign_entries(self.target, limit=1) if self.target.is_dir() else []
             if foreign:
                 raise EnvironmentFailure(
                     f"out: {self.target} was given files verif did not write during the run "
