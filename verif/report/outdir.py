@@ -209,7 +209,12 @@ def _where(exc: OSError, target: Path) -> str:
 def write_failure(exc: OSError, target: Path) -> EnvironmentFailure:
     """One line for a write that failed: what ran out (or what went wrong), where, what is kept."""
     what = os.strerror(exc.errno).lower() if exc.errno else str(exc)
-    kept = f"the previous report in {target} is kept" if target.exists() else "no report was written"
+    if not target.exists():
+        kept = "no report was written"
+    elif report_files(target) is not None:
+        kept = f"the previous report in {target} is kept"
+    else:
+        kept = f"{target} is left as it was"
     return EnvironmentFailure(f"out: {what} {_where(exc, target)}; {kept}")
 
 
