@@ -9,6 +9,7 @@ line and exit 3 with the previous report kept.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import json
 import math
@@ -135,7 +136,12 @@ def test_out_is_the_current_directory_or_an_ancestor(
     assert tree(tmp_path) == before
 
 
-@pytest.mark.parametrize("exchange", ["renameat2", "two-renames"])
+def _refused_by_the_filesystem(*args: Any) -> int:
+    ctypes.set_errno(errno.EINVAL)  # what renameat2 says on a filesystem without RENAME_EXCHANGE
+    return -1
+
+
+@pytest.mark.parametrize("exchange", ["renameat2", "two-renames", "refused-by-fs"])
 def test_a_report_replaces_an_earlier_one(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
@@ -143,10 +149,21 @@ def test_a_report_replaces_an_earlier_one(
     earlier: Path,
     exchange: str,
 ) -> None:
-    if exchange == "renameat2" and outdir.RENAMEAT2 is None:
-        pytest.skip("no renameat2 here")
+    calls: list[tuple[int, int]] = []
+    if exchange == "renameat2":
+        real = outdir.RENAMEAT2
+        if real is None:
+            pytest.skip("no renameat2 here")
+
+        def counted(*args: Any) -> int:
+            calls.append((args[-1], done := real(*args)))
+            return done
+
+        monkeypatch.setattr(outdir, "RENAMEAT2", counted)
     if exchange == "two-renames":
         monkeypatch.setattr(outdir, "RENAMEAT2", None)
+    if exchange == "refused-by-fs":
+        monkeypatch.setattr(outdir, "RENAMEAT2", _refused_by_the_filesystem)
     out = copy_report(earlier, tmp_path)
     out.chmod(0o751)
     status, _, _ = run_cli([*QUICK, "--exhibits", "X2", "--seed", "4", "--out", str(out)], capsys)
@@ -156,6 +173,8 @@ def test_a_report_replaces_an_earlier_one(
     assert names(out / "figures") == ["x2_width_vs_n.png"]  # the old X1 figure went with the old report
     assert stat.S_IMODE(out.stat().st_mode) == 0o751
     assert names(tmp_path) == ["r"]
+    if exchange == "renameat2":
+        assert calls == [(2, 0)]  # one RENAME_EXCHANGE, and it succeeded
 
 
 @pytest.mark.parametrize("fault", ["OSError", "KeyboardInterrupt"])
