@@ -301,6 +301,54 @@ def _verif_with(patch: str, argv: list[str]) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+def _hold_until(waiting: Path, gate: Path) -> str:
+    """A patch: the first job says so in ``waiting``, then waits until ``gate`` exists."""
+    return f"""
+        real = jobs.run_job
+        def run_job(job):
+            Path({str(waiting)!r}).touch()
+            deadline = time.monotonic() + 240
+            while not Path({str(gate)!r}).exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return real(job)
+        executors.run_job = run_job
+    """
+
+
+def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 240
+    while not path.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.exists(), proc.communicate()
+
+
+def test_sigint_to_a_running_report_cleans_up(tmp_path: Path, earlier: Path) -> None:
+    reports, ctl = tmp_path / "reports", tmp_path / "ctl"
+    reports.mkdir()
+    ctl.mkdir()
+    out = copy_report(earlier, reports)
+    before = tree(out)
+    proc = subprocess.Popen(
+        _verif_with(_hold_until(ctl / "waiting", ctl / "gate"), [*QUICK, "--out", str(out)]),
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(ctl / "waiting", proc)
+        assert outdir.lock_path(out).exists() and outdir.leftovers(out)[0]
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=120)
+    finally:
+        (ctl / "gate").touch()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode != 0
+    assert tree(out) == before and names(reports) == ["r"]  # no staging folder, no lock file
+
+
 #: Where a run kills itself with SIGKILL (no cleanup can run), as a patch of the running process.
 KILL_AT = {
     "during-jobs": """
@@ -371,28 +419,15 @@ def test_leftovers_of_a_killed_run_are_cleaned_or_restored(
 
 def test_a_second_run_on_the_same_out_fails_fast(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out, gate, waiting = tmp_path / "reports" / "r", tmp_path / "gate", tmp_path / "waiting"
-    hold = f"""
-        real = jobs.run_job
-        def run_job(job):
-            Path({str(waiting)!r}).touch()
-            deadline = time.monotonic() + 240
-            while not Path({str(gate)!r}).exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
-            return real(job)
-        executors.run_job = run_job
-    """
     first = subprocess.Popen(
-        _verif_with(hold, [*QUICK, "--out", str(out)]),
+        _verif_with(_hold_until(waiting, gate), [*QUICK, "--out", str(out)]),
         env=_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + 240
-        while not waiting.exists() and first.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert waiting.exists(), first.communicate()
+        _wait_for(waiting, first)
         second = subprocess.run(
             [sys.executable, "-m", "verif", *QUICK, "--out", str(out)],
             env=_env(),
