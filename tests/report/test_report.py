@@ -12,9 +12,10 @@ import pytest
 from verif import claims, exhibits
 from verif.claims import base as claims_base
 from verif.report import schema, sweep
-from verif.report.build import ReportRequest, make_report
+from verif.report.build import SCHEMA_ID, ReportRequest, make_report
 from verif.report.cli import summary
 from verif.report.jobs import Job
+from verif.report.outdir import MARKER
 
 from .conftest import TINY_CLAIMS, run_cli
 
@@ -22,7 +23,7 @@ from .conftest import TINY_CLAIMS, run_cli
 def test_report_writes_every_file(tiny_report: tuple[int, Path, dict[str, Any]]) -> None:
     status, out, doc = tiny_report
     assert status == 0
-    assert {p.name for p in out.iterdir()} == {"index.html", "report.md", "results.json", "figures"}
+    assert {p.name for p in out.iterdir()} == {"index.html", "report.md", "results.json", "figures", MARKER}
     assert doc["complete"] and not doc["failures"]
     assert [c["id"] for c in doc["claims"]] == TINY_CLAIMS.split(",")
     assert [x["id"] for x in doc["exhibits"]] == exhibits.ids()
@@ -181,22 +182,24 @@ class _Exploding:
 def test_a_failed_run_leaves_the_previous_report_intact(tmp_path: Path) -> None:
     out = tmp_path / "r"
     out.mkdir()
-    (out / "results.json").write_text("previous")
+    previous = json.dumps({"schema": SCHEMA_ID})  # recognised as a report (from before the marker)
+    (out / "results.json").write_text(previous)
     with pytest.raises(RuntimeError, match="worker lost"):
         make_report(
             ReportRequest(out=out, mode="smoke", claim_ids=("E1",), exhibit_ids=("X1",)),
             executor=_Exploding(),
         )
-    assert (out / "results.json").read_text() == "previous"
+    assert (out / "results.json").read_text() == previous
     assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no staging directory left behind
 
 
 def test_a_new_report_replaces_the_old_one(tmp_path: Path) -> None:
     out = tmp_path / "r"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
+    (out / "results.json").write_text(json.dumps({"schema": SCHEMA_ID}))
+    (out / "report.md").write_text("old")
     make_report(ReportRequest(out=out, mode="smoke", claim_ids=("E1",), exhibit_ids=("X1",)))
-    assert not (out / "stale.txt").exists() and (out / "index.html").exists()
+    assert (out / "report.md").read_text() != "old" and (out / "index.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
 
 

@@ -1,18 +1,17 @@
 """``verif report``: run every claim's sweep and every exhibit, then write the report atomically.
 
-The report is built in a temporary directory beside ``out`` and moved into place at the end,
-so that ``out`` holds either the previous report or the new complete one, never half of one.
+The report is built in a staging folder beside ``out`` and exchanged with it at the end, so
+that ``out`` holds either the previous report or the new complete one, never half of one and
+never nothing; ``out`` is checked and locked before any job runs, and only a missing or empty
+directory or an earlier report is ever replaced (:mod:`verif.report.outdir`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Any
 from verif import claims, exhibits
 from verif.backends import names as backend_names
 from verif.exhibits import MODES, Figure, Mode, Summary
-from verif.report import plots, render
+from verif.report import outdir, plots, render
 from verif.report.check import check_line
 from verif.report.executors import Executor, Record, make_executor
 from verif.report.jobs import Job, jsonable, record_ratio
@@ -80,18 +79,8 @@ def validate(req: ReportRequest) -> tuple[list[str], list[str]]:
         raise ValueError(f"jobs must be an integer >= 1, got {req.jobs}")
     claim_ids = _check_ids("claims", req.claim_ids, claims.ids())
     exhibit_ids = _check_ids("exhibits", req.exhibit_ids, exhibits.ids())
-    if req.out.exists() and not req.out.is_dir():
-        raise ValueError(f"out: {req.out} exists and is not a directory")
+    outdir.check_target(req.out)
     return claim_ids, exhibit_ids
-
-
-def _staging(out: Path) -> Path:
-    parent = out.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
-    except OSError as exc:
-        raise ValueError(f"out: cannot write a report under {parent} ({exc.strerror})") from exc
 
 
 def make_report(
@@ -102,32 +91,20 @@ def make_report(
     """Run the sweeps and exhibits of ``req`` and write the report to ``req.out``.
 
     ``progress(total)`` returns the per-job callback (a progress bar); ``executor`` overrides
-    the one ``req`` names. Bad input raises ``ValueError`` before anything is written.
+    the one ``req`` names. Bad input raises ``ValueError`` before anything is written; another
+    run on ``req.out`` and a failed write (a full disk) raise ``EnvironmentFailure``, leaving
+    ``req.out`` as it was.
     """
     claim_ids, exhibit_ids = validate(req)
-    stage = _staging(req.out)
-    try:
+    with outdir.staged(req.out, req.command) as run:
         ex = executor if executor is not None else make_executor(req.jobs, req.scheduler)
         try:
-            doc = _measure_and_write(req, claim_ids, exhibit_ids, ex, stage, progress)
+            doc = _measure_and_write(req, claim_ids, exhibit_ids, ex, run, progress)
         finally:
             if executor is None:
                 ex.close()
-        _move_into_place(stage, req.out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
+        run.publish()
     return Report(req.out, doc)
-
-
-def _move_into_place(stage: Path, out: Path) -> None:
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.resolve().parent))
-        os.replace(out, old / "report")
-    os.replace(stage, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _exhibit_jobs(exhibit_ids: Sequence[str], mode: Mode, seed: int, backend: str) -> list[Job]:
@@ -144,7 +121,7 @@ def _measure_and_write(
     claim_ids: list[str],
     exhibit_ids: list[str],
     ex: Executor,
-    stage: Path,
+    run: outdir.Staged,
     progress: Callable[[int], Callable[[], None]] | None,
 ) -> dict[str, Any]:
     started = dt.datetime.now(dt.UTC)
@@ -153,6 +130,20 @@ def _measure_and_write(
     jobs += _exhibit_jobs(exhibit_ids, req.mode, req.seed, req.backend)
     tick = progress(len(jobs)) if progress else (lambda: None)
     records = ex.run(jobs, tick)
+    with run.writing():
+        return _write(req, claim_ids, exhibit_ids, ex, run.stage, records, started, t0)
+
+
+def _write(
+    req: ReportRequest,
+    claim_ids: list[str],
+    exhibit_ids: list[str],
+    ex: Executor,
+    stage: Path,
+    records: list[Record],
+    started: dt.datetime,
+    t0: float,
+) -> dict[str, Any]:
     fig_dir = stage / "figures"
     fig_dir.mkdir()
     claim_rows, findings, claim_figs = _claims_section(claim_ids, records, req.mode, fig_dir)
@@ -279,6 +270,8 @@ def _exhibits_section(exhibit_ids: list[str], records: list[Record], fig_dir: Pa
                 figures=[{"file": f"figures/{f.filename}", "caption": f.caption} for f in figs],
             )
         except Exception as exc:  # an exhibit that cannot be assembled is reported, not fatal
+            if isinstance(exc, OSError) and exc.errno in outdir.DISK_FULL:
+                raise  # the environment, not the exhibit: no report at all
             row["error"] = f"{type(exc).__name__}: {exc}"
         rows.append(row)
     return rows
