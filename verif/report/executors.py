@@ -335,14 +335,13 @@ async def _identify(address: str, timeout: float) -> dict[str, Any]:
 
 @contextmanager
 def _quiet_dask() -> Iterator[None]:
-    """Dask's own log lines are off: a fault becomes one line of ours."""
-    log = logging.getLogger("distributed")
-    level = log.level
-    log.setLevel(logging.CRITICAL + 1)
+    """No log lines while Dask runs (its loggers set their own levels): a fault is one line of ours."""
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
     try:
         yield
     finally:
-        log.setLevel(level)
+        logging.disable(before)
 
 
 class DaskExecutor:
@@ -386,26 +385,29 @@ class DaskExecutor:
         return len(self.client.scheduler_info().get("workers", {}))
 
     def run(self, jobs: Sequence[Job], on_done: Progress) -> list[Record]:
+        from distributed import as_completed
+
         watch = _Watch(len(jobs), self.timeouts.job_s, on_done)
         records: list[Record | None] = [None] * len(jobs)
-        with _quiet_dask(), watch.reporting():
+        with _quiet_dask(), watch.reporting(), self.client.as_current():
             futures = self.client.map(self.job_fn, list(jobs), pure=False)
-            pending = dict(enumerate(futures))
+            index = {f.key: i for i, f in enumerate(futures)}
+            # Results are fetched in the background; one lost with its worker is computed again.
+            done = as_completed(futures, with_results=True, raise_errors=False)
             alone_since: float | None = None
             try:
-                while pending:
-                    for i, fut in list(pending.items()):
-                        if fut.done():
-                            records[i] = self._record(jobs[i], fut)
-                            del pending[i]
-                            watch.done()
-                    if not pending:
+                while not done.is_empty():
+                    for fut, result in done.next_batch(block=False):
+                        if fut.status == "lost":  # its result died with a worker: computed again
+                            done.add(fut)
+                            continue
+                        i = index[fut.key]
+                        records[i] = self._record(jobs[i], fut, result, watch)
+                        watch.done()
+                    if done.is_empty():
                         break
                     if self.client.status != "running":
-                        raise EnvironmentFailure(
-                            f"lost the Dask scheduler at {self.address}; "
-                            f"{watch.finished} of {watch.total} jobs had finished"
-                        )
+                        raise self._lost(watch, f"client {self.client.status}")
                     if self._workers():
                         alone_since = None
                     elif alone_since is None:
@@ -419,20 +421,22 @@ class DaskExecutor:
                     watch.check(f"on the Dask workers of {self.address}")
                     time.sleep(POLL_S)
             except BaseException:
-                self._cancel(list(pending.values()))
+                self._cancel(futures)
                 raise
         return [r for r in records if r is not None]
 
-    def _record(self, job: Job, fut: Any) -> Record:
-        if fut.status == "finished":
-            result: Record = fut.result()
+    def _record(self, job: Job, fut: Any, result: Any, watch: _Watch) -> Record:
+        if fut.status == "finished" and isinstance(result, dict):
             return result
         if fut.status == "error":  # the job function itself raised (run_job never does)
-            exc = fut.exception()
+            exc = result[1] if isinstance(result, tuple) else result
             return error_record(job, f"{type(exc).__name__}: {exc}")
-        raise EnvironmentFailure(
-            f"the Dask scheduler at {self.address} dropped {job_name(job)} ({fut.status}); "
-            "its scheduler or workers went away"
+        raise self._lost(watch, f"{job_name(job)} {fut.status}")
+
+    def _lost(self, watch: _Watch, why: str) -> EnvironmentFailure:
+        return EnvironmentFailure(
+            f"lost the Dask scheduler at {self.address} ({why}); "
+            f"{watch.finished} of {watch.total} jobs had finished"
         )
 
     def _cancel(self, futures: list[Any]) -> None:
