@@ -38,38 +38,50 @@ pytestmark = needs_proc
 LONG = ["report", "--quick", "--jobs", "2"]
 
 
-def _started(out: Path) -> subprocess.Popen[str]:
-    """A long report to ``out``, once its staging folder exists and both workers run jobs."""
+def _started(out: Path, settle: float = 1.0) -> subprocess.Popen[str]:
+    """A long report to ``out``, ``settle`` seconds after its staging folder and both workers exist."""
     proc = start_verif([*LONG, "--out", str(out)])
     wait_for(
         "the report's staging folder and 2 workers",
         lambda: proc.poll() is not None or (bool(staging_dirs(out)) and len(pool_workers(proc.pid)) == 2),
     )
-    time.sleep(1.0)  # the workers have imported verif and run jobs
+    time.sleep(settle)  # the workers import verif, then run jobs
     assert proc.poll() is None, proc.communicate()
     return proc
 
 
 @pytest.mark.parametrize(
-    ("sig", "status", "twice"),
+    ("sig", "status", "twice", "settle"),
     [
-        (signal.SIGINT, INTERRUPTED, False),
-        (signal.SIGTERM, TERMINATED, False),
-        (signal.SIGINT, INTERRUPTED, True),
+        (signal.SIGINT, INTERRUPTED, False, 1.0),
+        (signal.SIGTERM, TERMINATED, False, 1.0),
+        (signal.SIGINT, INTERRUPTED, True, 1.0),
+        (signal.SIGINT, INTERRUPTED, False, 0.0),  # the workers are still starting
+        (signal.SIGTERM, TERMINATED, False, 0.0),
     ],
-    ids=["SIGINT", "SIGTERM", "SIGINT-twice"],
+    ids=["SIGINT", "SIGTERM", "SIGINT-twice", "SIGINT-early", "SIGTERM-early"],
 )
-def test_signal_stops_the_report_cleanly(sig: int, status: int, twice: bool, tmp_path: Path) -> None:
+def test_signal_stops_the_report_cleanly(
+    sig: int, status: int, twice: bool, settle: float, tmp_path: Path
+) -> None:
     out = tmp_path / "r"
-    proc = _started(out)
+    proc = _started(out, settle)
     below = descendants(proc.pid)
     assert len(below) >= 3  # two workers and the resource tracker
+
+    def send(sig: int) -> None:
+        """Ctrl-C reaches the whole process group (as a terminal sends it); SIGTERM the parent alone."""
+        if sig == signal.SIGINT:
+            os.killpg(proc.pid, sig)
+        else:
+            proc.send_signal(sig)
+
     try:
         t0 = time.monotonic()
-        proc.send_signal(sig)
+        send(sig)
         if twice:
             time.sleep(0.05)  # during the cleanup
-            proc.send_signal(sig)
+            send(sig)
         stdout, err = proc.communicate(timeout=LIMIT_S)
         took = time.monotonic() - t0
     finally:

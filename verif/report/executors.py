@@ -140,10 +140,30 @@ class _Watch:
 _started: Any = None  # in a worker: the shared arrays (pid, start time) per job index
 
 
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """SIGINT blocked in this thread: a worker started here is born with it blocked.
+
+    A Ctrl-C reaches the whole process group, workers still importing included; they ignore
+    it before they unblock it (:func:`_worker_init`), as ``multiprocessing.resource_tracker``
+    does. Here a SIGINT that comes meanwhile waits, and is handled when the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _worker_init(parent: int, pids: Any, starts: Any) -> None:
     """Pool initializer: ignore SIGINT, die with the parent, remember the shared arrays."""
     global _started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -267,8 +287,9 @@ class LocalExecutor:
         procs = pool._processes
         futures: dict[cf.Future[Record], int] = {}
         try:
-            for i in todo:
-                futures[pool.submit(_run_marked, self.job_fn, i, jobs[i])] = i
+            with _sigint_held():  # the pool starts its workers (and threads) in submit()
+                for i in todo:
+                    futures[pool.submit(_run_marked, self.job_fn, i, jobs[i])] = i
             pending = set(futures)
             broken = False
             while pending and not broken:
