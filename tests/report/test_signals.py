@@ -31,6 +31,9 @@ from tests.report.procs import (
     wait_for,
 )
 from verif.exit_status import BROKEN_PIPE, INTERRUPTED, TERMINATED
+from verif.report.executors import LocalExecutor
+from verif.report.jobs import Job, run_job
+from verif.report.sweep import claim_jobs
 
 pytestmark = needs_proc
 
@@ -98,6 +101,19 @@ def test_signal_stops_the_report_cleanly(
     assert not any(alive(pid) for pid in below)
     assert not out.exists() and not staging_dirs(out)
     print(f"{name}{' twice' if twice else ''}: exit {proc.returncode} after {took:.2f} s")
+
+
+def ctrl_c_then_run(job: Job) -> dict[str, object]:
+    """A job whose worker gets SIGINT (a Ctrl-C reaches the whole process group) while it runs."""
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)  # the signal is delivered and handled meanwhile
+    return run_job(job)
+
+
+def test_workers_ignore_sigint() -> None:
+    """The parent decides what a Ctrl-C means; a worker's job runs on."""
+    jobs = claim_jobs(["E1"], "smoke", 2, "numpy")
+    assert LocalExecutor(2, job_fn=ctrl_c_then_run).run(jobs, lambda: None) == [run_job(j) for j in jobs]
 
 
 def test_sigkill_of_the_parent_ends_its_workers(tmp_path: Path) -> None:
