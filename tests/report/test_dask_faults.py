@@ -18,12 +18,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.report.conftest import run_cli
 from tests.report.procs import LIMIT_S, kill_all, needs_proc, staging_dirs, start_verif, verif_env, wait_for
-from verif.exit_status import ENVIRONMENT, EnvironmentFailure
+from verif.exit_status import ENVIRONMENT, INTERRUPTED, EnvironmentFailure
 from verif.report.executors import DaskExecutor, Timeouts
 from verif.report.jobs import Job, run_job
 from verif.report.sweep import claim_jobs
@@ -199,6 +200,27 @@ def test_scheduler_dies(cluster: Cluster, tmp_path: Path) -> None:
     assert proc.returncode == ENVIRONMENT, err
     _assert_one_line(err, cluster.address)
     assert not out.exists() and not staging_dirs(out)
+
+
+@needs_proc
+def test_sigint_during_a_dask_run(cluster: Cluster, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    proc = _run_until_started(cluster, out)
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=LIMIT_S)
+    finally:
+        kill_all([proc.pid])
+    assert proc.returncode == INTERRUPTED, err
+    _assert_one_line(err, "verif report: interrupted (SIGINT); ", "jobs had finished")
+    assert not out.exists() and not staging_dirs(out)
+    with distributed.Client(cluster.address, timeout=LIMIT_S, set_as_default=False) as client:
+        wait_for("the scheduler to forget the report's jobs", lambda: not _processing(client))
+
+
+def _processing(client: Any) -> list[str]:
+    """The keys the scheduler has its workers run."""
+    return [str(key) for keys in client.processing().values() for key in keys]
 
 
 def _sleepy(job: Job) -> dict[str, object]:
