@@ -59,6 +59,13 @@ def die_on_e3(job: Job) -> dict[str, object]:
     return run_job(job)
 
 
+def sigterm_self(job: Job) -> dict[str, object]:
+    """Exit by SIGTERM, as the pool's own cleanup ends a worker: no job can be blamed."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(60.0)
+    return run_job(job)
+
+
 def sleepy(job: Job) -> dict[str, object]:
     time.sleep(60.0)
     return run_job(job)
@@ -96,6 +103,14 @@ def test_a_job_that_always_kills_its_worker_fails_alone() -> None:
             assert record["result"] is None and record["config"] == job.config
         else:
             assert record == run_job(job)
+    _no_workers_left()
+
+
+def test_workers_that_keep_dying_unblamed_end_in_failed_jobs() -> None:
+    jobs = _jobs()[:3]
+    records = LocalExecutor(2, job_fn=sigterm_self).run(jobs, lambda: None)
+    assert [r["status"] for r in records] == ["error"] * len(jobs)
+    assert {r["error"] for r in records} == {"worker processes died before finishing any job, twice"}
     _no_workers_left()
 
 

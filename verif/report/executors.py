@@ -207,6 +207,10 @@ def end_processes(procs: Sequence[BaseProcess], grace: float = GRACE_S) -> None:
         p.join(grace)
 
 
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 @dataclass
 class _Breakage:
     """What a broken pool left: who died of what, and which job each dead worker ran last."""
@@ -251,7 +255,7 @@ class LocalExecutor:
             if stalls >= MAX_WORKER_DEATHS:
                 for i in todo:
                     records[i] = error_record(
-                        jobs[i], f"worker processes died before finishing any job, {stalls} times"
+                        jobs[i], f"worker processes died before finishing any job, {_times(stalls)}"
                     )
                     watch.done()
                 continue
@@ -264,8 +268,7 @@ class LocalExecutor:
                 if len(deaths[i]) >= MAX_WORKER_DEATHS:
                     records[i] = error_record(
                         jobs[i],
-                        f"worker process died ({cause}) while running this job, "
-                        f"{'twice' if MAX_WORKER_DEATHS == 2 else f'{MAX_WORKER_DEATHS} times'}",
+                        f"worker process died ({cause}) while running this job, {_times(len(deaths[i]))}",
                     )
                     watch.done()
 
