@@ -126,8 +126,12 @@ def request_from_args(args: argparse.Namespace) -> ReportRequest:
     )
 
 
-def progress_bar(total: int) -> Callable[[], None]:
-    """A tqdm bar on stderr when it is a terminal; a no-op otherwise."""
+def progress_bar(total: int, opened: list[Callable[[], None]] | None = None) -> Callable[[], None]:
+    """A tqdm bar on stderr when it is a terminal; a no-op otherwise.
+
+    The bar's ``close`` is appended to ``opened``, so that a run that stops early can clear
+    it before its one line.
+    """
     if not sys.stderr.isatty():
         return lambda: None
     try:
@@ -135,6 +139,8 @@ def progress_bar(total: int) -> Callable[[], None]:
     except ImportError:
         return lambda: None
     bar = tqdm(total=total, unit="job", file=sys.stderr, leave=False)
+    if opened is not None:
+        opened.append(bar.close)
 
     def tick() -> None:
         bar.update(1)
@@ -155,11 +161,14 @@ def run_report(args: argparse.Namespace) -> tuple[str, int]:
     req = request_from_args(args)
     validate(req)
     timeouts = Timeouts(args.connect_timeout, args.job_timeout, args.no_workers_timeout)
+    bars: list[Callable[[], None]] = []
     try:
         ex = make_executor(req.jobs, req.scheduler, timeouts)
         try:
-            report = make_report(req, progress=progress_bar, executor=ex)
+            report = make_report(req, progress=lambda total: progress_bar(total, bars), executor=ex)
         finally:
+            for close in bars:  # a bar left by a stop or a failure is cleared before its line
+                close()
             ex.close()
     except Interrupted as exc:
         exc.details.append("nothing written")

@@ -32,7 +32,6 @@ import concurrent.futures as cf
 import ctypes
 import logging
 import multiprocessing
-import multiprocessing.connection
 import os
 import signal
 import sys
@@ -67,7 +66,9 @@ class Timeouts:
 
     Attributes:
         connect_s: for a Dask scheduler to answer at its address.
-        job_s: for the next job to finish while jobs remain (so no job runs much longer).
+        job_s: for the next job to finish while jobs remain (so that no job runs much
+            longer unnoticed); checked on a pool or a cluster, not for ``jobs = 1`` (a job
+            running in this process cannot be stopped from it).
         no_workers_s: for a Dask scheduler that has no workers to get one.
     """
 
@@ -108,9 +109,9 @@ def job_name(job: Job) -> str:
 class _Watch:
     """Counts finished jobs and raises when none finished for ``job_s`` seconds."""
 
-    def __init__(self, total: int, job_s: float | None, on_done: Progress, finished: int = 0) -> None:
+    def __init__(self, total: int, job_s: float | None, on_done: Progress) -> None:
         self.total, self.job_s, self.on_done = total, job_s, on_done
-        self.finished = finished
+        self.finished = 0
         self.last = time.monotonic()
 
     def done(self) -> None:
