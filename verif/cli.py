@@ -200,16 +200,16 @@ def _run(argv: Sequence[str] | None) -> int:
         except exit_status.EnvironmentFailure as exc:
             print(f"{prog}: error: {exc}", file=sys.stderr)
             return exit_status.ENVIRONMENT
+        text, status = out if isinstance(out, tuple) else (out, 0)
+        if text:
+            print(text)
+        return status
     except interrupts.Interrupted as exc:
         print(exc.line(prog), file=sys.stderr)
         return exc.status
-    except KeyboardInterrupt:  # SIGINT before the handler was installed
+    except KeyboardInterrupt:  # outside the main thread, where no handler could be installed
         print(f"{prog}: interrupted (SIGINT)", file=sys.stderr)
         return exit_status.INTERRUPTED
-    text, status = out if isinstance(out, tuple) else (out, 0)
-    if text:
-        print(text)
-    return status
 
 
 if __name__ == "__main__":  # pragma: no cover
