@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from verif import bounds, exit_status
+from verif import bounds, exit_status, interrupts
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
 from verif.report import cli as report_cli
 
@@ -155,27 +156,60 @@ def _run_bounds(args: argparse.Namespace) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input).
+    """Entry point; returns the exit status (:mod:`verif.exit_status`).
 
     A subcommand's handler returns its output, or ``(output, status)`` when it has an exit
-    status of its own (``verif check``: 1 when a claim is violated).
+    status of its own (``verif check``: 1 when a claim is violated). Bad input gives 2, an
+    environment failure 3, SIGINT 130 and SIGTERM 143 (after the command's cleanup, with one
+    line on stderr), and output into a closed pipe (``verif ... | head -1``)
+    :data:`verif.exit_status.BROKEN_PIPE`, silently.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
-    handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
     try:
-        out = handler(args)
-    except (ValueError, TypeError) as exc:
-        print(f"verif {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except exit_status.EnvironmentFailure as exc:
-        print(f"verif {args.command}: error: {exc}", file=sys.stderr)
-        return exit_status.ENVIRONMENT
-    text, status = out if isinstance(out, tuple) else (out, 0)
-    if text:
-        print(text)
+        with interrupts.stop_on_signals():
+            status = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+    except BrokenPipeError:
+        _drop_stdout()
+        return exit_status.BROKEN_PIPE
     return status
+
+
+def _drop_stdout() -> None:
+    """Point stdout at devnull, so that Python's final flush cannot fail again.
+
+    The recipe of the Python documentation (``signal`` module, "Note on SIGPIPE").
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    prog = "verif"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        prog = f"verif {args.command}"
+        args.argv = list(sys.argv[1:] if argv is None else argv)
+        handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
+        try:
+            out = handler(args)
+        except (ValueError, TypeError) as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except exit_status.EnvironmentFailure as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return exit_status.ENVIRONMENT
+        text, status = out if isinstance(out, tuple) else (out, 0)
+        if text:
+            print(text)
+        return status
+    except interrupts.Interrupted as exc:
+        print(exc.line(prog), file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:  # outside the main thread, where no handler could be installed
+        print(f"{prog}: interrupted (SIGINT)", file=sys.stderr)
+        return exit_status.INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover
