@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure as MplFigure
-from matplotlib.ticker import LogFormatterSciNotation, LogLocator, NullFormatter
+from matplotlib.ticker import FixedLocator, LogFormatterSciNotation, LogLocator, NullFormatter
 
 from verif import bounds
 from verif.config import RNNConfig
@@ -38,10 +38,11 @@ def label_log_axis(axis: Axis) -> None:
 
     The decades alone (``subs = (1,)``) label too little when the data span less than a
     decade or two; then ``1, 2, 5`` and finally every mantissa ``1..9`` are labelled (all of
-    :data:`LOG_SUBS`, in turn). Unlabelled minor ticks keep their marks.
+    :data:`LOG_SUBS`, in turn). Unlabelled minor ticks keep their marks. Ticks set explicitly
+    (:func:`ticks_at`) are kept.
     """
     lo, hi = sorted(axis.get_view_interval())
-    if not (lo > 0 and hi > lo):
+    if not (lo > 0 and hi > lo) or isinstance(axis.get_major_locator(), FixedLocator):
         return
     base = float(getattr(axis.get_transform(), "base", 10.0))
     for subs in LOG_SUBS:
@@ -52,6 +53,12 @@ def label_log_axis(axis: Axis) -> None:
     axis.set_major_locator(locator)
     axis.set_major_formatter(LogFormatterSciNotation(base=base, labelOnlyBase=False))
     axis.set_minor_formatter(NullFormatter())
+
+
+def ticks_at(axis: Axis, values: Sequence[float]) -> None:
+    """Major ticks of ``axis`` at ``values`` (e.g. the widths measured), labelled with ``%g``."""
+    vals = sorted(set(float(v) for v in values))
+    axis.set_ticks(vals, [f"{v:g}" for v in vals])
 
 
 def legend_outside(ax: Any, handles: Sequence[Artist] | None = None, *, fontsize: float = 7) -> None:
@@ -148,6 +155,8 @@ def claim_width_figure(
         float(np.polyfit(np.concatenate(xs_all), np.concatenate(ys_all), 1)[0]) if xs_all else float("nan")
     )
     at = "at t = T-1" if per_t is not None else "at the t of the largest ratio"
+    for a in (ax, ax2):
+        ticks_at(a.xaxis, [m for by_m in series.values() for m in by_m])
     ax.set_xlabel("width m")
     ax.set_ylabel(f"measured (solid), bound {at} (dashed)", fontsize=8)
     ax.set_title(f"{claim_id} against m: fitted slope {pooled:.2f}")
