@@ -14,7 +14,13 @@ import matplotlib.pyplot as plt
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure as MplFigure
-from matplotlib.ticker import FixedLocator, LogFormatterSciNotation, LogLocator, NullFormatter
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogFormatterSciNotation,
+    LogLocator,
+    NullFormatter,
+)
 
 from verif import bounds
 from verif.config import RNNConfig
@@ -38,9 +44,10 @@ def label_log_axis(axis: Axis) -> None:
 
     The decades alone (``subs = (1,)``) label too little when the data span less than a
     decade or two; then ``1, 2, 5`` and finally every mantissa ``1..9`` are labelled (all of
-    :data:`LOG_SUBS`, in turn). Unlabelled minor ticks keep their marks. Ticks set explicitly
-    (:func:`ticks_at`) are kept.
+    :data:`LOG_SUBS`, in turn), as plain numbers. Unlabelled minor ticks keep their marks. Ticks
+    set explicitly (:func:`ticks_at`) are kept.
     """
+    axis.set_minor_formatter(NullFormatter())
     lo, hi = sorted(axis.get_view_interval())
     if not (lo > 0 and hi > lo) or isinstance(axis.get_major_locator(), FixedLocator):
         return
@@ -51,8 +58,10 @@ def label_log_axis(axis: Axis) -> None:
         if len(ticks) >= 2:
             break
     axis.set_major_locator(locator)
-    axis.set_major_formatter(LogFormatterSciNotation(base=base, labelOnlyBase=False))
-    axis.set_minor_formatter(NullFormatter())
+    if subs == LOG_SUBS[0]:
+        axis.set_major_formatter(LogFormatterSciNotation(base=base))
+    else:
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
 def ticks_at(axis: Axis, values: Sequence[float]) -> None:
