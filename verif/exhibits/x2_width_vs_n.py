@@ -251,7 +251,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     from verif.report import plots
 
     ns, ms, _ = _median_m(records)
-    fig, (ax, ax2) = plots.figure(2)
+    fig, (ax, ax2) = plots.figure(2, height=4.6)
     ax.semilogx(ns, ms, "o", color="k", label="m_min of the median error curve")
     for r in records:
         pts = [(nv, mv) for nv, mv in zip(r["n_values"], r["m_min"], strict=True) if mv is not None]
@@ -271,7 +271,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     ax.set_xlabel("number of sequences n")
     ax.set_ylabel(f"smallest width with error <= {TARGET_ERROR:g}")
     ax.set_title("X2 width against n (seeds in grey)")
-    ax.legend(fontsize=7)
+    plots.legend_below(ax, ncol=1)
     r0 = records[0]
     for i, nv in enumerate(r0["n_values"]):
         curve = np.median([r["curves"][i] for r in records], axis=0)
@@ -280,7 +280,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     ax2.set_xlabel("width m")
     ax2.set_ylabel("max_(j<=n,t) |F_lin(Theta_bar) - F*|")
     ax2.set_title("X2 approximation error (median over seeds)")
-    ax2.legend(fontsize=6)
+    plots.legend_outside(ax2)
     name = plots.save(fig, directory, "x2_width_vs_n.png")
     caption = (
         "X2: left, the smallest width whose approximation error stays below eps, against n (log axis), "

@@ -95,7 +95,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
 
     finite = [row for row in summary.rows if not isinstance(row[0], str)]
     gd = [row for row in summary.rows if isinstance(row[0], str)]
-    fig, (ax, ax2) = plots.figure(2)
+    fig, (ax, ax2) = plots.figure(2, height=4.2)
     rho = [row[0] for row in finite]
     ax.loglog(rho, [row[2] for row in finite], "o-", label="PGD")
     ax2.loglog(rho, [row[3] for row in finite], "o-", label="PGD")
@@ -109,11 +109,11 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     ax.set_xlabel("rho (= rho_w = rho_u; nu = 1 in grey)")
     ax.set_ylabel("final R / R(Theta_0)")
     ax.set_title("X5 final risk against rho")
-    ax.legend(fontsize=7)
+    plots.legend_below(ax)
     ax2.set_xlabel("rho")
     ax2.set_ylabel("max_s sqrt(m) max_i |theta_i - theta_i(0)|")
     ax2.set_title("X5 drift against rho")
-    ax2.legend(fontsize=7)
+    plots.legend_below(ax2, ncol=3)
     name = plots.save(fig, directory, "x5_radius.png")
     caption = (
         "X5: final risk (left) and largest per-neuron drift (right) of PGD against the radius rho, GD dashed."

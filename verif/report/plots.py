@@ -65,9 +65,14 @@ def label_log_axis(axis: Axis) -> None:
 
 
 def ticks_at(axis: Axis, values: Sequence[float]) -> None:
-    """Major ticks of ``axis`` at ``values`` (e.g. the widths measured), labelled with ``%g``."""
-    vals = sorted(set(float(v) for v in values))
-    axis.set_ticks(vals, [f"{v:g}" for v in vals])
+    """Major ticks of ``axis`` at ``values`` (e.g. the widths measured), labelled with ``%g``.
+
+    With fewer than two distinct values the axis keeps its locator (:func:`label_log_axis` then
+    labels a logarithmic one).
+    """
+    vals = sorted({float(v) for v in values})
+    if len(vals) >= 2:
+        axis.set_ticks(vals, [f"{v:g}" for v in vals])
 
 
 def legend_outside(ax: Any, handles: Sequence[Artist] | None = None, *, fontsize: float = 7) -> None:
