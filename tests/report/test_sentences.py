@@ -72,6 +72,8 @@ def test_tightness_in_words() -> None:
     assert sentences.tightness(1.2).startswith("above the bound")
     assert sentences.tightness(float("inf")).startswith("above the bound")
     assert sentences.tightness(0.9).startswith("tight (ratio 0.9")
+    assert sentences.tightness(0.99995) == "attained (ratio 1.0000)"
+    assert sentences.tightness(0.998).startswith("tight")
     assert sentences.tightness(0.034) == "loose by a factor 29.4 (ratio 0.034)"
     assert sentences.tightness(0.0).startswith("never approached")
 

@@ -8,8 +8,8 @@ a headline or note never states what its numbers do not show:
 * :func:`model_comparison`: one model "fits better" than another only when a bootstrap interval
   of the difference of their RMS residuals excludes 0; otherwise the data "cannot tell the
   models apart"; :func:`bootstrap` draws the resamples;
-* :func:`tightness`: a measured/bound ratio is "above the bound", "tight" or "loose by a
-  factor 1/r";
+* :func:`tightness`: a measured/bound ratio is "above the bound", "attained", "tight" or
+  "loose by a factor 1/r";
 * :func:`relative`: one value is "within a factor k of" another, or "F times" it;
 * :func:`against_limit`: a value is "above" or "within" a limit.
 """
@@ -23,8 +23,9 @@ import numpy as np
 
 #: :func:`trend`: a series whose last step changes it by at most this fraction "levels off".
 LEVEL_TOLERANCE = 0.1
-#: :func:`tightness`: a ratio of at least this much is "tight".
+#: :func:`tightness`: a ratio of at least this much is "tight", of at least ``ATTAINED`` "attained".
 TIGHT_RATIO = 0.5
+ATTAINED = 0.999
 #: :func:`model_comparison` and :func:`bootstrap`: coverage of the interval, resamples.
 LEVEL = 0.9
 RESAMPLES = 1000
@@ -138,9 +139,11 @@ def model_comparison(
 
 
 def tightness(ratio: float, *, tight: float = TIGHT_RATIO) -> str:
-    """A measured/bound ratio ``r`` in words: above the bound, tight, loose by ``1/r``, or zero."""
+    """A measured/bound ratio ``r`` in words: above the bound, attained, tight, loose by ``1/r``, or zero."""
     if not math.isfinite(ratio) or ratio > 1.0:
         return f"above the bound (ratio {ratio:.3g})"
+    if ratio >= ATTAINED:
+        return f"attained (ratio {ratio:.4f})"
     if ratio >= tight:
         return f"tight (ratio {ratio:.3g}, within a factor {1 / ratio:.3g} of the bound)"
     if ratio > 0:

@@ -146,7 +146,7 @@ def claim_width_figure(
         key = f"{c['activation']} alpha={c['memory_alpha']:g} T={c['seq_len']}"
         bound = float(per_t(RNNConfig(**c))[-1]) if per_t is not None else float(r["bound"])
         series.setdefault(key, {}).setdefault(int(c["width"]), []).append((float(r["measured"]), bound))
-    fig, (ax, ax2) = figure(2, height=4.0)
+    fig, (ax, ax2) = figure(2, width=6.6, height=4.0)
     slopes = []
     xs_all, ys_all = [], []
     drawn: dict[str, Sequence[float]] = {}
