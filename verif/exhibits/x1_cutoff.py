@@ -122,24 +122,16 @@ def _alpha_label(r: Measurement) -> str:
     return f"alpha = {r['factor']:g}/sigma_1"
 
 
-def _series_note(act: str, rs: Sequence[Measurement]) -> str:
-    """What each of an activation's three series does over ``T`` (:func:`sentences.trend`)."""
-    parts = []
-    for r in rs:
-        T, last = r["seq_lens"], r["seq_lens"][-1]
-        parts.append(
-            f"{_alpha_label(r)} ({r['regime']}): "
-            + "; ".join(
-                [
-                    sentences.trend("the bound sigma_1 mu_T", T, r["bound_L_u"]),
-                    sentences.trend("the measured sup", T, r["measured_sup"]),
-                    sentences.trend("the probe", T, r["probe_sup"]),
-                    f"measured / bound at T = {last}: "
-                    + sentences.tightness(r["measured_sup"][-1] / r["bound_L_u"][-1]),
-                ]
-            )
-        )
-    return f"{act}: " + ". ".join(parts) + "."
+def _series_note(r: Measurement) -> str:
+    """What one record's three series do over ``T`` (:func:`sentences.trend`) and how far apart they end."""
+    T, last = r["seq_lens"], r["seq_lens"][-1]
+    parts = [
+        sentences.trend("the bound", T, r["bound_L_u"]),
+        sentences.trend("the measured sup", T, r["measured_sup"]),
+        sentences.trend("the probe", T, r["probe_sup"]),
+        f"measured / bound at T = {last}: " + sentences.tightness(r["measured_sup"][-1] / r["bound_L_u"][-1]),
+    ]
+    return f"{r['activation']}, {_alpha_label(r)} ({r['regime']}): " + "; ".join(parts) + "."
 
 
 def _gain_word(gain: float, tolerance: float = sentences.LEVEL_TOLERANCE) -> str:
@@ -202,7 +194,7 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         "sup_{t<T} |dh_t/du| over random unit-ball inputs and neurons with w = alpha; probe: THEORY 4's "
         f"small input x_t = {PROBE_EPS:g} e_1, divided by eps. A series 'levels off' when its last step "
         f"changes it by at most {sentences.LEVEL_TOLERANCE:.0%}.",
-        *(_series_note(act, rs) for act, rs in by_act.items()),
+        *(_series_note(r) for r in ordered),
         *(_gain_note(act, rs) for act, rs in by_act.items()),
     ]
     cols = [
