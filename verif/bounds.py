@@ -733,16 +733,12 @@ def requirements(
     iterations: int | float = max(1, math.ceil(tau)) if math.isfinite(tau) else tau
     # eta = sqrt(nu^2) / (R_max G sqrt(tau)), with tau the rounded-up iteration count
     nu = math.hypot(config.nu_w, config.nu_u)
-    if out["R_max"] * out["G"] > 0 and math.isfinite(tau):
-        eta = _huge_or_float(
-            _evaluate(
-                lambda log: (
-                    _num(nu, log) / (values["R_max"] * values["G"] * _sqrt(_num(float(iterations), log)))
-                )
-            )
-        )
-    else:
-        eta = 0.0
+    eta = 0.0
+    if out["R_max"] * out["G"] > 0:
+        log = isinstance(values["R_max"], _Log)
+        tau_used = values["tau"] if isinstance(iterations, Huge) else _num(float(iterations), log)
+        with np.errstate(over="ignore", under="ignore"):
+            eta = _huge_or_float(_num(nu, log) / (values["R_max"] * values["G"] * _sqrt(tau_used)))
     return Requirements(
         width=config.width,
         iterations=iterations,
