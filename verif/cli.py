@@ -12,6 +12,7 @@ exit status 2, like an argparse usage error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -59,7 +60,7 @@ def _bounds_summary(args: argparse.Namespace) -> dict[str, Any]:
         "B5_curvature": bounds.curvature_bound,
         "B6_linearization": bounds.linearization_bound,
     }
-    values = {key: _number(lambda fn=fn: fn(config), last) for key, fn in per_time.items()}
+    values = {key: _number(functools.partial(fn, config), last) for key, fn in per_time.items()}
     values["B7_approximation"] = _number(lambda: bounds.approximation_bound(config, n, delta))
     values["B7_Delta_m"] = _number(lambda: bounds.transport_error_bound(config, n, delta))
     return {
