@@ -83,7 +83,7 @@ __all__ = [
 # --------------------------------------------------------------------------- numbers beyond float64
 
 
-def power_text(log10: float) -> str:
+def _power_text(log10: float) -> str:
     """A number given by its log10, as ``10^1234.5``."""
     return f"10^{log10:.1f}"
 
@@ -100,12 +100,12 @@ class Huge(float):
         return obj
 
     def __repr__(self) -> str:
-        return power_text(self.log10)
+        return _power_text(self.log10)
 
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        return power_text(self.log10)
+        return _power_text(self.log10)
 
 
 class BeyondFloat(ValueError):
@@ -124,7 +124,7 @@ class BeyondFloat(ValueError):
         if arr.ndim == 1:
             where = f" from t = {int(np.argmax(arr > LN_MAX / _LN10))}"
         super().__init__(
-            f"{label} exceeds floating point (it reaches {power_text(float(np.max(arr)))}{where}); "
+            f"{label} exceeds floating point (it reaches {_power_text(float(np.max(arr)))}{where}); "
             "call with log10=True for its log10"
         )
 
