@@ -191,7 +191,7 @@ class Claim:
     kind: Kind
     check_fn: CheckFn
     smooth_only: bool = True
-    options: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict)
+    options: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict, hash=False)
 
     def check_options(self, options: Mapping[str, Any]) -> None:
         """``ValueError`` naming the option, the claim and what is allowed, for an option the
