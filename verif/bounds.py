@@ -5,8 +5,8 @@ the model of THEORY section 1 (a self-contained derivation), not the paper's pri
 constants, and each function names the section that defines it. Every bound refuses an
 activation outside the theory (ReLU) with a ``ValueError``.
 
-Floating point. Beyond the cutoff ``mu_T`` grows like ``a^T`` and ``beta_t`` like ``a^{2t}``
-times ``t``; the B8 requirements multiply such factors and divide by ``eps``. Each formula is
+Floating point. Beyond the cutoff ``mu_T`` grows like ``a^T`` and ``beta_t`` like ``a^{2t}``;
+the B8 requirements multiply such factors and divide by ``eps``. Each formula is
 written once (the private ``_name(config, log)`` functions) and evaluated in float64; where
 that overflows it is evaluated again, the same formula text, on natural logarithms
 (:class:`_Log`), which cannot overflow for any configuration :class:`RNNConfig` accepts. The
