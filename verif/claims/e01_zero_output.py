@@ -46,7 +46,11 @@ def dot_tolerance(dtype: str) -> float:
     return DOT_TOL_FLOAT64 * scale
 
 
-@register("E1", title="zero output at symmetric init", theory="section 2", kind="exact")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = ("n", "X")
+
+
+@register("E1", title="zero output at symmetric init", theory="section 2", kind="exact", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Measure ``max |F(X; Theta_0)|`` (paired sum), the plain dot product and the pair symmetry.
 

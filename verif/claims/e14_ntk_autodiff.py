@@ -98,7 +98,11 @@ def autodiff_reference(params: Params, point: Params, X: Any) -> tuple[FloatArra
         return np.asarray(K, dtype=np.float64), np.asarray(lin, dtype=np.float64)
 
 
-@register("E14", title="the NTK is what autodiff says", theory="section 6", kind="exact")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "X", "n")
+
+
+@register("E14", title="the NTK is what autodiff says", theory="section 6", kind="exact", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Relative error of ``ntk.gram`` against ``J J^T`` and of ``F_lin`` against the ``jvp``.
 
