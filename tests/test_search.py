@@ -52,7 +52,29 @@ def test_cli_search_writes_the_corpus(tmp_path: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert "E5 ratio:" in out and "wrote" in out
     entries = json.loads((tmp_path / "E5.json").read_text())
-    assert 1 <= len(entries) <= 2 and entries[0]["claim_id"] == "E5"
+    # Two entries per objective at most: the overall ratio and the late one in each regime.
+    assert 1 <= len(entries) <= 2 * len(search.objectives("E5")) and entries[0]["claim_id"] == "E5"
+    regimes = {e["found_by"].get("regime") for e in entries}
+    assert regimes == {None, *search.REGIMES}
+
+
+def test_the_late_objective_stays_in_its_regime_at_long_sequences() -> None:
+    for regime in search.REGIMES:
+        found = search.worst_cases("E3", budget=6, seed=3, top=3, part="ratio_late", regime=regime)
+        assert found
+        for res in found:
+            assert search.regime(res.config) == regime and res.config.seq_len in search.LATE_SEQ_LENS
+            assert 0 <= res.details["ratio_late"] <= res.ratio
+        values = [search.score(r, "ratio_late") for r in found]
+        assert values == sorted(values, reverse=True)
+
+
+def test_cli_search_runs_the_named_objectives_only(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["search", "--claims", "E3", "--budget", "2", "--top", "1", "--objectives", "ratio_late@above"]
+    assert cli.main(argv) == 0
+    assert capsys.readouterr().out.strip().splitlines()[0].startswith("E3 ratio_late@above: ")
+    assert cli.main([*argv[:-1], "ratio_late@nowhere"]) == 2
+    assert "--objectives must be among" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

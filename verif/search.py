@@ -12,7 +12,12 @@ configuration space of one bound claim for the largest ratio (THEORY section 9, 
   one coordinate moved at a time (a continuous value scaled, shifted or sent to an end of its
   range, a discrete one redrawn), the move kept when the ratio grows;
 * a claim whose ratio is the largest of several parts (E3, E4) can be searched part by part
-  (``part=``), since each part has worst cases of its own.
+  (``part=``), since each part has worst cases of its own;
+* the *late* objective (``part="ratio_late"`` with a ``regime``): the largest ratio over
+  ``t >= T/2`` (:func:`verif.claims.base.per_time`), at ``T`` in :data:`LATE_SEQ_LENS` and
+  ``alpha`` inside one memory regime of :data:`REGIMES` (below, at or above the cutoff), where
+  ``mu_T`` and the cutoff act; the overall ratio is attained at ``t = 0`` for most bounds and
+  says nothing about them. :func:`objectives` lists every objective of a claim.
 
 Everything is drawn from ``numpy.random.default_rng(seed)``, so a search is deterministic for a
 seed and a backend. Each result carries what replays it exactly: ``details["options"]`` (the
@@ -24,7 +29,9 @@ replays every entry under every profile (:func:`replay`). ``verif search --write
 
 Public API::
 
-    worst_cases(claim_id, *, budget=50, seed=0, backend="numpy", top=5) -> list[ClaimResult]
+    worst_cases(claim_id, *, budget=50, seed=0, backend="numpy", top=5, part=None, regime=None)
+        -> list[ClaimResult]
+    objectives(claim_id) -> list[(part, regime)]
     read_corpus(path=None) -> (dict[str, list[dict]], list[CorpusProblem])   # sound files + problems
     load_corpus(path=None) -> dict[str, list[dict]]      # {"E7": [entry, ...], ...}; raises if damaged
     save_corpus(corpus, path=None) -> list[Path]
@@ -64,6 +71,28 @@ CONTINUOUS: dict[str, tuple[float, float]] = {
     "input_radius": (0.0, 1.0),
 }
 
+#: The memory regimes of the late objective: ranges of ``alpha`` as a multiple of the cutoff
+#: ``1/sigma_1`` (THEORY 4): below it (``a_0 < 1``), at it, above it.
+REGIMES: dict[str, tuple[float, float]] = {
+    "below": (0.3, 0.95),
+    "at": (1.0, 1.0),
+    "above": (1.05, 1.6),
+}
+#: Sequence lengths of the late objective (``T >= 16``: memory has time to act).
+LATE_SEQ_LENS: tuple[int, ...] = (16, 32)
+#: The details key the late objective maximizes.
+LATE = "ratio_late"
+#: Relative tolerance of :func:`regime` at the cutoff (``alpha = 1/sigma_1`` up to rounding).
+REGIME_RTOL = 1e-9
+
+
+def regime(config: RNNConfig) -> str:
+    """The memory regime of ``config``: ``below``, ``at`` or ``above`` the cutoff ``sigma_1 alpha = 1``."""
+    a0 = config.memory_alpha * float(activations.get(config.activation).require_smooth()[1])
+    if abs(a0 - 1.0) <= REGIME_RTOL:
+        return "at"
+    return "below" if a0 < 1.0 else "above"
+
 
 @dataclass(frozen=True)
 class Space:
@@ -75,6 +104,7 @@ class Space:
         kinds: whether the claim takes a point ``kind`` of ``Omega``.
         step_scale: whether the claim takes a continuous ``step_scale`` (E11, in ``[0.05, 4]``).
         parts: ``details`` keys of part ratios with worst cases of their own.
+        late: whether the claim reports per-time ratios (``ratio_late``) to search.
     """
 
     widths: tuple[int, ...] = (2, 4, 8, 16, 64)
@@ -85,6 +115,7 @@ class Space:
     kinds: bool = True
     step_scale: bool = False
     parts: tuple[str, ...] = ()
+    late: bool = True
 
 
 #: The searchable claims: every bound claim of the registry.
@@ -98,7 +129,13 @@ SPACES: dict[str, Space] = {
     "E6": Space(widths=(2, 4, 8, 16), input_dims=(1, 2)),
     "E7": Space(),
     "E11": Space(
-        widths=(16, 64), input_dims=(1, 3), seq_lens=(2, 8), n_sequences=(3,), kinds=False, step_scale=True
+        widths=(16, 64),
+        input_dims=(1, 3),
+        seq_lens=(2, 8),
+        n_sequences=(3,),
+        kinds=False,
+        step_scale=True,
+        late=False,
     ),
     "E15": Space(),
 }
@@ -120,6 +157,26 @@ def make_inputs(config: RNNConfig, n: int, seed: int, law: str, radius: float) -
         X = X / np.maximum(np.linalg.norm(X, axis=-1, keepdims=True), 1e-300)
         X = X / np.maximum(1.0, np.linalg.norm(X, axis=-1, keepdims=True))
     return X * radius
+
+
+def objectives(claim_id: str) -> list[tuple[str | None, str | None]]:
+    """``(part, regime)`` of every search of a claim: the overall ratio ``(None, None)``, each part
+    ``(part, None)``, and the late objective in each regime ``("ratio_late", regime)``."""
+    if claim_id not in SPACES:
+        return []
+    late = [(LATE, r) for r in REGIMES] if SPACES[claim_id].late else []
+    return [(None, None), *((p, None) for p in SPACES[claim_id].parts), *late]
+
+
+def _in_regime(cand: dict[str, Any], regime_name: str | None) -> dict[str, Any]:
+    """``cand`` with ``alpha_factor`` inside the regime and ``T`` in :data:`LATE_SEQ_LENS`, if any."""
+    if regime_name is None:
+        return cand
+    lo, hi = REGIMES[regime_name]
+    out = dict(cand, alpha_factor=float(np.clip(cand["alpha_factor"], lo, hi)))
+    if out["seq_len"] not in LATE_SEQ_LENS:
+        out["seq_len"] = LATE_SEQ_LENS[int(cand["seq_len"]).bit_length() % len(LATE_SEQ_LENS)]
+    return out
 
 
 def _draw(rng: np.random.Generator, space: Space) -> dict[str, Any]:
@@ -151,7 +208,9 @@ def _neighbour(rng: np.random.Generator, space: Space, cand: dict[str, Any]) -> 
     """``cand`` with one coordinate moved."""
     out = dict(cand)
     fresh = _draw(rng, space)
-    name = str(rng.choice([*CONTINUOUS, "seed", "input_seed", "kind", "input_law", "width", "step_scale"]))
+    name = str(
+        rng.choice([*CONTINUOUS, "seed", "input_seed", "kind", "input_law", "width", "seq_len", "step_scale"])
+    )
     if name in CONTINUOUS or name == "step_scale":
         lo, hi = CONTINUOUS.get(name, (0.05, 4.0))
         move = rng.random()
@@ -209,6 +268,12 @@ def parts(claim_id: str) -> list[str]:
     return list(SPACES[claim_id].parts) if claim_id in SPACES else []
 
 
+def late_ratio(res: ClaimResult) -> float | None:
+    """``ratio_late`` of a result (:func:`verif.claims.base.per_time`), ``None`` where it has none."""
+    value = res.details.get(LATE)
+    return None if value is None else float(value)
+
+
 def score(res: ClaimResult, part: str | None = None) -> float:
     """``res.ratio``, or the part ratio ``res.details[part]`` (infinite counts as ``1e300``)."""
     value = float(res.ratio if part is None else res.details[part])
@@ -223,6 +288,7 @@ def worst_cases(
     backend: str = "numpy",
     top: int = 5,
     part: str | None = None,
+    regime: str | None = None,
 ) -> list[ClaimResult]:
     """The ``top`` configurations with the largest ``measured / bound`` found in ``budget`` checks.
 
@@ -234,13 +300,20 @@ def worst_cases(
     e.g. B1's ``|g_t| <= L_w,t`` in E4 is never attained at ``t = 0`` (``g_0 = 0``), so its worst
     case lies where the memory terms count, unlike the overall ratio's (``||G_0|| = sigma_1``).
 
+    ``regime`` (a key of :data:`REGIMES`) keeps ``alpha`` in that memory regime and ``T`` in
+    :data:`LATE_SEQ_LENS`; with ``part="ratio_late"`` it is the late objective.
+
     Raises:
-        ValueError: ``claim_id`` is not a searchable claim, or ``budget``/``top`` below 1.
+        ValueError: ``claim_id`` is not a searchable claim, ``part`` or ``regime`` not one of
+            its objectives, or ``budget``/``top`` below 1.
     """
     if claim_id not in SPACES:
         raise ValueError(f"claim_id must be one of {searchable()} (the bound claims), got {claim_id!r}")
-    if part is not None and part not in parts(claim_id):
-        raise ValueError(f"part must be one of {parts(claim_id)} for {claim_id}, got {part!r}")
+    allowed = parts(claim_id) + ([LATE] if SPACES[claim_id].late else [])
+    if part is not None and part not in allowed:
+        raise ValueError(f"part must be one of {allowed} for {claim_id}, got {part!r}")
+    if regime is not None and regime not in REGIMES:
+        raise ValueError(f"regime must be one of {list(REGIMES)}, got {regime!r}")
     for name, count in (("budget", budget), ("top", top)):
         if int(count) < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {count}")
@@ -255,12 +328,12 @@ def worst_cases(
 
     restarts = max(1, int(budget) // 2)
     for _ in range(restarts):
-        run(_draw(rng, space))
+        run(_in_regime(_draw(rng, space), regime))
     starts = sorted(pool, key=lambda e: -e[0])[: max(1, min(3, int(top)))]
     per_start = (int(budget) - restarts) // len(starts) if int(budget) > restarts else 0
     for best_score, best, _ in starts:
         for _ in range(per_start):
-            cand = _neighbour(rng, space, best)
+            cand = _in_regime(_neighbour(rng, space, best), regime)
             value = run(cand)
             if value > best_score:
                 best_score, best = value, cand
@@ -519,6 +592,12 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--write", action="store_true", help="merge the results into the corpus")
     p.add_argument("--corpus", default=None, help="corpus folder (default properties/corpus)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument(
+        "--objectives",
+        nargs="+",
+        default=None,
+        help="objectives to search (default all): ratio, a part (ratio_hidden), ratio_late@below|at|above",
+    )
     p.set_defaults(handler=run_cli)
 
 
@@ -532,30 +611,54 @@ def run_cli(args: argparse.Namespace) -> str:
     # foreign file), before searching, rather than drop the entries it could not read.
     corpus = load_corpus(args.corpus) if args.write else {}
     options = {"budget": args.budget, "seed": args.seed, "backend": args.backend, "top": args.top}
-    found = {(c, part): worst_cases(c, part=part, **options) for c in ids for part in [None, *parts(c)]}
+    wanted = args.objectives
+    if wanted is not None:
+        known = {_objective_name(p, g) for c in ids for p, g in objectives(c)}
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            raise ValueError(f"--objectives must be among {sorted(known)}, got {unknown}")
+    found = {
+        (c, part, reg): worst_cases(c, part=part, regime=reg, **options)
+        for c in ids
+        for part, reg in objectives(c)
+        if wanted is None or _objective_name(part, reg) in wanted
+    }
     lines = []
     if args.write:
-        for (c, part), results in found.items():
+        for (c, part, reg), results in found.items():
             how = {"budget": args.budget, "seed": args.seed, "part": part}
+            if reg is not None:
+                how["regime"] = reg
             corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)
         for file in save_corpus({c: corpus[c] for c in ids}, args.corpus):
             lines.append(f"wrote {file}")
     if args.json:
-        return json.dumps({f"{c} {p or 'ratio'}": [r.to_dict() for r in rs] for (c, p), rs in found.items()})
-    for (c, part), results in found.items():
-        lines.append(f"{c} {part or 'ratio'}: " + ", ".join(f"{score(r, part):.4g}" for r in results))
+        return json.dumps(
+            {f"{c} {_objective_name(p, g)}": [r.to_dict() for r in rs] for (c, p, g), rs in found.items()}
+        )
+    for (c, part, reg), results in found.items():
+        name = _objective_name(part, reg)
+        lines.append(f"{c} {name}: " + ", ".join(f"{score(r, part):.4g}" for r in results))
     return "\n".join(lines)
 
 
+def _objective_name(part: str | None, regime_name: str | None) -> str:
+    """``ratio``, the part (``ratio_hidden``) or the late objective in a regime (``ratio_late@below``)."""
+    name = part or "ratio"
+    return name if regime_name is None else f"{name}@{regime_name}"
+
+
 def merge(old: list[dict[str, Any]], new: list[dict[str, Any]], keep: int) -> list[dict[str, Any]]:
-    """Per objective (the overall ratio, or the part in ``found_by``), the ``keep`` entries of
-    ``old + new`` that score highest; one entry per case (config, seed, backend, inputs, options).
+    """Per objective (the overall ratio, or the part and regime in ``found_by``), the ``keep``
+    entries of ``old + new`` that score highest; one entry per case (config, seed, backend,
+    inputs, options).
     """
-    groups: dict[str | None, list[dict[str, Any]]] = {}
+    groups: dict[tuple[str | None, str | None], list[dict[str, Any]]] = {}
     for item in [*old, *new]:
-        groups.setdefault(item.get("found_by", {}).get("part"), []).append(item)
+        how = item.get("found_by", {})
+        groups.setdefault((how.get("part"), how.get("regime")), []).append(item)
     out: dict[str, dict[str, Any]] = {}
-    for part, items in groups.items():
+    for (part, _), items in groups.items():
         best: dict[str, dict[str, Any]] = {}
         for item in items:
             key = _case_key(item)

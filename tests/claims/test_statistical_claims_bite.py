@@ -45,7 +45,11 @@ def test_e10_holds_and_reports(backend_name: str) -> None:
     assert res.passed, res.describe()
     assert res.details["violations"] == 0
     assert 0 < res.details["max_error_ratio"] < 1
-    assert res.bound == pytest.approx(res.details["delta"] + res.details["margin"])
+    assert res.details["frequency_bound"] == pytest.approx(res.details["delta"] + res.details["margin"])
+    # The ratio is B7's tightness: the largest error over the bound, the verdict the frequency's.
+    assert res.bound == res.details["b7_bound"] and res.measured == res.details["max_error"]
+    assert 0 < res.ratio < 1 and res.details["violation_frequency"] == 0.0
+    assert res.details["ratio_late"] <= res.ratio and res.details["ratio_last"] <= res.ratio
 
 
 def test_e10_fails_with_a_tight_bound(monkeypatch: pytest.MonkeyPatch) -> None:

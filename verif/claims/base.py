@@ -15,7 +15,7 @@ import inspect
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
-from verif.params import Params
+from verif.params import FloatArray, Params
 from verif.validation import require_seed, shown
 
 Kind = Literal["exact", "bound", "statistical"]
@@ -102,6 +102,46 @@ def safe_ratio(measured: float, bound: float) -> float:
     return 0.0 if measured <= 0 else math.inf
 
 
+def time_ratios(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> FloatArray:
+    """Entrywise ``measured_t / (bound_t + floor_t)`` (``0/0 = 0``, ``x/0 = inf``), largest over the
+    leading axes: shape ``(T,)`` for arrays of shape ``(..., T)`` (``floor_t`` broadcasts)."""
+    m_t = np.asarray(measured_t, dtype=float)
+    b_t = np.asarray(bound_t, dtype=float) + np.asarray(floor_t, dtype=float)
+    if m_t.ndim < 1 or np.broadcast_shapes(m_t.shape, b_t.shape) != m_t.shape:
+        raise ValueError(
+            f"measured_t (..., T) and bound_t must have one shape, got {m_t.shape} and {b_t.shape}"
+        )
+    b_t = np.broadcast_to(b_t, m_t.shape)
+    ratios = np.where(b_t > 0, m_t / np.where(b_t > 0, b_t, 1.0), np.where(m_t > 0, np.inf, 0.0))
+    return np.asarray(np.max(ratios.reshape(-1, m_t.shape[-1]), axis=0), dtype=float)
+
+
+class PerTime(TypedDict):
+    """The per-time ratios of :func:`per_time`."""
+
+    ratio_last: float
+    ratio_late: float
+
+
+def per_time(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> PerTime:
+    """The tightness of a bound late in the sequence (THEORY 9, per-time ratios).
+
+    With ``r_t = measured_t / (bound_t + floor_t)`` (:func:`time_ratios`; arrays ``(..., T)``, the
+    largest over the leading axes, e.g. over pairs of points or parts), returns
+
+    * ``ratio_last``: ``r_{T-1}``, the ratio at the last time step, where ``mu_T`` and the
+      cutoff act;
+    * ``ratio_late``: ``max_{t >= T/2} r_t`` (``t >= floor(T/2)``), the largest ratio over the
+      second half of the sequence.
+
+    The claim's overall ratio is ``max_t r_t``; a bound attained only at ``t = 0`` shows here
+    as ``ratio_late`` far below it.
+    """
+    r = time_ratios(measured_t, bound_t, floor_t)
+    T = r.shape[0]
+    return PerTime(ratio_last=float(r[T - 1]), ratio_late=float(np.max(r[T // 2 :])))
+
+
 def result(
     claim_id: str,
     measured: float,
@@ -110,11 +150,20 @@ def result(
     seed: int,
     backend: Backend,
     passed: bool | None = None,
+    *,
+    verdict: bool | None = None,
     **details: Any,
 ) -> ClaimResult:
-    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``."""
+    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``.
+
+    ``verdict`` replaces the ``ratio <= 1`` test for a claim whose ratio is a tightness and whose
+    verdict is a statistical test of its own (E10: a frequency of violations).
+    """
     ratio = safe_ratio(measured, bound)
-    ok = (ratio <= 1.0) if passed is None else bool(passed and ratio <= 1.0)
+    if verdict is not None:
+        ok = bool(verdict)
+    else:
+        ok = (ratio <= 1.0) if passed is None else bool(passed and ratio <= 1.0)
     return ClaimResult(
         claim_id=claim_id,
         measured=float(measured),

@@ -17,7 +17,9 @@ inequality in ``R^m`` gives the bound on ``||H_t - H'_t||_2``, and Cauchy-Schwar
 Measured: for ``pairs`` random pairs of points of ``Omega`` (around one symmetric
 initialization, both of the requested ``kind``), the largest ``|F_t - F'_t|`` and
 ``||H_t - H'_t||_2`` over the sequences, against :func:`verif.bounds.lipschitz_bound` at each
-``t``. The reported ratio is the largest over pairs, ``t`` and both quantities.
+``t``. The reported ratio is the largest over pairs, ``t`` and both quantities;
+``ratio_last`` and ``ratio_late`` (:func:`verif.claims.base.per_time`) the same at ``t = T-1``
+and over ``t >= T/2``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,15 @@ import numpy as np
 from verif import bounds
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result, safe_ratio
+from verif.claims.base import (
+    ClaimResult,
+    count_option,
+    init_and_inputs,
+    per_time,
+    register,
+    result,
+    safe_ratio,
+)
 from verif.config import RNNConfig
 
 
@@ -66,6 +76,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     pairs = count_option(options, "pairs", 3)
     rng, params, X = init_and_inputs(config, seed, options)
     worst = {"outputs": (-1.0, 0.0, 0.0), "hidden": (-1.0, 0.0, 0.0)}
+    series: list[tuple[Any, Any]] = []  # (measured_t, bound_t) of every pair and part
     for _ in range(pairs):
         p = sampling.point_in_omega(params, config, rng, kind)
         q = sampling.point_in_omega(params, config, rng, kind)
@@ -80,6 +91,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         }
         for part, diff in diffs.items():
             worst[part] = max(worst[part], worst_over_time(diff, lip))
+            series.append((diff, lip))
     ratio_f, ratio_h = worst["outputs"][0], worst["hidden"][0]
     _, measured, bound = max(worst.values())
     return result(
@@ -93,4 +105,5 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         pairs=pairs,
         ratio_outputs=ratio_f,
         ratio_hidden=ratio_h,
+        **per_time(*(np.stack(s) for s in zip(*series, strict=True))),
     )

@@ -33,7 +33,7 @@ from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, count_option, register, result
+from verif.claims.base import ClaimResult, claim_inputs, count_option, per_time, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import Params
@@ -42,21 +42,24 @@ from verif.params import Params
 BOUND_RTOL = 1e-12
 
 
-def _measure(config: RNNConfig, backend: Backend, point: Params, X: Any) -> dict[str, tuple[float, ...]]:
-    """``(ratio, measured, bound)`` of each part of B1 and B3 at one point of ``Omega``."""
+def _series(config: RNNConfig, backend: Backend, point: Params, X: Any) -> dict[str, tuple[Any, Any]]:
+    """``(measured_t, bound_t)`` of each part of B1 and B3 at one point of ``Omega``, each ``(T,)``."""
     g, G = backend.tangent_features(point, X)
     m = config.width
     grad_sq = np.sum(g * g, axis=-1) + np.sum(G * G, axis=(-2, -1))
     grad_norm = np.sqrt(grad_sq / m)  # (n, T)
     F = backend.outputs(point, X)
     return {
-        "gradient": worst_over_time(np.max(grad_norm, axis=0), bounds.grad_norm_bound(config)),
-        "output": worst_over_time(np.max(np.abs(F), axis=0), bounds.output_bound(config)),
-        "neuron_g": worst_over_time(np.max(np.abs(g), axis=(0, 2)), bounds.lipschitz_w(config)),
-        "neuron_G": worst_over_time(
-            np.max(np.linalg.norm(G, axis=-1), axis=(0, 2)), bounds.lipschitz_u(config)
-        ),
+        "gradient": (np.max(grad_norm, axis=0), bounds.grad_norm_bound(config)),
+        "output": (np.max(np.abs(F), axis=0), bounds.output_bound(config)),
+        "neuron_g": (np.max(np.abs(g), axis=(0, 2)), bounds.lipschitz_w(config)),
+        "neuron_G": (np.max(np.linalg.norm(G, axis=-1), axis=(0, 2)), bounds.lipschitz_u(config)),
     }
+
+
+def _measure(config: RNNConfig, backend: Backend, point: Params, X: Any) -> dict[str, tuple[float, ...]]:
+    """``(ratio, measured, bound)`` of each part of B1 and B3 at one point of ``Omega``."""
+    return {part: worst_over_time(*mb) for part, mb in _series(config, backend, point, X).items()}
 
 
 #: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
@@ -83,6 +86,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
 
     worst: dict[str, tuple[float, ...]] = {}
     per_width: dict[int, float] = {}
+    series: list[tuple[Any, Any]] = []  # (measured_t, bound_t) of every width, point and part
     grad_bounds: dict[int, Any] = {}
     for m in widths:
         cfg = config.replace(width=m)
@@ -90,7 +94,9 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         point_rng = np.random.default_rng(point_seed)
         for _ in range(points):
             point = sampling.point_in_omega(params, cfg, point_rng, kind)
-            for part, value in _measure(cfg, backend, point, X).items():
+            for part, (m_t, b_t) in _series(cfg, backend, point, X).items():
+                value = worst_over_time(m_t, b_t)
+                series.append((m_t, b_t))
                 worst[part] = max(worst.get(part, value), value)
                 per_width[m] = max(per_width.get(m, 0.0), value[0])
         grad_bounds[m] = bounds.grad_norm_bound(cfg)
@@ -102,6 +108,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         for lo, hi in itertools.pairwise(ordered)
     )
     _, measured, bound = max(worst.values())
+    part_ratios: dict[str, Any] = {f"ratio_{part}": worst[part][0] for part in worst}
     return result(
         "E4",
         measured,
@@ -115,5 +122,6 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         bound_nonincreasing_in_m=monotone,
         max_grad_bound_by_width={m: float(np.max(grad_bounds[m])) for m in ordered},
         ratio_by_width={m: per_width[m] for m in sorted(per_width)},
-        **{f"ratio_{part}": worst[part][0] for part in worst},
+        **part_ratios,
+        **per_time(*(np.stack(s) for s in zip(*series, strict=True))),
     )

@@ -33,7 +33,7 @@ from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims.base import ClaimResult, claim_inputs, per_time, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
@@ -141,4 +141,5 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         neurons=len(w),
         ratio_to_beta=ratio_beta,
         worst_t=int(np.argmax(per_t / np.where(beta > 0, beta, 1.0))),
+        **per_time(per_t, beta * (1.0 + FD_RTOL)),
     )

@@ -33,7 +33,7 @@ from verif import bounds
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims.base import ClaimResult, claim_inputs, per_time, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.claims.e05_neuron_hessian import FD_RTOL, fd_step, op_norm
 from verif.config import RNNConfig
@@ -123,4 +123,5 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         ratio_to_curvature_bound=ratio_curv,
         off_block_max=off_block_max,
         hessian_max=float(np.max(np.abs(hess))),
+        **per_time(per_t, curvature * (1.0 + FD_RTOL)),
     )

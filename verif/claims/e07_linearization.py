@@ -46,7 +46,7 @@ from verif import bounds, ntk
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
+from verif.claims.base import ClaimResult, claim_inputs, per_time, register, result, safe_ratio
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
@@ -74,11 +74,25 @@ def _check_bound(
     rng = np.random.default_rng(seed)
     params = params_mod.symmetric_init(config, int(rng.integers(2**32)))
     worst: tuple[float, float, float] = (-1.0, 0.0, 0.0)
+    errors = []
+    b6 = bounds.linearization_bound(config)
     for _ in range(points):
         point = sampling.point_in_omega(params, config, rng, kind)
         err = np.max(linearization_error(backend, point, X), axis=0)
-        worst = max(worst, worst_over_time(err, bounds.linearization_bound(config)))
-    return result("E7", worst[1], worst[2], config, seed, backend, mode="bound", kind=kind, points=points)
+        errors.append(err)
+        worst = max(worst, worst_over_time(err, b6))
+    return result(
+        "E7",
+        worst[1],
+        worst[2],
+        config,
+        seed,
+        backend,
+        mode="bound",
+        kind=kind,
+        points=points,
+        **per_time(np.stack(errors), b6),
+    )
 
 
 def _check_trend(

@@ -27,7 +27,7 @@ import numpy as np
 from verif import bounds, ntk
 from verif.backends import Backend
 from verif.claims import sampling
-from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result
+from verif.claims.base import ClaimResult, count_option, init_and_inputs, per_time, register, result
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.config import RNNConfig
 from verif.params import Params
@@ -60,7 +60,38 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     n = X.shape[0]
     bound = np.tile(bounds.kernel_stability_bound(config), (n, n))
     worst = (-1.0, 0.0, 0.0)
+    shifts = []
     for _ in range(points):
         point = sampling.point_in_omega(params, config, rng, kind)
-        worst = max(worst, worst_over_time(kernel_shift(backend, point, X), bound))
-    return result("E15", worst[1], worst[2], config, seed, backend, kind=kind, points=points)
+        shifts.append(kernel_shift(backend, point, X))
+        worst = max(worst, worst_over_time(shifts[-1], bound))
+    return result(
+        "E15",
+        worst[1],
+        worst[2],
+        config,
+        seed,
+        backend,
+        kind=kind,
+        points=points,
+        **per_time(*by_later_time(np.stack(shifts), bound, config.seq_len)),
+    )
+
+
+def by_later_time(shift: Any, bound: Any, T: int) -> tuple[Any, Any]:
+    """``|K_Theta - K_Theta_0|`` and B9 arranged by the later time of each entry, ``(..., T)``.
+
+    The entry ``(j T + t, k T + s)`` depends on both times; for the per-time ratios
+    (:func:`verif.claims.base.per_time`) it counts at ``max(t, s)``: the ratio at ``t`` is the
+    largest over the entries whose later time is ``t``. Entries at other times are given
+    ``measured = 0`` (ratio 0) in the column of ``t``.
+    """
+    shift = np.asarray(shift, dtype=float)
+    nT = shift.shape[-1]
+    times = np.arange(nT) % T
+    later = np.maximum(times[:, None], times[None, :])  # (nT, nT)
+    onehot = later[..., None] == np.arange(T)  # (nT, nT, T)
+    b = np.broadcast_to(np.asarray(bound, dtype=float), shift.shape)
+    measured_t = np.where(onehot, shift[..., None], 0.0)
+    bound_t = np.where(onehot, b[..., None], 1.0)
+    return measured_t.reshape(-1, T), bound_t.reshape(-1, T)
