@@ -34,6 +34,7 @@ import pytest
 
 from verif import claims, search
 from verif.claims import ClaimResult
+from verif.config import RNNConfig
 
 # Beside this file, not beside the imported package: an installed verif has no properties/.
 CORPUS_DIR = Path(os.environ.get("VERIF_CORPUS") or Path(__file__).resolve().parent / "corpus")
@@ -56,6 +57,27 @@ FLOORS: dict[str, float] = {
 #: ``t = 0``), so a term of B2 or B3 that became loose shows here even when another part is tight.
 PART_FLOORS: dict[str, float] = {
     f"{claim_id} {part}": 0.9 for claim_id in ("E3", "E4") for part in search.parts(claim_id)
+}
+#: The largest ratio over ``t >= T/2`` (``ratio_late``, :func:`verif.claims.base.per_time`) that the
+#: late searches found at ``T >= 16`` (``verif search --objectives ratio_late@below ratio_late@at
+#: ratio_late@above --budget 300 --top 3 --seed 0``), per claim and memory regime
+#: (:data:`verif.search.REGIMES`): the overall ratio is attained at ``t = 0`` for most bounds,
+#: so a term of a bound that acts only later (``mu_T``, the cutoff) shows here and not in FLOORS.
+LATE_FOUND: dict[str, dict[str, float]] = {
+    "E3": {"below": 0.450, "at": 0.174, "above": 0.152},
+    "E4": {"below": 0.999, "at": 0.615, "above": 0.717},
+    "E5": {"below": 0.243, "at": 0.0219, "above": 0.0223},
+    "E6": {"below": 0.272, "at": 0.0953, "above": 0.101},
+    "E7": {"below": 0.0634, "at": 0.00269, "above": 0.00176},
+    "E15": {"below": 0.112, "at": 0.00239, "above": 0.00197},
+}
+#: The late floors keep this fraction of what was found: a relative margin, since the late ratios
+#: span three orders of magnitude across the regimes.
+LATE_MARGIN = 0.9
+LATE_FLOORS: dict[str, float] = {
+    f"{claim_id} {regime}": LATE_MARGIN * found
+    for claim_id, by_regime in LATE_FOUND.items()
+    for regime, found in by_regime.items()
 }
 #: How closely a replay on the finding backend must reproduce the recorded ratio: the same
 #: arithmetic, but E5 and E6 take finite differences (rounding / h^2 ~ 1e-8 of the Hessian), so
@@ -122,4 +144,34 @@ def test_corpus_reaches_the_floor_of_each_part(backend_name: str, key: str) -> N
     best = max((search.score(r, part) for r in results), default=0.0)
     assert best >= PART_FLOORS[key], (
         f"{claim_id}: the corpus reaches only {best:.4g} of the bound in {part} (floor {PART_FLOORS[key]})"
+    )
+
+
+def _late_entries(claim_id: str, regime: str) -> list[int]:
+    """Indices of the corpus entries of ``claim_id`` at ``T >= 16`` in memory regime ``regime``."""
+    out = []
+    for k, item in enumerate(CORPUS.get(claim_id, [])):
+        config = RNNConfig(**item["config"])
+        if config.seq_len >= min(search.LATE_SEQ_LENS) and search.regime(config) == regime:
+            out.append(k)
+    return out
+
+
+def test_every_bound_with_per_time_ratios_has_late_floors_in_every_regime() -> None:
+    late = {c for c in search.searchable() if search.SPACES[c].late}
+    assert set(LATE_FOUND) == late
+    assert all(set(by_regime) == set(search.REGIMES) for by_regime in LATE_FOUND.values())
+
+
+@pytest.mark.parametrize("key", sorted(LATE_FLOORS))
+def test_corpus_reaches_the_late_floor_in_each_regime(backend_name: str, key: str) -> None:
+    claim_id, regime = key.split()
+    skip_if_damaged(claim_id)
+    indices = _late_entries(claim_id, regime)
+    assert indices, f"{claim_id}: no corpus entry at T >= 16 {regime} the cutoff"
+    results = [replayed(claim_id, k, backend_name) for k in indices]
+    best = max(search.score(r, search.LATE) for r in results)
+    assert best >= LATE_FLOORS[key], (
+        f"{claim_id} {regime} the cutoff: the corpus reaches only {best:.4g} of the bound over t >= T/2 "
+        f"(late floor {LATE_FLOORS[key]:.4g}): a term acting late became looser or stopped being measured"
     )

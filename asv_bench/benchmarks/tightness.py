@@ -8,6 +8,11 @@ backend on a fixed, deterministic set of cases (:func:`cases`): the configuratio
 track is the largest ratio (a few seconds per claim), together with the ratios of the committed
 corpus of worst cases (``properties/corpus/<claim>.json``) replayed, where there is one.
 
+``Tightness.track_late_ratio`` is the largest ratio over ``t >= T/2`` of the same cases and
+corpus (``details['ratio_late']``, :func:`verif.claims.base.per_time`), ``nan`` for a claim
+without per-time ratios; the largest ratio is attained at ``t = 0`` for most bounds, so a term
+acting only later in the sequence shows in this track and not in the other.
+
 Reading the track: ratio <= 1 is the claim holding; a fall to 0 means a check stopped
 measuring (a weakened check), a rise means a tighter case was found (or a bound got sharper).
 
@@ -20,6 +25,7 @@ and E12.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -93,26 +99,45 @@ def cases(claim_id: str) -> Iterator[tuple[Any, int, dict[str, Any]]]:
             k += 1
 
 
-def largest_ratio(claim_id: str, backend: str = "numpy") -> float:
-    """The largest ``measured / bound`` of ``claim_id`` over :func:`cases`.
+def case_results(claim_id: str, backend: str = "numpy") -> list[Any]:
+    """The results of ``claim_id`` over :func:`cases`.
 
     A case the claim refuses (``ValueError``: a configuration outside its domain) is left out;
     if it refuses every case, the last refusal is raised, so the track fails visibly.
     """
     claim = claims.get(claim_id)
-    ratios: list[float] = []
+    results: list[Any] = []
     refusal: ValueError | None = None
     for config, seed, opts in cases(claim_id):
         try:
-            ratios.append(claim.check(config, backend, seed, **opts).ratio)
+            results.append(claim.check(config, backend, seed, **opts))
         except ValueError as exc:
             refusal = exc
-    if not ratios and refusal is not None:
+    if not results and refusal is not None:
         raise refusal
+    return results
+
+
+def largest_ratio(claim_id: str, backend: str = "numpy") -> float:
+    """The largest ``measured / bound`` of ``claim_id`` over :func:`cases` and the corpus."""
+    ratios = [r.ratio for r in case_results(claim_id, backend)]
     return max([*ratios, *corpus_ratios(claim_id, backend)])
 
 
-def corpus_ratios(claim_id: str, backend: str = "numpy") -> list[float]:
+def largest_late_ratio(claim_id: str, backend: str = "numpy") -> float:
+    """The largest ratio over ``t >= T/2`` (``details['ratio_late']``) over :func:`cases` and the corpus.
+
+    ``nan`` for a claim that reports no per-time ratio (an exact identity, E11, E12): there is
+    no late ratio to track, which is not the same as a late ratio of 0.
+    """
+    late = [
+        float(r.details["ratio_late"]) for r in case_results(claim_id, backend) if "ratio_late" in r.details
+    ]
+    late += corpus_ratios(claim_id, backend, key="ratio_late")
+    return max(late) if late else math.nan
+
+
+def corpus_ratios(claim_id: str, backend: str = "numpy", key: str | None = None) -> list[float]:
     """Ratios of the committed corpus entries of ``claim_id`` (``properties/corpus``), replayed.
 
     The corpus holds the worst cases that longer searches found; it is read from the checkout
@@ -126,7 +151,10 @@ def corpus_ratios(claim_id: str, backend: str = "numpy") -> list[float]:
     except NotImplementedError:
         return []
     entries = search.load_corpus(CORPUS_DIR).get(claim_id, [])
-    return [float(search.replay(entry, backend).ratio) for entry in entries]
+    replays = [search.replay(entry, backend) for entry in entries]
+    if key is None:
+        return [float(r.ratio) for r in replays]
+    return [float(r.details[key]) for r in replays if key in r.details]
 
 
 class Tightness:
@@ -143,3 +171,7 @@ class Tightness:
 
     def track_ratio(self, claim: str) -> float:
         return largest_ratio(claim)
+
+    def track_late_ratio(self, claim: str) -> float:
+        """The largest ratio over ``t >= T/2``: a term of a bound acting late shows here."""
+        return largest_late_ratio(claim)

@@ -40,6 +40,8 @@ def test_check_prints_the_record_and_holds(capsys: pytest.CaptureFixture[str]) -
     config = RNNConfig(width=8, input_dim=3, seq_len=5, memory_alpha=1.2)
     expected = claims.get("E3").check(config, "numpy", 4, kind="corner", pairs=2)
     assert out.startswith(f"E3 holds: ratio={expected.ratio:.6g}")
+    late = expected.details
+    assert f"ratio_last={late['ratio_last']:.6g} ratio_late={late['ratio_late']:.6g}" in out.splitlines()[0]
     assert "reproduce: verif check E3 --width 8 --input-dim 3 --seq-len 5 --memory-alpha 1.2" in out
     assert "--option kind=corner --option pairs=2" in out
 

@@ -147,7 +147,26 @@ def _change_measurements(doc: Doc) -> str:
     return f"$.claims[{k}] (E13): measurements is {row['measurements']}, the records give {given}"
 
 
+def _change_late_ratio(doc: Doc) -> str:
+    # The per-time column must be the records' largest ratio over t >= T/2, not a copy of it.
+    k, row = _row(doc, "E7")
+    records = [r for r in doc["records"] if r["id"] == "E7" and r["role"] == "sweep"]
+    for r in records:
+        r["result"]["details"]["ratio_late"] = 0.75
+    return f"$.claims[{k}] (E7): largest_ratio_late is {row['largest_ratio_late']}, the records give 0.75"
+
+
+def _change_late_column(doc: Doc) -> str:
+    k, row = _row(doc, "E7")
+    given = row["late_by_regime"]
+    regime = next(name for name, v in given.items() if v is not None)
+    row["late_by_regime"] = {**given, regime: given[regime] + 1.0}
+    return f"$.claims[{k}] (E7): late_by_regime is {row['late_by_regime']}, the records give {given}"
+
+
 DAMAGES: dict[str, Callable[[Doc], str]] = {
+    "late ratio of the records changed": _change_late_ratio,
+    "late column changed": _change_late_column,
     "record 0 deleted": _delete_record_0,
     "worst record deleted": _delete_worst,
     "pointer to a smaller ratio": _point_at_smaller_ratio,

@@ -22,7 +22,7 @@ from typing import Any
 from verif import claims, exhibits
 from verif.backends import names as backend_names
 from verif.exhibits import MODES, Figure, Mode, Summary
-from verif.report import outdir, plots, render
+from verif.report import outdir, per_time, plots, render
 from verif.report.check import check_line
 from verif.report.executors import Executor, Record, make_executor
 from verif.report.jobs import Job, jsonable, record_ratio
@@ -206,6 +206,7 @@ def _claims_section(
             "worst_record": None,
             "verdict": "not measured",
             "check_line": None,
+            **per_time.columns(sweep),
         }
         if sweep:
             violated = [r for r in sweep if not r["result"]["passed"]]

@@ -145,7 +145,13 @@ def _describe(record: dict[str, Any]) -> str:
     res = record["result"]
     status = "holds" if res["passed"] else "VIOLATED"
     numbers = " ".join(f"{k}={float(restore_floats(res[k])):.6g}" for k in ("ratio", "measured", "bound"))
-    return f"{res['claim_id']} {status}: {numbers} backend={res['backend']} seed={res['seed']}"
+    # The per-time ratios of a bound claim (verif.claims.base.per_time): at t = T-1, over t >= T/2.
+    late = "".join(
+        f" {k}={float(restore_floats(res['details'][k])):.6g}"
+        for k in ("ratio_last", "ratio_late")
+        if k in res.get("details", {})
+    )
+    return f"{res['claim_id']} {status}: {numbers}{late} backend={res['backend']} seed={res['seed']}"
 
 
 # --- replay ---------------------------------------------------------------------------------

@@ -30,7 +30,18 @@ def fmt(v: Any) -> str:
 
 
 def _claim_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    cols = ["id", "statement", "theory", "configurations", "largest ratio", "verdict", "worst record"]
+    cols = [
+        "id",
+        "statement",
+        "theory",
+        "configurations",
+        "largest ratio",
+        "at t = T-1",
+        "over t >= T/2",
+        "over t >= T/2: below / at / above the cutoff",
+        "verdict",
+        "worst record",
+    ]
     rows = [
         [
             c["id"],
@@ -38,12 +49,22 @@ def _claim_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             c["theory"],
             f"{c['configurations']} ({c['measurements']} runs)",
             fmt(c["largest_ratio"]),
+            fmt(c.get("largest_ratio_last")),
+            fmt(c.get("largest_ratio_late")),
+            _by_regime(c.get("late_by_regime")),
             c["verdict"] + (f", {c['errors']} failed" if c["errors"] else ""),
             c["worst_record"] or "",
         ]
         for c in doc["claims"]
     ]
     return cols, rows
+
+
+def _by_regime(values: dict[str, Any] | None) -> str:
+    """``0.8 / 0.2 / 0.1``: the late ratio per memory regime, ``-`` where the sweep has none."""
+    if not values or all(v is None for v in values.values()):
+        return ""
+    return " / ".join("-" if v is None else fmt(v) for v in values.values())
 
 
 def _header_lines(doc: dict[str, Any]) -> list[str]:

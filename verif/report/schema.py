@@ -25,7 +25,8 @@ from typing import Any
 
 import jsonschema
 
-from verif.report.jobs import job_key, restore_floats
+from verif.report import per_time
+from verif.report.jobs import job_key, jsonable, restore_floats
 
 #: Characters of a jsonschema message kept (its messages quote the instance, which may be large).
 MESSAGE_CHARS = 240
@@ -161,6 +162,9 @@ def _claim_rows(doc: dict[str, Any], refs: _Refs) -> None:
         for name, value in counts.items():
             if row[name] != value:
                 out.append(f"{path}: {name} is {row[name]}, the records give {value}")
+        for name, value in jsonable(per_time.columns(sweep)).items():
+            if json.dumps(row.get(name)) != json.dumps(value):
+                out.append(f"{path}: {name} is {row.get(name)}, the records give {value}")
         if not sweep:
             if row["worst_record"] is not None or row["verdict"] != "not measured":
                 out.append(
