@@ -534,3 +534,35 @@ def test_every_figure_of_a_smoke_run_passes_the_figure_checks(
     assert len(figures) == len(drawn) >= 1
     for fig in figures:
         check_figure(fig)
+
+
+def test_x6_shows_the_late_ratios_per_regime_and_e10_e12(figures: list[MplFigure], tmp_path: Path) -> None:
+    records = x6_records([0.9, 0.5, 0.99, 0.2, 0.05])
+    late = {"below": 0.3, "at": 0.02, "above": 0.002}
+    base = {"budget": 2, "top": 3, "search_where": "w", "corpus_where": "c", "corpus_recorded": None}
+    records += [
+        {**base, "claim": "E5", "part": "ratio_late", "regime": g, "theory": "B4", "search_ratio": v / 2}
+        | {"corpus_ratio": v}
+        for g, v in late.items()
+    ]
+    fixed = {"fixed": True, "search_ratio": None, "search_where": None, "corpus_where": "c", "theory": "B7"}
+    records += [
+        {"claim": "E10", "part": None, "regime": g, **fixed, "corpus_ratio": r, "late_ratio": r / 2}
+        for g, r in (("below", 0.08), ("at", 0.01), ("above", 0.001))
+    ]
+    summary = x6_tightness.summarize(records)
+    rows = {row[0]: row for row in summary.rows}
+    assert rows["E5"][5:8] == [0.3, 0.02, 0.002] and rows["E3"][5:8] == [None, None, None]
+    assert rows["E10"][1] == "B7" and rows["E10"][4] == 0.08 and rows["E10"][5:8] == [0.04, 0.005, 0.0005]
+    assert [row[0] for row in summary.rows].count("E10") == 1
+    note = next(n for n in summary.notes if n.startswith("B4 (E5) over t >= T/2"))
+    assert "below the cutoff loose by a factor 3.33" in note
+    assert "above the cutoff loose by a factor 500" in note
+    # The same rule says "attained" when the late ratio reaches the bound.
+    records[-6]["corpus_ratio"] = 0.9999
+    again = next(n for n in x6_tightness.summarize(records).notes if n.startswith("B4 (E5)"))
+    assert "below the cutoff attained" in again
+    x6_tightness.draw(records, summary, tmp_path)
+    check_figure(figures[-1])
+    ticks = [t.get_text().split("\n")[0] for t in figures[-1].axes[0].get_xticklabels()]
+    assert ticks == ["B2", "B3", "B4", "B6", "B8", "B1", "B7"]

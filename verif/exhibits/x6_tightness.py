@@ -1,4 +1,4 @@
-"""X6 tightness: per bound, the largest measured/bound ratio known and the configuration attaining it.
+"""X6 tightness: per bound, the largest measured/bound ratio known, at any ``t`` and late, and where.
 
 For every claim the tightness search can maximize (:func:`verif.search.searchable`: the bound
 claims), and for each part ratio it searches on its own (:func:`verif.search.parts`: e.g. B1's
@@ -7,6 +7,16 @@ report (longer in ``--thorough``), beside the committed corpus of worst cases of
 (:func:`verif.search.load_corpus`). Every Hypothesis profile, ``ci`` included, replays that corpus,
 so its ratio is the largest the ``ci`` profile reaches; the report replays the corpus entry again
 rather than copying its recorded ratio.
+
+Tightness late in the sequence. Most bounds are attained at ``t = 0``, where memory plays no
+part; for every claim with per-time ratios (:func:`verif.claims.base.per_time`) the late
+objective (``ratio_late``: the largest ratio over ``t >= T/2``, at ``T >= 16``) is searched in
+each memory regime (:data:`verif.search.REGIMES`: below, at and above the cutoff), beside the
+corpus's late worst cases of that regime, and the table and figure show it next to the largest
+ratio. E10 (B7) and E12 (B8's consequence, training below the cutoff) are not searched (each
+check is a statistical test over many initializations): they are measured on fixed
+configurations (:data:`FIXED`), E10 in each regime, and their ratios are B7's tightness (max
+error / B7) and the average risk over half the initial risk.
 
 Each job reads only its claim's corpus file (:func:`verif.search.read_corpus_file`): a damaged
 file fails the jobs of that claim with a message naming the file and what is wrong, and the
@@ -23,6 +33,7 @@ import numpy as np
 
 from verif import claims, search
 from verif.backends import Backend
+from verif.config import RNNConfig
 from verif.exhibits import sentences
 from verif.exhibits.base import Exhibit, Figure, Measurement, Mode, Summary, register
 
@@ -32,24 +43,64 @@ TOP = 3
 PART_THEORY = {("E4", "ratio_neuron_g"): "B1", ("E4", "ratio_neuron_G"): "B1"}
 
 
+#: Budget of each late search (per regime).
+LATE_BUDGET = {"smoke": 2, "quick": 20, "thorough": 300}
+#: Claims measured on fixed configurations (not searched): ``{claim: (options, [(regime, config)])}``.
+#: E10: THEORY's B7 setting (tanh, nu = (0.8, 1)) at T = 16 in each regime; E12: below the cutoff.
+FIXED: dict[str, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {
+    "E10": (
+        {"n": 3, "draws": 2**15, "init_seeds": 10},
+        [
+            (
+                regime,
+                {"width": 64, "input_dim": 3, "seq_len": 16, "memory_alpha": a, "nu_w": 0.8, "nu_u": 1.0},
+            )
+            for regime, a in (("below", 0.7), ("at", 1.0), ("above", 1.3))
+        ],
+    ),
+    "E12": (
+        {"part": "training", "n": 3},
+        [
+            (
+                "below",
+                {"width": 64, "input_dim": 1, "seq_len": 8, "memory_alpha": 0.5, "nu_w": 0.5, "nu_u": 0.5},
+            )
+        ],
+    ),
+}
+
+
 def tasks(mode: Mode, seed: int) -> list[dict[str, Any]]:
-    return [
-        {"claim": cid, "part": part, "budget": BUDGET[mode], "top": TOP}
+    out: list[dict[str, Any]] = [
+        {"claim": cid, "part": part, "regime": regime, "budget": BUDGET[mode], "top": TOP}
         for cid in search.searchable()
-        for part in [None, *search.parts(cid)]
+        for part, regime in search.objectives(cid)
     ]
+    for task in out:
+        if task["regime"] is not None:
+            task["budget"] = LATE_BUDGET[mode]
+    for cid, (_, configs) in FIXED.items():
+        out += [{"claim": cid, "part": None, "regime": regime, "fixed": True} for regime, _ in configs]
+    return out
 
 
-def _corpus_best(cid: str, part: str | None, backend: Backend) -> dict[str, Any] | None:
-    """The corpus entry of ``cid`` with the largest recorded (part) ratio, replayed on ``backend``."""
+def _corpus_best(
+    cid: str, part: str | None, backend: Backend, regime: str | None = None
+) -> dict[str, Any] | None:
+    """The corpus entry of ``cid`` with the largest recorded (part) ratio, replayed on ``backend``;
+    with ``regime``, among the entries at ``T >= 16`` in that memory regime."""
 
     def recorded(e: dict[str, Any]) -> float:
         return float(e["ratio"] if part is None else e.get("parts", {}).get(part, float("-inf")))
 
+    def in_regime(e: dict[str, Any]) -> bool:
+        config = RNNConfig(**e["config"])
+        return config.seq_len >= min(search.LATE_SEQ_LENS) and search.regime(config) == regime
+
     found, problems = search.read_corpus_file(search.CORPUS_DIR / f"{cid}.json")
     if problems:
         raise ValueError(f"corpus of {cid} is damaged: " + "; ".join(map(str, problems)))
-    entries = [e for e in found if recorded(e) > float("-inf")]
+    entries = [e for e in found if recorded(e) > float("-inf") and (regime is None or in_regime(e))]
     if not entries:
         return None
     best = max(entries, key=recorded)
@@ -70,8 +121,31 @@ def _where(config: dict[str, Any], seed: int) -> str:
     )
 
 
+def _measure_fixed(options: dict[str, Any], seed: int, backend: Backend) -> Measurement:
+    """A claim of :data:`FIXED` on its configuration of ``options['regime']``."""
+    cid, regime = options["claim"], options["regime"]
+    check_options, configs = FIXED[cid]
+    config = RNNConfig(**dict(configs)[regime])
+    res = claims.get(cid).check(config, backend.name, seed, **check_options)
+    where = _where(config.to_dict(), seed)
+    return {
+        **options,
+        "theory": claims.get(cid).theory,
+        "search_ratio": None,
+        "search_where": None,
+        "search_ratios": [],
+        "corpus_ratio": res.ratio,
+        "corpus_recorded": None,
+        "corpus_where": where,
+        "late_ratio": res.details.get("ratio_late"),
+        "passed": res.passed,
+    }
+
+
 def measure(options: dict[str, Any], seed: int, backend: Backend) -> Measurement:
-    cid, part = options["claim"], options["part"]
+    if options.get("fixed"):
+        return _measure_fixed(options, seed, backend)
+    cid, part, regime = options["claim"], options["part"], options.get("regime")
     found = search.worst_cases(
         cid,
         budget=int(options["budget"]),
@@ -79,9 +153,10 @@ def measure(options: dict[str, Any], seed: int, backend: Backend) -> Measurement
         backend=backend.name,
         top=int(options["top"]),
         part=part,
+        regime=regime,
     )
     top = found[0] if found else None
-    corpus = _corpus_best(cid, part, backend)
+    corpus = _corpus_best(cid, part, backend, regime)
     return {
         **options,
         "theory": PART_THEORY.get((cid, part), claims.get(cid).theory),
@@ -100,13 +175,63 @@ def _label(r: Measurement) -> str:
     return r["claim"] if r["part"] is None else f"{r['claim']} {r['part']}"
 
 
+def _known(r: Measurement) -> float | None:
+    """The largest of the search's and the corpus's ratios of a record."""
+    return max((v for v in (r["search_ratio"], r["corpus_ratio"]) if v is not None), default=None)
+
+
+def _is_late(r: Measurement) -> bool:
+    return r["part"] == search.LATE and not r.get("fixed")
+
+
+def late_by_regime(records: Sequence[Measurement], claim: str) -> dict[str, float | None]:
+    """The largest known ratio over ``t >= T/2`` of ``claim`` in each memory regime."""
+    out: dict[str, float | None] = {regime: None for regime in search.REGIMES}
+    for r in records:
+        if r["claim"] != claim or r.get("regime") is None:
+            continue
+        value = _known(r) if _is_late(r) else (r.get("late_ratio") if r.get("fixed") else None)
+        if value is not None:
+            previous = out[r["regime"]]
+            out[r["regime"]] = value if previous is None else max(previous, value)
+    return out
+
+
+def rows_of(records: Sequence[Measurement]) -> list[Measurement]:
+    """One record per table row: every (claim, part) but the late ones, a fixed claim once (its
+    largest ratio over its regimes)."""
+    out: list[Measurement] = []
+    for r in records:
+        if _is_late(r):
+            continue
+        if r.get("fixed"):
+            same = [x for x in records if x["claim"] == r["claim"] and x.get("fixed")]
+            best = max(same, key=lambda x: x["corpus_ratio"] if x["corpus_ratio"] is not None else -1.0)
+            if best is not r:
+                continue
+        out.append(r)
+    return out
+
+
 def summarize(records: Sequence[Measurement]) -> Summary:
     rows = []
-    for r in records:
-        known = max((v for v in (r["search_ratio"], r["corpus_ratio"]) if v is not None), default=None)
+    shown = rows_of(records)
+    for r in shown:
+        known = _known(r)
         where = r["corpus_where"] if known is not None and known == r["corpus_ratio"] else r["search_where"]
-        rows.append([_label(r), r["theory"], r["search_ratio"], r["corpus_ratio"], known, where])
-    overall = [row for row, r in zip(rows, records, strict=True) if r["part"] is None and row[4] is not None]
+        late = late_by_regime(records, r["claim"]) if r["part"] is None else {}
+        rows.append(
+            [
+                _label(r),
+                r["theory"],
+                r["search_ratio"],
+                r["corpus_ratio"],
+                known,
+                *(late.get(regime) for regime in search.REGIMES),
+                where,
+            ]
+        )
+    overall = [row for row, r in zip(rows, shown, strict=True) if r["part"] is None and row[4] is not None]
     loosest = min(overall, key=lambda row: row[4], default=None)
     tightest = max(overall, key=lambda row: row[4], default=None)
     above = [row for row in rows if row[4] is not None and row[4] > 1]
@@ -124,14 +249,17 @@ def summarize(records: Sequence[Measurement]) -> Summary:
             )
         )
         value = float(tightest[4])
+    budget = next((r["budget"] for r in records if "budget" in r), None)
     cols = [
         "claim / part",
         "claim's bound",
-        f"search ratio (budget {records[0]['budget']})",
-        "corpus ratio (replayed)",
+        f"search ratio (budget {budget})",
+        "corpus ratio (replayed; E10, E12: fixed cases)",
         "largest known",
+        *(f"largest known over t >= T/2, {regime} the cutoff" for regime in search.REGIMES),
         "attained at",
     ]
+    late_words = _late_sentences(records)
     notes = [
         "A ratio close to 1 means the bound is nearly attained; above 1 would be a violation.",
         "The search (verif.search.worst_cases) runs in this report with the budget shown; the corpus "
@@ -140,8 +268,27 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         "replayed here, not copied.",
         "A part is one inequality inside a claim whose ratio is the largest of several (e.g. B1's "
         "|g_t| <= L_w,t inside E4); each part has worst cases of its own.",
+        "The late columns are the largest ratio over t >= T/2 at T >= 16 (search and corpus), per memory "
+        "regime: most bounds are attained at t = 0, where memory plays no part. E10's ratio is B7's "
+        "tightness (max error / B7); its verdict is the violation frequency test.",
+        *late_words,
     ]
     return Summary(headline, value, cols, rows, notes)
+
+
+def _late_sentences(records: Sequence[Measurement]) -> list[str]:
+    """Per claim with late ratios: how much looser its bound is late than at its worst ``t``."""
+    out = []
+    for r in rows_of(records):
+        known = _known(r)
+        if r["part"] is not None or known is None or known <= 0:
+            continue
+        late = {k: v for k, v in late_by_regime(records, r["claim"]).items() if v is not None}
+        if not late:
+            continue
+        words = ", ".join(f"{regime} the cutoff {sentences.tightness(v)}" for regime, v in late.items())
+        out.append(f"{r['theory']} ({r['claim']}) over t >= T/2: {words}.")
+    return out
 
 
 def axis_label(r: Measurement) -> str:
@@ -155,22 +302,32 @@ def axis_label(r: Measurement) -> str:
 def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> list[Figure]:
     from verif.report import plots
 
-    fig, ax = plots.figure(1, width=max(7.0, 0.6 * len(records)), height=4.6)
-    x = np.arange(len(records))
-    ax.bar(x - 0.2, [r["search_ratio"] or 0.0 for r in records], 0.4, label="search in this report")
-    ax.bar(
-        x + 0.2, [r["corpus_ratio"] or 0.0 for r in records], 0.4, label="corpus (replayed by the ci profile)"
-    )
+    shown = rows_of(records)
+    fig, ax = plots.figure(1, width=max(7.0, 0.75 * len(shown)), height=4.8)
+    x = np.arange(len(shown))
+    width = 0.2
+    ax.bar(x - 1.5 * width, [_known(r) or 0.0 for r in shown], width, label="largest known, any t")
+    for k, regime in enumerate(search.REGIMES):
+        late = [late_by_regime(records, r["claim"])[regime] if r["part"] is None else None for r in shown]
+        ax.bar(
+            x + (k - 0.5) * width,
+            [v or 0.0 for v in late],
+            width,
+            label=f"over t >= T/2, {regime} the cutoff",
+        )
     ax.axhline(1.0, color="grey", lw=0.8)
-    ax.set_xticks(x, [axis_label(r) for r in records], fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylim(1e-4, 2.0)
+    ax.set_xticks(x, [axis_label(r) for r in shown], fontsize=7)
     ax.set_xlabel("bound (THEORY 8) and the claim / part that measures it")
     ax.set_ylabel("largest measured / bound")
-    ax.set_title("X6 tightness per bound (1 = attained)", pad=22)
+    ax.set_title("X6 tightness per bound, at any t and late (1 = attained)", pad=30)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7, frameon=False)
     name = plots.save(fig, directory, "x6_tightness.png")
     caption = (
-        "X6: the largest measured/bound ratio per bound (B-number) and the claim or part measuring it, "
-        "from this report's search and the corpus; 1 in grey."
+        "X6: per bound (B-number) and the claim or part measuring it, the largest known measured/bound "
+        "ratio at any t (search and corpus; E10 and E12 on fixed cases) and the largest over t >= T/2 "
+        "at T >= 16 in each memory regime (log scale; a missing bar: not measured or below 1e-4); 1 in grey."
     )
     return [Figure(name, caption)]
 
