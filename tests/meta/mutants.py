@@ -19,6 +19,7 @@ import numpy as np
 import verif
 from verif import activations, backends, bounds, ntk, params, projection
 from verif.backends.numpy_backend import NumpyBackend
+from verif.claims import sampling
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
 
@@ -192,6 +193,32 @@ def _pgd_projects_every_other_step() -> None:
     _train_module.projection = types.SimpleNamespace(project=broken, neuron_drift=projection.neuron_drift)
 
 
+def _nonnegative_w0_law() -> None:
+    """``w_i(0) ~ |P_w|``: the uniform law on ``[0, alpha]``, Rademacher always ``+alpha`` (THEORY 2)."""
+    correct = params.symmetric_init
+
+    def broken(config: RNNConfig, seed: int) -> Params:
+        p = correct(config, seed)
+        w0 = np.abs(p.w0)
+        return dataclasses.replace(p, w=w0.copy(), w0=w0)
+
+    params.symmetric_init = broken
+    verif.symmetric_init = broken
+
+
+def _omega_corners_at_half_radius() -> None:
+    """The ``corner`` points of ``Omega`` move ``w`` by ``r_w / 2``: the sampler misses the corners."""
+    correct = sampling.point_in_omega
+
+    def broken(p: Params, config: RNNConfig, rng: np.random.Generator, kind: Any) -> Params:
+        point = correct(p, config, rng, kind)
+        if kind != "corner":
+            return point
+        return point.with_weights(p.w0 + 0.5 * (point.w - p.w0), point.U)
+
+    sampling.point_in_omega = broken
+
+
 #: name -> (installer, property files that must fail)
 MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "asymmetric_init": (_asymmetric_init, ("test_e01_zero_output.py",)),
@@ -213,6 +240,8 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "gram_without_w_features": (_gram_without_w_features, ("test_e14_ntk_autodiff.py",)),
     "train_momentum": (_train_momentum, ("test_training_recursion.py",)),
     "pgd_projects_every_other_step": (_pgd_projects_every_other_step, ("test_training_recursion.py",)),
+    "nonnegative_w0_law": (_nonnegative_w0_law, ("test_init_law.py",)),
+    "omega_corners_at_half_radius": (_omega_corners_at_half_radius, ("test_omega_points.py",)),
 }
 
 
