@@ -55,8 +55,38 @@ FLOORS: dict[str, float] = {
 #: Floors of the parts of the claims whose ratio is the largest of several (``search.parts``): each
 #: part has its own worst cases in the corpus (B1's ``|g_t| <= L_w,t`` is never attained at
 #: ``t = 0``), so a term of B2 or B3 that became loose shows here even when another part is tight.
+#: The largest part ratio the part searches found (``verif search --objectives <part> --budget 300
+#: --top 3 --seed 0``; E11: ``--budget 200 --top 2``), for the bounds that are a sum or a
+#: recursion of terms: B4's ``A_t, B_t, C_t`` (E5's Hessian blocks ``ww, wu, uu``), B6's ``w`` and
+#: ``u`` terms (E7, points moving one block), B9's two moved-feature terms (E15), B8's three
+#: optimization terms (E11: the fraction of the term the inequality needs, negative where the
+#: other terms alone cover the left side; :func:`verif.claims.e11_pgd_inequality.term_use`).
+PART_FOUND: dict[str, float] = {
+    "E5 ratio_ww": 0.9747,
+    "E5 ratio_wu": 0.5456,
+    "E5 ratio_uu": 0.999,
+    "E7 ratio_w_only": 0.05417,
+    "E7 ratio_u_only": 0.4757,
+    "E11 ratio_dist": -1.769,
+    "E11 ratio_grad": -0.2399,
+    "E11 ratio_residual": -1.368e-07,
+    "E15 ratio_moved_left": 0.6878,
+    "E15 ratio_moved_right": 0.6243,
+}
+#: A part floor keeps this fraction of what was found (a relative margin): ``0.9 x`` for ``x >= 0``,
+#: ``x / 0.9`` for ``x < 0``. For B8's terms a term multiplied by ``c < 1`` divides its part ratio
+#: by ``c``: a positive one rises above 1, a negative one falls below its floor.
+PART_MARGIN = 0.9
+
+
+def part_floor(found: float) -> float:
+    """The floor of a part whose search found ``found`` (:data:`PART_MARGIN`)."""
+    return found * PART_MARGIN if found >= 0 else found / PART_MARGIN
+
+
 PART_FLOORS: dict[str, float] = {
-    f"{claim_id} {part}": 0.9 for claim_id in ("E3", "E4") for part in search.parts(claim_id)
+    **{f"{claim_id} {part}": 0.9 for claim_id in ("E3", "E4") for part in search.parts(claim_id)},
+    **{key: part_floor(found) for key, found in PART_FOUND.items()},
 }
 #: The largest ratio over ``t >= T/2`` (``ratio_late``, :func:`verif.claims.base.per_time`) that the
 #: late searches found at ``T >= 16`` (``verif search --objectives ratio_late@below ratio_late@at
@@ -155,6 +185,10 @@ def _late_entries(claim_id: str, regime: str) -> list[int]:
         if config.seq_len >= min(search.LATE_SEQ_LENS) and search.regime(config) == regime:
             out.append(k)
     return out
+
+
+def test_every_part_the_search_covers_has_a_floor() -> None:
+    assert set(PART_FLOORS) == {f"{c} {p}" for c in search.searchable() for p in search.parts(c)}
 
 
 def test_every_bound_with_per_time_ratios_has_late_floors_in_every_regime() -> None:

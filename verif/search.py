@@ -125,9 +125,9 @@ SPACES: dict[str, Space] = {
         options=(("widths", ()),),
         parts=("ratio_gradient", "ratio_output", "ratio_neuron_g", "ratio_neuron_G"),
     ),
-    "E5": Space(),
+    "E5": Space(parts=("ratio_ww", "ratio_wu", "ratio_uu")),
     "E6": Space(widths=(2, 4, 8, 16), input_dims=(1, 2)),
-    "E7": Space(),
+    "E7": Space(parts=("ratio_w_only", "ratio_u_only")),
     "E11": Space(
         widths=(16, 64),
         input_dims=(1, 3),
@@ -136,8 +136,9 @@ SPACES: dict[str, Space] = {
         kinds=False,
         step_scale=True,
         late=False,
+        parts=("ratio_dist", "ratio_grad", "ratio_residual"),
     ),
-    "E15": Space(),
+    "E15": Space(parts=("ratio_moved_left", "ratio_moved_right")),
 }
 
 

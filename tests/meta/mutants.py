@@ -193,6 +193,25 @@ def _pgd_projects_every_other_step() -> None:
     _train_module.projection = types.SimpleNamespace(project=broken, neuron_drift=projection.neuron_drift)
 
 
+def _hessian_term_halved(index: int) -> Callable[[], None]:
+    """One of B4's recursions ``A_t, B_t, C_t`` halved (and with it ``beta_t``)."""
+
+    def install() -> None:
+        correct = bounds._hessian_terms
+
+        def broken(config: RNNConfig, log: bool) -> tuple[Any, Any, Any]:
+            terms = list(correct(config, log))
+            terms[index] = terms[index] / 2.0
+            return terms[0], terms[1], terms[2]
+
+        bounds._hessian_terms = broken
+
+    install.__doc__ = (
+        f"B4's {'ABC'[index]}_t halved: too tight for its block, even where another term dominates."
+    )
+    return install
+
+
 def _nonnegative_w0_law() -> None:
     """``w_i(0) ~ |P_w|``: the uniform law on ``[0, alpha]``, Rademacher always ``+alpha`` (THEORY 2)."""
     correct = params.symmetric_init
@@ -241,6 +260,9 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "train_momentum": (_train_momentum, ("test_training_recursion.py",)),
     "pgd_projects_every_other_step": (_pgd_projects_every_other_step, ("test_training_recursion.py",)),
     "nonnegative_w0_law": (_nonnegative_w0_law, ("test_init_law.py",)),
+    "hessian_A_halved": (_hessian_term_halved(0), ("test_corpus.py",)),
+    "hessian_B_halved": (_hessian_term_halved(1), ("test_corpus.py",)),
+    "hessian_C_halved": (_hessian_term_halved(2), ("test_corpus.py",)),
     "omega_corners_at_half_radius": (_omega_corners_at_half_radius, ("test_omega_points.py",)),
 }
 

@@ -107,7 +107,11 @@ def time_ratios(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> FloatArray
     leading axes: shape ``(T,)`` for arrays of shape ``(..., T)`` (``floor_t`` broadcasts)."""
     m_t = np.asarray(measured_t, dtype=float)
     b_t = np.asarray(bound_t, dtype=float) + np.asarray(floor_t, dtype=float)
-    if m_t.ndim < 1 or np.broadcast_shapes(m_t.shape, b_t.shape) != m_t.shape:
+    try:
+        shape = np.broadcast_shapes(m_t.shape, b_t.shape)
+    except ValueError:
+        shape = None
+    if m_t.ndim < 1 or shape != m_t.shape:
         raise ValueError(
             f"measured_t (..., T) and bound_t must have one shape, got {m_t.shape} and {b_t.shape}"
         )

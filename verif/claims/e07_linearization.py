@@ -10,6 +10,12 @@ For ``Theta`` in ``Omega`` and ``||x_t||_2 <= 1``, with ``F_lin`` the linearized
 (:func:`verif.bounds.linearization_bound`): Taylor's theorem per neuron with the Hessian bound
 B4 and ``sum_i ||theta_i - theta_i(0)||^2 <= rho_w^2 + rho_u^2``.
 
+Parts (bound mode): B6 is the sum of a ``w`` term ``beta_t rho_w^2/(2 sqrt m)`` and a ``u`` term
+``beta_t rho_u^2/(2 sqrt m)`` (:func:`b6_terms`). For every point the claim also measures the
+point that moves only ``w`` (``U = U_0``) against the ``w`` term and the one that moves only
+``u`` against the ``u`` term (``ratio_w_only``, ``ratio_u_only``); every part counts in the
+ratio (``ratio_b6`` is the point itself against B6).
+
 Two modes (option ``mode``):
 
 * ``"bound"`` (default, a bound claim): the largest ``|F_t - F_lin_t|`` over sequences and
@@ -76,23 +82,46 @@ def _check_bound(
     worst: tuple[float, float, float] = (-1.0, 0.0, 0.0)
     errors = []
     b6 = bounds.linearization_bound(config)
+    terms = b6_terms(config)
+    part_worst = {part: (-1.0, 0.0, 0.0) for part in terms}
     for _ in range(points):
         point = sampling.point_in_omega(params, config, rng, kind)
         err = np.max(linearization_error(backend, point, X), axis=0)
         errors.append(err)
         worst = max(worst, worst_over_time(err, b6))
+        moved = {"w": point.with_weights(point.w, point.U0), "u": point.with_weights(point.w0, point.U)}
+        for part, p in moved.items():
+            err_part = np.max(linearization_error(backend, p, X), axis=0)
+            part_worst[part] = max(part_worst[part], worst_over_time(err_part, terms[part]))
+    # Every part counts in the ratio: the point against B6, each one-block move against its term.
+    _, measured, bound = max([worst, *part_worst.values()])
+    part_ratios: dict[str, Any] = {f"ratio_{part}_only": v[0] for part, v in part_worst.items()}
     return result(
         "E7",
-        worst[1],
-        worst[2],
+        measured,
+        bound,
         config,
         seed,
         backend,
         mode="bound",
         kind=kind,
         points=points,
+        ratio_b6=worst[0],
+        **part_ratios,
         **per_time(np.stack(errors), b6),
     )
+
+
+def b6_terms(config: RNNConfig) -> dict[str, FloatArray]:
+    """The two terms of B6: ``beta_t rho_w^2 / (2 sqrt m)`` (``w``), ``beta_t rho_u^2 / (2 sqrt m)`` (``u``).
+
+    A point of ``Omega`` that moves only ``w`` (``U = U_0``) has ``sum_i ||theta_i - theta_i(0)||^2 <=
+    rho_w^2``, so Taylor's theorem with B4 bounds its linearization error by the ``w`` term alone;
+    likewise for ``u``. B6 is their sum.
+    """
+    beta = bounds.beta(config)
+    scale = 2.0 * math.sqrt(config.width)
+    return {"w": beta * config.rho_w**2 / scale, "u": beta * config.rho_u**2 / scale}
 
 
 def _check_trend(

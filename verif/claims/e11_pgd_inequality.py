@@ -24,6 +24,13 @@ Carlo error plays no role here.
 (:func:`verif.bounds.pgd_rhs` with :func:`verif.bounds.residual_term`); maxima run over
 ``s = 0..tau-1``, the iterates the average covers.
 
+**Parts.** For each of the three optimization terms of the right side (``dist``: the distance
+term, ``grad``: the gradient term, ``residual``: the linearization-residual term),
+``ratio_<term>`` is the fraction of that term the inequality needs, ``(lhs - (rhs - term)) /
+term`` (:func:`term_use`): it is ``<= 1`` exactly when B8 holds, and above ``c`` exactly when
+B8 with that term multiplied by ``c`` fails. The claim's ratio stays ``lhs / rhs`` (every part
+ratio is at most it while the bound holds).
+
 **Step size.** B8 holds for every ``eta``. The step B8 uses to reach a target risk
 (``bounds.requirements(...).step_size``, ``~ nu / (R_max G sqrt(tau))``) is ``~1e-2`` or less, at
 which PGD barely leaves ``Theta_0``. The default is the step at which training makes progress:
@@ -76,6 +83,20 @@ def ntk_step(
     K = np.asarray(ntk.gram(params, X, backend, at="init"), dtype=np.float64)
     lam = float(np.linalg.eigvalsh(K)[-1]) / K.shape[0] if K.size else 0.0
     return (scale / lam if lam > 0 else scale), lam
+
+
+def term_use(lhs: float, rhs: float, term: float) -> float:
+    """The fraction of one term of B8's right side that the inequality needs: ``(lhs - (rhs - term)) / term``.
+
+    ``lhs <= rhs`` exactly when this is ``<= 1``; it is above ``c`` exactly when the bound with that
+    term multiplied by ``c < 1`` fails, so a term made smaller shows even where another term
+    dominates the right side (negative: the other terms alone cover ``lhs``). A zero term gives
+    ``0`` when the rest covers ``lhs`` and ``inf`` otherwise.
+    """
+    rest = rhs - term
+    if term > 0:
+        return (lhs - rest) / term
+    return 0.0 if lhs <= rest else math.inf
 
 
 #: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
@@ -131,6 +152,12 @@ def check(
     lhs = traj.average_risk()
     rhs = bounds.pgd_rhs(risk_star, dist_sq, step_size, steps, max_grad_sq, max_res)
     without_residual = bounds.pgd_rhs(risk_star, dist_sq, step_size, steps, max_grad_sq, 0.0)
+    terms = {
+        "dist": dist_sq / (2.0 * step_size * steps),
+        "grad": 0.5 * step_size * max_grad_sq,
+        "residual": max_res,
+    }
+    part_ratios: dict[str, Any] = {f"ratio_{k}": term_use(lhs, rhs, v) for k, v in terms.items()}
     return result(
         "E11",
         measured=lhs,
@@ -147,8 +174,9 @@ def check(
         risk_init=float(traj.risks[0]),
         risk_final=float(traj.risks[-1]),
         risk_comparator=risk_star,
-        dist_term=dist_sq / (2.0 * step_size * steps),
-        grad_term=0.5 * step_size * max_grad_sq,
-        residual_term=max_res,
+        dist_term=terms["dist"],
+        grad_term=terms["grad"],
+        residual_term=terms["residual"],
+        **part_ratios,
         ratio_without_residual_term=lhs / without_residual if without_residual > 0 else 0.0,
     )
