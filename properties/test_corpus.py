@@ -17,6 +17,15 @@ found are 0.999-1); elsewhere the ratio recorded when the corpus was built, less
 ``r`` the Taylor remainder of ``sigma`` at ``z_0 = 0`` and ``a = -b = 1.6``, whose largest value over
 ``z_0, a, b`` is 0.688 of B6 for tanh and sigmoid alike; B9: 0.728; B8: 0.322).
 
+Late floors (:data:`LATE_FLOORS`): the overall ratio is attained at ``t = 0`` for most bounds, so
+the corpus also holds the worst cases of the late objective (``ratio_late``, the largest ratio
+over ``t >= T/2``, at ``T >= 16``) in each memory regime, below, at and above the cutoff
+(:data:`verif.search.REGIMES`); each claim and regime keeps 0.9 of the late ratio found
+(:data:`LATE_FOUND`), a relative margin since those ratios span three orders of magnitude.
+Part floors (:data:`PART_FLOORS`): each term of a bound that is a sum or a recursion keeps 0.9
+of what its part search found (:data:`PART_FOUND`; a negative part ratio of B8 is divided by
+0.9), so a term made smaller fails even where another term dominates.
+
 A damaged or foreign corpus file (not JSON, not a list, not named after a bound claim, an entry
 with a wrong field or another claim's ``claim_id``) fails one test,
 :func:`test_corpus_files_are_sound`, which names the file, the entry and what is wrong; the
