@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -19,6 +19,12 @@ from verif.config import RNNConfig
 from verif.validation import require_int, require_real
 
 FloatArray = NDArray[np.float64]
+
+if TYPE_CHECKING:
+    from verif.gd_bounds import GDRequirements
+
+#: The methods :func:`requirements` answers for: PGD (B8) and plain GD (B10, :mod:`verif.gd_bounds`).
+REQUIREMENT_METHODS = ("pgd", "gd")
 
 #: Relative tolerance within which ``alpha`` counts as sitting at the cutoff ``1/sigma_1``.
 CUTOFF_RTOL = 1e-12
@@ -286,16 +292,44 @@ def _check_eps(eps: float) -> float:
     return require_real("eps (target average risk)", eps, 0.0, strict=True)
 
 
+@overload
 def requirements(
-    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None
-) -> Requirements:
+    config: RNNConfig,
+    eps: float,
+    n: int,
+    delta: float,
+    y_max: float | None = ...,
+    method: Literal["pgd"] = ...,
+) -> Requirements: ...
+@overload
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None, method: Literal["gd"]
+) -> GDRequirements: ...
+@overload
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = ..., *, method: Literal["gd"]
+) -> GDRequirements: ...
+@overload
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = ..., method: str = ...
+) -> Requirements | GDRequirements: ...
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None, method: str = "pgd"
+) -> Requirements | GDRequirements:
     """B8 width and iteration requirements, evaluated at ``config.width``.
 
     ``y_max`` bounds ``|y_t|``; by default ``K`` (the bound of every realizable target).
     ``R_max = Y_max + max_t (L_w,t rho_w + L_u,t rho_u)``, ``G = max_t G_t``.
+    ``method="gd"`` gives B10's requirements for plain GD instead (:func:`verif.gd_bounds.requirements`).
     """
     eps = _check_eps(eps)
     _check_n_delta(n, delta)
+    if method not in REQUIREMENT_METHODS:
+        raise ValueError(f"method must be one of {list(REQUIREMENT_METHODS)}, got {method!r}")
+    if method == "gd":
+        from verif import gd_bounds
+
+        return gd_bounds.requirements(config, eps, n, delta, y_max)
     K = approximation_constant(config)
     if y_max is None:
         y_max = K
@@ -335,9 +369,9 @@ MAX_WIDTH = 2**62
 
 
 def required_width(
-    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None
-) -> Requirements:
-    """The smallest even ``m`` with ``m >= width_required(m)`` (B8), and its requirements.
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None, method: str = "pgd"
+) -> Requirements | GDRequirements:
+    """The smallest even ``m`` with ``m >= width_required(m)`` (B8, or B10 for ``method="gd"``).
 
     The gain ``a`` inside ``Omega`` depends on ``m`` (through ``rho_w/sqrt(m)``) and shrinks as
     ``m`` grows, so ``width_required(m)`` is non-increasing and the condition is monotone:
@@ -345,8 +379,8 @@ def required_width(
     width up to :data:`MAX_WIDTH` suffices.
     """
 
-    def at(m: int) -> Requirements:
-        return requirements(config.replace(width=m), eps, n, delta, y_max)
+    def at(m: int) -> Requirements | GDRequirements:
+        return requirements(config.replace(width=m), eps, n, delta, y_max, method)
 
     hi = max(2, config.width - config.width % 2)
     lo = 0
@@ -354,7 +388,8 @@ def required_width(
         lo = hi
         hi *= 2
         if hi > MAX_WIDTH:
-            raise ValueError(f"no width up to 2^62 meets the B8 requirements for eps={eps}")
+            bound = "B10" if method == "gd" else "B8"
+            raise ValueError(f"no width up to 2^62 meets the {bound} requirements for eps={eps}")
     while hi - lo > 2:
         mid = (lo + hi) // 2
         mid -= mid % 2
