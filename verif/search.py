@@ -101,6 +101,16 @@ SPACES: dict[str, Space] = {
         widths=(16, 64), input_dims=(1, 3), seq_lens=(2, 8), n_sequences=(3,), kinds=False, step_scale=True
     ),
     "E15": Space(),
+    # E11's shapes plus T = 1 (where B10's drift bound of u is nearly attained); GD uses no rho.
+    "E16": Space(
+        widths=(16, 64),
+        input_dims=(1, 3),
+        seq_lens=(1, 2, 8),
+        n_sequences=(3,),
+        kinds=False,
+        step_scale=True,
+        parts=("ratio_inequality", "ratio_drift_w", "ratio_drift_u", "ratio_drift_F"),
+    ),
 }
 
 

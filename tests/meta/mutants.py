@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import verif
-from verif import activations, backends, bounds, ntk, params, projection
+from verif import activations, backends, bounds, gd_bounds, ntk, params, projection
 from verif.backends.numpy_backend import NumpyBackend
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
@@ -192,6 +192,35 @@ def _pgd_projects_every_other_step() -> None:
     _train_module.projection = types.SimpleNamespace(project=broken, neuron_drift=projection.neuron_drift)
 
 
+def _gd_drift_bound_halved() -> None:
+    """B10 (a): the GD drift bounds divided by 2 (too tight)."""
+    correct = gd_bounds.drift_bounds
+
+    def broken(*args: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+        w, u, f = correct(*args)
+        return w / 2.0, u / 2.0, f / 2.0
+
+    gd_bounds.drift_bounds = broken
+
+
+def _gd_width_wrong_power() -> None:
+    """B10 (c): every GD width condition carries an extra ``eps^-1/2`` (ratio to B8 ``~ eps^-3/2``)."""
+    correct = gd_bounds.requirements
+
+    def broken(config: RNNConfig, eps: float, *args: Any) -> gd_bounds.GDRequirements:
+        req = correct(config, eps, *args)
+        f = eps**-0.5
+        return dataclasses.replace(
+            req,
+            width_linearization=req.width_linearization * f,
+            width_curvature=req.width_curvature * f,
+            width_approximation=req.width_approximation * f,
+            width_required=req.width_required * f,
+        )
+
+    gd_bounds.requirements = broken
+
+
 #: name -> (installer, property files that must fail)
 MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "asymmetric_init": (_asymmetric_init, ("test_e01_zero_output.py",)),
@@ -213,6 +242,8 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "gram_without_w_features": (_gram_without_w_features, ("test_e14_ntk_autodiff.py",)),
     "train_momentum": (_train_momentum, ("test_training_recursion.py",)),
     "pgd_projects_every_other_step": (_pgd_projects_every_other_step, ("test_training_recursion.py",)),
+    "gd_drift_bound_halved": (_gd_drift_bound_halved, ("test_e16_gd_inequality.py",)),
+    "gd_width_wrong_power": (_gd_width_wrong_power, ("test_e17_gd_vs_pgd.py",)),
 }
 
 
