@@ -18,6 +18,7 @@ _MODULES = (
     "x2_width_vs_n",
     "x3_outside",
     "x4_regularization",
+    "x4_factor",  # X4 again: adds the GD/PGD factor to x4_regularization's tasks
     "x5_radius",
     "x6_tightness",
 )
