@@ -138,8 +138,10 @@ class GDRequirements:
     converged: bool
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serializable)."""
-        return asdict(self)
+        """Plain-dict form (JSON-serializable: infinite values, where no fixed point exists, are ``None``)."""
+        return {
+            k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in asdict(self).items()
+        }
 
 
 @dataclass(frozen=True)
