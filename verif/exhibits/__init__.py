@@ -1,8 +1,8 @@
-"""Exhibits X1-X6 of THEORY section 9: one module each, and a registry beside the claims'.
+"""Exhibits X1-X7 of THEORY section 9: one module each, and a registry beside the claims'.
 
 >>> from verif import exhibits
 >>> [x.id for x in exhibits.all()]   # doctest: +SKIP
-['X1', 'X2', 'X3', 'X4', 'X5', 'X6']
+['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7']
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _MODULES = (
     "x4_factor",  # X4 again: adds the GD/PGD factor to x4_regularization's tasks
     "x5_radius",
     "x6_tightness",
+    "x7_rates",
 )
 
 for _name in _MODULES:
