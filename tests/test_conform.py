@@ -2,7 +2,9 @@
 
 ``tests/outside/looprnn`` is a user's package: ``LoopRNN`` (correct, neuron-major, one loop over
 time, gradients forward in time) must conform; ``StaleTangentRNN`` (``dh/dw`` carried with the
-initial weights ``w0``) must fail, and the table must name E2 as the claim that catches it.
+initial weights ``w0``) must fail, and the table must name E2 as the claim that catches it;
+``BiasedRNN`` (a bias left on) must fail E1 first, and ``--fail-fast`` stops there;
+``TanhFloat64RNN`` declares tanh and float64 only and is never run outside them.
 Each run is a fresh ``verif`` process with the ``ci`` profile capped at a few examples.
 """
 
@@ -20,7 +22,9 @@ import pytest
 
 import verif
 from verif import claims
-from verif.testing.plugin import Verdict, claim_of, format_table
+from verif.backends import capabilities
+from verif.conform import summary
+from verif.testing.plugin import ConformancePlugin, Verdict, claim_of, format_table, parse_claims
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE = ROOT / "tests" / "outside"
@@ -42,7 +46,7 @@ def run(args: list[str], module: str | None = "verif.cli") -> subprocess.Complet
 
 def table_rows(out: str) -> dict[str, tuple[str, str]]:
     """``{claim: (verdict, worst ratio)}`` from the verdict table."""
-    rows = re.findall(r"^(E\d+)\s+(pass|FAIL|not run)\s+\d+\s+\d+\s+(\S+)", out, flags=re.M)
+    rows = re.findall(r"^(E\d+)\s+(pass|FAIL|skipped|not run)\s+\d+\s+\d+\s+(\S+)", out, flags=re.M)
     return {cid: (verdict, ratio) for cid, verdict, ratio in rows}
 
 
@@ -159,3 +163,151 @@ def test_recorded_sees_every_check() -> None:
         res = claims.get("E1").check(config, "numpy", 0)
     claims.get("E1").check(config, "numpy", 1)
     assert results == [res]
+
+
+def test_fail_fast_stops_at_the_first_failing_claim() -> None:
+    proc = run(["conform", "looprnn.biased:BiasedRNN", "--fail-fast", "--no-shrink"])
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    rows = table_rows(proc.stdout)
+    assert rows["E1"][0] == "FAIL" and rows["E1"][1] == "inf"
+    assert {cid for cid, (verdict, _) in rows.items() if verdict != "not run"} == {"E1"}
+    others = ", ".join(c for c in claims.ids() if c != "E1")
+    last = proc.stdout.rstrip().splitlines()[-1]
+    assert last == (
+        f"looprnn.biased:BiasedRNN does not conform: E1 failed, 0 passed "
+        f"({others} not run: stopped at the first failure; profile ci)"
+    )
+    assert "1 failed" in proc.stdout and "passed" not in proc.stdout.splitlines()[-2]
+
+
+def test_claims_runs_a_subset_and_never_says_conforms() -> None:
+    proc = run(["conform", "looprnn:LoopRNN", "--claims", "e2,E1", "--max-examples", "3"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert sorted(table_rows(proc.stdout)) == ["E1", "E2"]
+    last = proc.stdout.rstrip().splitlines()[-1]
+    assert last == (
+        "looprnn:LoopRNN: E2, E1 pass (subset: 2 of 15 claims run; not a conformance verdict; profile ci)"
+    )
+    assert "conforms" not in proc.stdout
+    assert "test_corpus" not in proc.stdout and "test_training_recursion" not in proc.stdout
+
+
+def test_failing_subset_exits_1() -> None:
+    proc = run(
+        ["conform", "looprnn.biased:BiasedRNN", "--claims", "E1", "--no-shrink", "--max-examples", "3"]
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.stdout.rstrip().splitlines()[-1] == (
+        "looprnn.biased:BiasedRNN does not conform: E1 failed, 0 passed "
+        "(subset: 1 of 15 claims run; not a conformance verdict; profile ci)"
+    )
+
+
+@pytest.mark.parametrize("value", ["E1,E99", "", "1"])
+def test_unknown_claims_exit_2(value: str) -> None:
+    proc = run(["conform", "looprnn:LoopRNN", "--claims", value])
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"verif conform: error: --claims must be a comma-separated list of claims among "
+        f"{', '.join(claims.ids())}, got {value!r}"
+    ]
+
+
+def test_suite_with_some_claims_is_a_subset(tmp_path: Path) -> None:
+    suite = tmp_path / "properties"
+    suite.mkdir()
+    for name in ("__init__.py", "conftest.py", "checking.py", "strategies.py", "test_e01_zero_output.py"):
+        (suite / name).write_text((ROOT / "properties" / name).read_text())
+    proc = run(["conform", "looprnn:LoopRNN", "--suite", str(suite), "--max-examples", "2"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "conforms" not in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1] == (
+        "looprnn:LoopRNN: E1 pass (subset: 1 of 15 claims run; not a conformance verdict; profile ci)"
+    )
+
+
+def test_declared_backend_runs_inside_its_capabilities_and_lists_the_rest() -> None:
+    """tanh and float64 only: every other example or test is skipped, with its reason, never run.
+
+    E14 is left out of the selection: its relative error divides by the norm of the reference
+    ``F_lin``, which is exactly zero at some points the rejections lead the search to (the NumPy
+    backend itself is refused there); :func:`test_summary_of_a_declared_backend` checks the
+    ``conforms`` line of a full run of a declared backend.
+    """
+    selection = ",".join(c for c in claims.ids() if c != "E14")
+    proc = run(["conform", "looprnn.declared:TanhFloat64RNN", "--claims", selection, "--max-examples", "4"])
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    rows = table_rows(proc.stdout)
+    assert all(verdict == "pass" for verdict, _ in rows.values()), rows
+    skips = dict(re.findall(r"^(E\d+) skipped: (.*)$", proc.stdout, flags=re.M))
+    assert "float32: not supported by the backend" in skips["E1"]  # the float32-only property
+    assert re.search(
+        r"\d+ tests? \(backend 'looprnn-tanh64': sigmoid: not supported by the backend", skips["E3"]
+    )
+    assert any("sigmoid: not supported by the backend" in text for text in skips.values())
+    assert "NotImplementedError" not in proc.stdout  # never called outside its declaration
+    assert proc.stdout.rstrip().splitlines()[-1] == (
+        "looprnn.declared:TanhFloat64RNN: " + ", ".join(c for c in claims.ids() if c != "E14") + " pass "
+        "(subset: 14 of 15 claims run; not a conformance verdict; "
+        "declared activations=('tanh',), dtypes=('float64',); profile ci)"
+    )
+
+
+def _plugin(selected: tuple[str, ...] | None, caps: capabilities.Capabilities) -> ConformancePlugin:
+    plugin = ConformancePlugin("mine:RNN", selected=selected)
+    plugin.capabilities = caps
+    return plugin
+
+
+def _ran(plugin: ConformancePlugin, cid: str, failed: bool = False, skipped: bool = False) -> None:
+    plugin.collected.add(cid)
+    verdict = plugin.verdicts[cid]
+    if skipped:
+        verdict.skipped_tests[f"{cid}::t"] = "sigmoid: not supported by the backend"
+        return
+    verdict.nodes.append(f"{cid}::t")
+    if failed:
+        verdict.failed.append(f"{cid}::t")
+
+
+def test_summary_of_a_declared_backend() -> None:
+    caps = capabilities.Capabilities(("sigmoid",), ("float64",))
+    plugin = _plugin(None, caps)
+    for cid in claims.ids():
+        _ran(plugin, cid, skipped=cid == "E13")
+    line, code = summary(plugin, "mine:RNN", "ci")
+    assert code == 0
+    assert line == (
+        "mine:RNN conforms: 14 of 15 pass (E13 skipped: outside the backend's declared capabilities; "
+        "declared activations=('sigmoid',), dtypes=('float64',); profile ci)"
+    )
+    assert re.search(r"^E13\s+skipped\s+0\s+0\s+-", format_table(plugin.verdicts.values()), flags=re.M)
+    assert "E13 skipped: 1 test (sigmoid: not supported by the backend)" in format_table(
+        plugin.verdicts.values()
+    )
+
+
+def test_summary_of_full_failing_and_incomplete_runs() -> None:
+    everything = capabilities.declared(None)
+    plugin = _plugin(None, everything)
+    for cid in claims.ids():
+        _ran(plugin, cid)
+    assert summary(plugin, "mine:RNN", "ci") == ("mine:RNN conforms: 15 of 15 pass (profile ci)", 0)
+    plugin.verdicts["E7"].failed.append("E7::t")
+    assert summary(plugin, "mine:RNN", "thorough") == (
+        "mine:RNN does not conform: E7 failed, 14 passed (profile thorough)",
+        1,
+    )
+    selected = _plugin(("E1", "E2"), everything)
+    _ran(selected, "E1")
+    line, code = summary(selected, "mine:RNN", "ci")
+    assert code == 1  # a selected claim that did not run: not a pass
+    assert line.startswith(
+        "mine:RNN: E1 pass (E2 not run; subset: 1 of 15 claims run; not a conformance verdict"
+    )
+
+
+def test_parse_claims() -> None:
+    assert parse_claims(" e3, E1,E3 ") == ("E3", "E1")
+    with pytest.raises(ValueError, match=r"--claims must be a comma-separated list of claims among E1, E2, "):
+        parse_claims(",")
