@@ -10,6 +10,7 @@ Each run is a fresh ``verif`` process with the ``ci`` profile capped at a few ex
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -17,7 +18,9 @@ import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import verif
@@ -203,7 +206,7 @@ def test_failing_subset_exits_1() -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["E1,E99", "", "1"])
+@pytest.mark.parametrize("value", ["E1,nope", "", "1"])
 def test_unknown_claims_exit_2(value: str) -> None:
     proc = run(["conform", "looprnn:LoopRNN", "--claims", value])
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -311,3 +314,33 @@ def test_parse_claims() -> None:
     assert parse_claims(" e3, E1,E3 ") == ("E3", "E1")
     with pytest.raises(ValueError, match=r"--claims must be a comma-separated list of claims among E1, E2, "):
         parse_claims(",")
+
+
+def _dot_readout() -> Any:
+    sys.path.insert(0, str(OUTSIDE))
+    from looprnn import LoopRNN
+
+    class DotReadout(LoopRNN):  # type: ignore[misc]
+        """``F = H @ c / sqrt(m)``: right in exact arithmetic, not exactly zero at Theta_0."""
+
+        name = "dot-readout"
+
+        def outputs(self, params: Any, X: Any) -> Any:
+            return self.hidden_states(params, X) @ params.c / np.sqrt(params.width)
+
+    return DotReadout()
+
+
+def test_e1_failure_says_what_the_backend_must_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(OUTSIDE))
+    from looprnn.biased import BiasedRNN
+
+    config = verif.RNNConfig(width=64, input_dim=3, seq_len=8, memory_alpha=0.5)
+    dot = claims.get("E1").check(config, _dot_readout(), 0)
+    assert not dot.passed and dot.ratio == math.inf
+    assert "defect='the read-out must add the partner pairs (i, i + m/2) first: " in dot.describe()
+    biased = claims.get("E1").check(config, BiasedRNN(), 0)
+    assert not biased.passed
+    assert "defect='partner states differ in " in biased.describe()
+    assert "H[..., i] and H[..., i + 32] must be bit-identical" in biased.describe()
+    assert "defect" not in claims.get("E1").check(config, "numpy", 0).details
