@@ -344,3 +344,22 @@ def test_e1_failure_says_what_the_backend_must_change(monkeypatch: pytest.Monkey
     assert "defect='partner states differ in " in biased.describe()
     assert "H[..., i] and H[..., i + 32] must be bit-identical" in biased.describe()
     assert "defect" not in claims.get("E1").check(config, "numpy", 0).details
+
+
+def test_e14_holds_where_the_linearized_output_is_exactly_zero() -> None:
+    """Partner-symmetric displacements make ``F_lin = 0`` exactly: the rounding of a correct
+    backend's sum is measured against ``sqrt(tr K) ||Theta - Theta_0||``, not against zero."""
+    config = verif.RNNConfig(
+        width=8,
+        input_dim=1,
+        seq_len=5,
+        memory_alpha=1.2,
+        rho_w=0.0,
+        rho_u=1.548952483369591,
+        nu_w=1.548952483369591,
+        nu_u=2.0,
+        w_init="rademacher",
+    )
+    res = claims.get("E14").check(config, "numpy", 9878, kind="corner")
+    assert res.passed, res.describe()
+    assert res.details["linearized_rel_error"] < 1e-14
