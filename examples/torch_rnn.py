@@ -14,7 +14,7 @@ implementation"), step by step:
   ``g_{t,i} = dh_{t,i}/dw_i``, and along the all-ones ``k``-th column of ``U`` it is
   ``G_{t,i,k} = dh_{t,i}/du_{i,k}`` (``1 + d`` forward passes);
 * NumPy at the boundary: ``torch.tensor`` in (the dtype is kept: float32 stays float32),
-  ``.detach().cpu().numpy()`` and ``float(loss)`` out;
+  ``.detach().cpu().numpy()`` and ``float(loss.detach())`` out;
 * the read-out adds the partner pairs ``(i, i + m/2)`` first, so that it is exactly ``0.0`` at
   the symmetric initialization.
 
@@ -135,4 +135,4 @@ class TorchRNN:
         r = self._readout(c, self._states(w, U, Xt, params.activation)) - Yt
         loss = 0.5 * (r * r).mean()
         dw, dU = torch.autograd.grad(loss, (w, U))
-        return float(loss), (_numpy(dw), _numpy(dU))
+        return float(loss.detach()), (_numpy(dw), _numpy(dU))

@@ -109,7 +109,7 @@ MISTAKES = [
     (
         LossWithGrad,
         "risk() returned torch.Tensor that requires grad for R, expected a Python float: "
-        "convert with float(R) or R.item()",
+        "convert with float(R.detach())",
     ),
     (
         DetachedTensors,

@@ -229,9 +229,12 @@ def _kind(got: Any) -> str:
 def _conversion(got: Any, default: str) -> str:
     """How to turn ``got`` into what the protocol asks for."""
     module = type(got).__module__.split(".")[0]
-    if default.startswith("float("):  # float() and .item() also take a tensor that requires grad
+    if default.startswith("float("):
+        label = default[6:-1]
+        if callable(_attr(got, "detach")):  # torch warns when a tensor that requires grad is converted
+            return f"convert with float({label}.detach())"
         if callable(_attr(got, "item")):
-            return f"convert with {default} or {default[6:-1]}.item()"
+            return f"convert with {default} or {label}.item()"
         return f"convert with {default}"
     if module == "torch" or callable(_attr(got, "detach")):
         return "convert with .detach().cpu().numpy()"
