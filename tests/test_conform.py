@@ -356,3 +356,15 @@ def test_e14_holds_where_the_linearized_output_is_exactly_zero() -> None:
     res = claims.get("E14").check(config, "numpy", 9878, kind="corner")
     assert res.passed, res.describe()
     assert res.details["linearized_rel_error"] < 1e-14
+
+
+def test_pytest_plugin_selects_claims() -> None:
+    args = ["-p", "verif.testing.plugin", "--verif-backend", "looprnn:LoopRNN", "--verif-max-examples", "2"]
+    args += ["--verif-claims", "E1", "--verif-no-shrink", "-q", "-p", "no:cacheprovider", "properties"]
+    proc = run(args, module="pytest")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert re.search(r"^2 passed, \d+ deselected", proc.stdout, flags=re.M), proc.stdout[-2000:]
+    assert sorted(table_rows(proc.stdout)) == ["E1"]
+    bad = run([*args[:6], "--verif-claims", "E0", "properties/test_e01_zero_output.py"], module="pytest")
+    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "--claims must be a comma-separated list of claims among E1, " in bad.stderr
