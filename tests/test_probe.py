@@ -206,3 +206,22 @@ def test_conform_refuses_each_mistake_in_one_line_with_exit_2(fake: type, messag
     assert lines[0].startswith(f"verif conform: error: backend {target!r} does not satisfy")
     assert message in lines[0]
     assert proc.stdout == ""
+
+
+def test_declared_backend_refuses_calls_outside_its_declaration() -> None:
+    from verif import RNNConfig
+    from verif.params import symmetric_init
+
+    b = verif.backend("looprnn.declared:TanhFloat64RNN")
+    assert b.name == "looprnn-tanh64"
+    config = RNNConfig(width=4, input_dim=2, seq_len=3, memory_alpha=0.5)
+    X = np.zeros((1, 3, 2))
+    assert b.hidden_states(symmetric_init(config, 0), X).shape == (1, 3, 4)
+    with pytest.raises(
+        ValueError,
+        match=r"^backend 'looprnn-tanh64': sigmoid: not supported by the backend "
+        r"\(it declares activations=\('tanh',\), dtypes=\('float64',\)\)$",
+    ):
+        b.outputs(symmetric_init(config.replace(activation="sigmoid"), 0), X)
+    with pytest.raises(ValueError, match=r"^backend 'looprnn-tanh64': float32: not supported by the backend"):
+        b.risk(symmetric_init(config.replace(dtype="float32"), 0), X, np.zeros((1, 3)))

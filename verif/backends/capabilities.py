@@ -39,8 +39,8 @@ class Unsupported(ValueError):
         reason: ``"sigmoid: not supported by the backend"`` or ``"float32: ..."``.
     """
 
-    def __init__(self, reason: str, declared: str) -> None:
-        super().__init__(f"{reason} (it declares {declared})")
+    def __init__(self, backend: str, reason: str, declared: str) -> None:
+        super().__init__(f"backend {backend!r}: {reason} (it declares {declared})")
         self.reason = reason
 
 
@@ -126,7 +126,7 @@ class Gated:
             if reason is not None:
                 for handler in list(_HANDLERS):
                     handler(reason)
-                raise Unsupported(f"backend {self.name!r}: {reason}", self.capabilities.describe())
+                raise Unsupported(self.name, reason, self.capabilities.describe())
             return value(params, *args, **kwargs)
 
         return gated
