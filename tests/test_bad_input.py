@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -423,3 +424,103 @@ def test_params_refuse_signs_outside_pm_one_and_mixed_dtypes() -> None:
         dataclasses.replace(p, c=np.where(p.c > 0, 3.0, 0.5))
     with pytest.raises(ValueError, match=r"params.U has dtype float32, but params.w has float64"):
         dataclasses.replace(p, U=p.U.astype(np.float32))
+
+
+# --------------------------------------------------------------------------- claim options and seeds
+
+
+def test_claim_options_are_declared_and_checked() -> None:
+    from verif import claims
+
+    cfg = RNNConfig(width=4, input_dim=1, seq_len=2, memory_alpha=0.5)
+    with pytest.raises(ValueError, match=r"^E7 has no option 'knd'; its options are \[.*'kind'.*\]$"):
+        claims.get("E7").check(cfg, "numpy", 0, knd="boundary")
+    with pytest.raises(
+        ValueError, match=r"option kind of E3 must be one of \['interior', 'boundary', 'corner'\]"
+    ):
+        claims.get("E3").check(cfg, "numpy", 0, kind="Boundary")
+    with pytest.raises(
+        ValueError, match=r"option mode of E7 must be one of \['bound', 'trend'\], got 'trends'"
+    ):
+        claims.get("E7").check(cfg, "numpy", 0, mode="trends")
+    with pytest.raises(
+        ValueError, match=r"option part of E12 must be one of \['both', 'training', 'width'\]"
+    ):
+        claims.get("E12").check(cfg, "numpy", 0, part=["width"])
+    with pytest.raises(ValueError, match=r"E1 has no option 'seed'"):
+        claims.get("E1").check_options({"seed": 1})  # as from --option seed=1 or a record
+    # every claim declares at least the options its docstring lists
+    from verif.report.check import option_names
+
+    for claim in claims.all():
+        assert option_names(claim.check_fn) <= set(claim.options) | {"X", "Y", "teacher_backend"}, claim.id
+
+
+def test_declared_options_cover_the_sweeps_corpus_and_search() -> None:
+    from verif import claims, search
+    from verif.report import sweep
+
+    for mode in ("smoke", "quick", "thorough"):
+        for job in sweep.claim_jobs(claims.ids(), mode, 0, "numpy"):
+            claims.get(job.id).check_options(job.options)
+    for claim_id, entries in search.load_corpus().items():
+        for item in entries:
+            claims.get(claim_id).check_options(item["options"])
+    for claim_id, space in search.SPACES.items():
+        claims.get(claim_id).check_options(
+            {**dict(space.options), "X": None, "kind": "corner"}
+            if space.kinds
+            else {**dict(space.options), "X": None}
+        )
+
+
+@pytest.mark.parametrize(
+    ("seed", "exc"),
+    [(1.5, TypeError), (-1, ValueError), (2**63, ValueError), (True, TypeError), ("1", TypeError)],
+)
+def test_claim_seed_is_checked(seed: Any, exc: type[Exception]) -> None:
+    from verif import claims
+
+    cfg = RNNConfig(width=2, input_dim=1, seq_len=2, memory_alpha=0.5)
+    pattern = rf"^seed must be a non-negative integer in \[0, 2\*\*63 - 1\], got {re.escape(repr(seed))}$"
+    with pytest.raises(exc, match=pattern):
+        claims.get("E1").check(cfg, "numpy", seed)
+    with pytest.raises(exc, match=pattern):
+        verif.symmetric_init(cfg, seed)
+    assert claims.get("E1").check(cfg, "numpy", 2**63 - 1).seed == 2**63 - 1
+
+
+def test_replayed_records_check_seed_and_options() -> None:
+    import json
+
+    from verif.report.check import load_record
+
+    record = {
+        "id": "E1",
+        "seed": 1.5,
+        "backend": "numpy",
+        "config": RNNConfig(width=2, input_dim=1, seq_len=2, memory_alpha=0.5).to_dict(),
+        "options": {},
+        "result": {},
+    }
+    with pytest.raises(
+        TypeError, match=r"seed must be a non-negative integer in \[0, 2\*\*63 - 1\], got 1.5"
+    ):
+        load_record(json.dumps(record))
+    with pytest.raises(ValueError, match=r"E1 has no option 'knd'"):
+        load_record(json.dumps({**record, "seed": 1, "options": {"knd": "boundary"}}))
+
+
+@pytest.mark.parametrize("field", ["w", "U", "c", "w0", "U0"])
+def test_params_refuse_complex_and_non_numbers(field: str) -> None:
+    arrays = _good()
+    for bad, dtype in ((arrays[field].astype(complex), "complex128"), (arrays[field] > 0, "bool")):
+        with pytest.raises(
+            TypeError, match=rf"params.{field} must be a real numeric array, got dtype {dtype}"
+        ):
+            Params(**{**arrays, field: bad})
+    p = Params(**arrays)
+    with pytest.raises(TypeError, match=r"params.w must be a real numeric array, got dtype complex128"):
+        p.with_weights(p.w + 1j, p.U)
+    with pytest.raises(TypeError, match=r"params.U must be a real numeric array, got dtype complex128"):
+        p.with_weights(p.w, p.U.astype(complex))

@@ -80,9 +80,14 @@ def test_partial_sum_continuous_near_one() -> None:
     assert rel_fro(bounds.partial_sum(a, t[2:]), closed) <= 1e-11
 
 
-def test_partial_sum_large_t_overflows_to_inf_silently() -> None:
-    assert bounds.partial_sum(10.0, 400) == math.inf
+def test_partial_sum_large_t_is_reported_beyond_float() -> None:
+    # S_400(10) = (10^401 - 1)/9: beyond float64, reported with its log10, never inf
+    with pytest.raises(bounds.BeyondFloat, match=r"S_t\(a\) exceeds floating point .*10\^400\.0") as info:
+        bounds.partial_sum(10.0, 400)
+    assert info.value.log10 == pytest.approx(401 - math.log10(9), rel=1e-12)
+    assert bounds.partial_sum(10.0, 400, log10=True) == pytest.approx(401 - math.log10(9), rel=1e-12)
     assert bounds.partial_sum(0.5, 10_000) == pytest.approx(2.0, rel=1e-15)
+    assert bounds.partial_sum(0.5, 2**63) == pytest.approx(2.0, rel=1e-15)
 
 
 @pytest.mark.parametrize("key", ["A", "B"])

@@ -160,6 +160,12 @@ def test_y_max_option(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 BAD = [
+    (["--width", "abc"], r"width must be an integer >= 2, got 'abc'"),
+    (["--width", "4.5"], r"width must be an integer >= 2, got 4.5"),
+    (["--seq-len", str(10**13)], r"seq_len must be an integer <= 1000000"),
+    (["--memory-alpha", "1e308"], r"memory_alpha must be a finite real number in \[0, 1e\+75\]"),
+    (["--memory-alpha", "x"], "memory_alpha"),
+    (["--n", "1e3"], r"n \(number of sequences\) must be an integer >= 1, got 1000.0"),
     (["--width", "3"], "width"),
     (["--width", "0"], "width"),
     (["--width", "-4"], "width"),
@@ -209,17 +215,23 @@ def test_unknown_names_are_listed(capsys: pytest.CaptureFixture[str]) -> None:
         assert law in err
 
 
-def test_infeasible_target_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+def test_infeasible_target_is_reported_as_not_met(capsys: pytest.CaptureFixture[str]) -> None:
+    # no width up to 2^62 meets B8: every bound is still printed, and B8 says "not met"
     argv = ["bounds", "--width", "8", "--memory-alpha", "3", "--seq-len", "60"]
-    assert main(argv) == 2
+    assert main(argv) == 0
     out, err = capsys.readouterr()
-    assert out == "" and err.count("\n") == 1 and "no width" in err
+    assert err == ""
+    assert "smallest width that meets B8: none up to m = 2^62 (not met" in out
+    for tag in ("mu_T", "B1", "B3", "B4", "B5", "B6", "B7"):
+        assert tag in out
+    assert main([*argv, "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["B8_required"]["satisfied"] is False and s["B8_required"]["width"] == 2**62
 
 
 @pytest.mark.parametrize(
     "argv",
     [
-        ["bounds", "--width", "abc", "--memory-alpha", "0.5", "--seq-len", "3"],
         ["bounds", "--memory-alpha", "0.5", "--seq-len", "3"],
         ["frobnicate"],
         [],

@@ -10,8 +10,8 @@ import pytest
 from verif import bounds, gd_bounds
 from verif.config import RNNConfig
 
-#: A width whose gain is ``a_0`` to far below rounding (``rho_w / sqrt(m) = rho_w 2^-100``).
-LIMIT = 2**200
+#: The largest width: PGD's gain is ``a_0`` to ``rho_w 2^-31`` (GD's is taken at ``a_0`` exactly).
+LIMIT = bounds.MAX_WIDTH
 
 
 def config(**changes: float | int | str) -> RNNConfig:
@@ -49,6 +49,8 @@ def test_requirements_meet_their_own_conditions(alpha: float, eps: float) -> Non
     req = gd_bounds.requirements(cfg, eps, 10, 0.1)
     assert req.converged
     at = cfg.replace(rho_w=req.radius_w, rho_u=req.radius_u)
+    limit = gd_bounds.requirements(cfg, eps, 10, 0.1, limit_gain=True)
+    assert limit.converged and limit.G <= req.G
     G = float(np.max(bounds.grad_norm_bound(at)))
     nu_sq = cfg.nu_w**2 + cfg.nu_u**2
     assert req.step_size == pytest.approx(1.0 / (4.0 * G**2), rel=1e-9)
@@ -89,7 +91,7 @@ def test_ratios_tend_to_the_derived_limits(alpha: float, activation: str) -> Non
     lim = gd_bounds.asymptotic_ratios(cfg)
     assert (lim.width_exponent, lim.iteration_exponent) == (1.0, -1.0)
     for eps in (1e-6, 1e-8):
-        gd = gd_bounds.requirements(cfg, eps, 10, 0.1)
+        gd = gd_bounds.requirements(cfg, eps, 10, 0.1, limit_gain=True)
         pgd = bounds.requirements(cfg, eps, 10, 0.1)
         width_ratio = gd.width_required / pgd.width_required
         iteration_ratio = gd.iterations / pgd.iterations

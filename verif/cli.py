@@ -1,8 +1,10 @@
 """The ``verif`` command line.
 
 ``verif bounds``: for one configuration, the memory regime, ``mu_T``, the B-bounds at
-``t = T-1`` and what width and how many PGD iterations B8 asks for a target risk ``eps``;
-with ``--method gd`` also what B10 asks of plain GD.
+``t = T-1`` and what width and how many PGD iterations B8 asks for a target risk ``eps``. A
+number beyond float64 is printed from its log10 (``10^1234.5``; in JSON ``{"log10": 1234.5}``),
+and a B8 requirement that no width up to ``2^62`` meets is reported as not met.
+With ``--method gd`` also what B10 asks of plain GD.
 
 Bad input (a ``ValueError``/``TypeError`` from validation) becomes one line on stderr and
 exit status 2, like an argparse usage error.
@@ -11,14 +13,18 @@ exit status 2, like an argparse usage error.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from verif import bounds, exit_status
+from verif import bounds, exit_status, interrupts
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
 from verif.report import cli as report_cli
+from verif.validation import parse_number
 
 EXIT_USAGE = exit_status.USAGE
 
@@ -27,30 +33,47 @@ BOUNDS_FIELDS = tuple(name for name in CONFIG_FLAGS if name != "dtype")
 BOUNDS_DEFAULTS = {**config_defaults(), "input_dim": 1}
 
 
+def _number(compute: Callable[[], Any], index: int | None = None) -> float:
+    """A bound (entry ``index`` of a per-time bound) as a float, or a :class:`bounds.Huge` beyond
+    float64 (the per-time bounds do not decrease in ``t``, so ``t = T-1`` is the largest)."""
+    try:
+        value = compute()
+    except bounds.BeyondFloat as exc:
+        log10 = float(exc.log10 if index is None else exc.log10[index])
+        return bounds.Huge(log10) if log10 * math.log(10.0) > bounds.LN_MAX else 10.0**log10
+    return float(value if index is None else value[index])
+
+
 def _bounds_summary(args: argparse.Namespace) -> dict[str, Any]:
     config = config_from_args(args, BOUNDS_FIELDS)
     last = config.seq_len - 1
     at_width = bounds.requirements(config, args.eps, args.n, args.delta, args.y_max)
-    needed = bounds.required_width(config, args.eps, args.n, args.delta, args.y_max)
+    try:
+        needed = bounds.required_width(config, args.eps, args.n, args.delta, args.y_max)
+    except bounds.WidthNotFound as exc:  # reported as unmet: the requirements at m = 2^62
+        needed = exc.requirements
+    n, delta = args.n, args.delta
+    per_time = {
+        "B1_L_w": bounds.lipschitz_w,
+        "B1_L_u": bounds.lipschitz_u,
+        "B3_grad_norm": bounds.grad_norm_bound,
+        "B3_output": bounds.output_bound,
+        "B4_beta": bounds.beta,
+        "B5_curvature": bounds.curvature_bound,
+        "B6_linearization": bounds.linearization_bound,
+    }
+    values = {key: _number(functools.partial(fn, config), last) for key, fn in per_time.items()}
+    values["B7_approximation"] = _number(lambda: bounds.approximation_bound(config, n, delta))
+    values["B7_Delta_m"] = _number(lambda: bounds.transport_error_bound(config, n, delta))
     return {
         "config": config.to_dict(),
         "regime": bounds.regime(config),
         "cutoff": bounds.cutoff(config),
         "gain_at_init": bounds.gain_at_init(config),
         "gain": bounds.gain(config),
-        "mu_T": bounds.mu_T(config),
+        "mu_T": _number(lambda: bounds.mu_T(config)),
         "t": last,
-        "bounds": {
-            "B1_L_w": float(bounds.lipschitz_w(config)[last]),
-            "B1_L_u": float(bounds.lipschitz_u(config)[last]),
-            "B3_grad_norm": float(bounds.grad_norm_bound(config)[last]),
-            "B3_output": float(bounds.output_bound(config)[last]),
-            "B4_beta": float(bounds.beta(config)[last]),
-            "B5_curvature": float(bounds.curvature_bound(config)[last]),
-            "B6_linearization": float(bounds.linearization_bound(config)[last]),
-            "B7_approximation": bounds.approximation_bound(config, args.n, args.delta),
-            "B7_Delta_m": bounds.transport_error_bound(config, args.n, args.delta),
-        },
+        "bounds": values,
         "target": {"eps": args.eps, "n": args.n, "delta": args.delta},
         "B8_at_width": at_width.to_dict(),
         "B8_required": needed.to_dict(),
@@ -94,11 +117,35 @@ def _format_gd(s: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _count(value: Any) -> str:
+    """An iteration count: the integer, or 4 digits when it is long (or a :class:`bounds.Huge`)."""
+    return str(value) if isinstance(value, int) and value < 10**15 else f"{value:.4g}"
+
+
+def _json_numbers(value: Any) -> Any:
+    """``value`` with every :class:`bounds.Huge` written as ``{"log10": ...}``."""
+    if isinstance(value, bounds.Huge):
+        return {"log10": value.log10}
+    if isinstance(value, dict):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    return value
+
+
 def _format_bounds(s: dict[str, Any]) -> str:
     c = s["config"]
     b = s["bounds"]
     req, need = s["B8_at_width"], s["B8_required"]
     tgt = s["target"]
+    if need["satisfied"]:
+        smallest = (
+            f"  smallest width that meets B8: m = {need['width']} "
+            f"(tau >= {_count(need['iterations'])}, eta = {need['step_size']:.4g})"
+        )
+    else:
+        smallest = (
+            f"  smallest width that meets B8: none up to m = 2^62 (not met: there B8 needs "
+            f"m >= {need['width_required']:.4g}, tau >= {_count(need['iterations'])})"
+        )
     lines = [
         f"config      m={c['width']} T={c['seq_len']} alpha={c['memory_alpha']:g} "
         f"sigma={c['activation']} rho=({c['rho_w']:g}, {c['rho_u']:g}) nu=({c['nu_w']:g}, {c['nu_u']:g})",
@@ -114,10 +161,9 @@ def _format_bounds(s: dict[str, Any]) -> str:
         f"  B7  approximation <= {b['B7_approximation']:.6g}   Delta_m = {b['B7_Delta_m']:.6g}",
         f"B8 for average risk <= {tgt['eps']:g} (n = {tgt['n']}, delta = {tgt['delta']:g}):",
         f"  at m = {req['width']}: needs m >= {req['width_required']:.4g} "
-        f"({'met' if req['satisfied'] else 'not met'}), tau >= {req['iterations']}, "
+        f"({'met' if req['satisfied'] else 'not met'}), tau >= {_count(req['iterations'])}, "
         f"eta = {req['step_size']:.4g}",
-        f"  smallest width that meets B8: m = {need['width']} "
-        f"(tau >= {need['iterations']}, eta = {need['step_size']:.4g})",
+        smallest,
     ]
     if "B10_at_width" in s:
         lines += _format_gd(s)
@@ -175,10 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_arguments(
         p, BOUNDS_DEFAULTS, required=("width", "memory_alpha", "seq_len"), fields=BOUNDS_FIELDS
     )
-    p.add_argument("--eps", type=float, default=0.1, help="target average risk for B8 (default 0.1)")
-    p.add_argument("--n", type=int, default=1000, help="number of sequences n (default 1000)")
-    p.add_argument("--delta", type=float, default=0.05, help="failure probability (default 0.05)")
-    p.add_argument("--y-max", type=float, default=None, help="bound on |y_t| (default: K of B7)")
+    # Values are read as numbers when they are; the bounds name the field of a bad one.
+    p.add_argument("--eps", type=parse_number, default=0.1, help="target average risk for B8 (default 0.1)")
+    p.add_argument("--n", type=parse_number, default=1000, help="number of sequences n (default 1000)")
+    p.add_argument("--delta", type=parse_number, default=0.05, help="failure probability (default 0.05)")
+    p.add_argument("--y-max", type=parse_number, default=None, help="bound on |y_t| (default: K of B7)")
     p.add_argument(
         "--method", choices=("pgd", "gd"), default="pgd", help="gd: also B10's requirements for plain GD"
     )
@@ -194,31 +241,64 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run_bounds(args: argparse.Namespace) -> str:
     summary = _bounds_summary(args)
-    return json.dumps(summary, indent=2) if args.json else _format_bounds(summary)
+    return json.dumps(_json_numbers(summary), indent=2) if args.json else _format_bounds(summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 success, 2 bad input).
+    """Entry point; returns the exit status (:mod:`verif.exit_status`).
 
     A subcommand's handler returns its output, or ``(output, status)`` when it has an exit
-    status of its own (``verif check``: 1 when a claim is violated).
+    status of its own (``verif check``: 1 when a claim is violated). Bad input gives 2, an
+    environment failure 3, SIGINT 130 and SIGTERM 143 (after the command's cleanup, with one
+    line on stderr), and output into a closed pipe (``verif ... | head -1``)
+    :data:`verif.exit_status.BROKEN_PIPE`, silently.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)
-    handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
     try:
-        out = handler(args)
-    except (ValueError, TypeError) as exc:
-        print(f"verif {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except exit_status.EnvironmentFailure as exc:
-        print(f"verif {args.command}: error: {exc}", file=sys.stderr)
-        return exit_status.ENVIRONMENT
-    text, status = out if isinstance(out, tuple) else (out, 0)
-    if text:
-        print(text)
+        with interrupts.stop_on_signals():
+            status = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+    except BrokenPipeError:
+        _drop_stdout()
+        return exit_status.BROKEN_PIPE
     return status
+
+
+def _drop_stdout() -> None:
+    """Point stdout at devnull, so that Python's final flush cannot fail again.
+
+    The recipe of the Python documentation (``signal`` module, "Note on SIGPIPE").
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    prog = "verif"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        prog = f"verif {args.command}"
+        args.argv = list(sys.argv[1:] if argv is None else argv)
+        handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
+        try:
+            out = handler(args)
+        except (ValueError, TypeError) as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except exit_status.EnvironmentFailure as exc:
+            print(f"{prog}: error: {exc}", file=sys.stderr)
+            return exit_status.ENVIRONMENT
+        text, status = out if isinstance(out, tuple) else (out, 0)
+        if text:
+            print(text)
+        return status
+    except interrupts.Interrupted as exc:
+        print(exc.line(prog), file=sys.stderr)
+        return exc.status
+    except KeyboardInterrupt:  # outside the main thread, where no handler could be installed
+        print(f"{prog}: interrupted (SIGINT)", file=sys.stderr)
+        return exit_status.INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ from typing import Any
 
 from verif import activations
 from verif.config import DTYPES, W_INIT_LAWS, RNNConfig
+from verif.validation import parse_number
 
 #: ``RNNConfig`` fields and their command-line flags.
 CONFIG_FLAGS: dict[str, str] = {
@@ -29,7 +30,6 @@ CONFIG_FLAGS: dict[str, str] = {
     "w_init": "--w-init",
     "dtype": "--dtype",
 }
-_INTEGERS = ("width", "input_dim", "seq_len")
 _WORDS = ("activation", "w_init", "dtype")
 
 
@@ -60,7 +60,9 @@ def add_config_arguments(
     ``defaults[name]``."""
     must = set(required)
     for name in fields:
-        kind = int if name in _INTEGERS else str if name in _WORDS else float
+        # A number is read as one (int or float) and any other text kept: RNNConfig then names
+        # the field and what it allows, in one line, whatever the value.
+        kind = str if name in _WORDS else parse_number
         if name in must:
             p.add_argument(CONFIG_FLAGS[name], type=kind, required=True, help=f"{_allowed(name)} (required)")
         else:

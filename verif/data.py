@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from verif.config import RNNConfig
-from verif.validation import require_int
+from verif.validation import require_int, require_seed
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -25,7 +25,7 @@ def random_inputs(config: RNNConfig, n: int, seed: int) -> FloatArray:
     Every ``x_t`` satisfies ``||x_t||_2 <= 1`` (THEORY 1).
     """
     n = require_int("n (number of sequences)", n, 1)
-    seed = require_int("seed", seed, 0, rule="a non-negative integer")
+    seed = require_seed(seed)
     rng = np.random.default_rng(int(seed))
     T, d = config.seq_len, config.input_dim
     direction = rng.standard_normal((int(n), T, d))

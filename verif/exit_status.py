@@ -12,6 +12,8 @@ A CI script can tell these apart:
   timed out, another run holds the output directory. One line on stderr says what.
 * ``INTERRUPTED`` (130) and ``TERMINATED`` (143): stopped by SIGINT (Ctrl-C) or SIGTERM,
   after cancelling pending jobs, ending the workers and removing partial output.
+* ``BROKEN_PIPE`` (141, 128 + SIGPIPE, as a shell reports a program killed by SIGPIPE): the
+  reader of the output went away (``verif ... | head -1``). No traceback.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ USAGE = 2
 ENVIRONMENT = 3
 INTERRUPTED = 130
 TERMINATED = 143
+BROKEN_PIPE = 141
 
 
 class EnvironmentFailure(Exception):

@@ -166,24 +166,36 @@ def _iterations_and_step(config: RNNConfig, eps: float) -> tuple[int, float, flo
     return tau, eta, G
 
 
-def _radius_map(config: RNNConfig, eps: float, rho_w: float) -> tuple[float, float, int, float, float]:
+def _at_gain(config: RNNConfig, rho_w: float, limit_gain: bool) -> RNNConfig:
+    """The configuration whose constants hold on ``Omega(rho)``: gain ``sigma_1 (alpha + rho_w/sqrt(m))``,
+    or ``a_0`` with ``limit_gain`` (the limit ``m -> infinity`` at fixed ``rho``)."""
+    return config.replace(rho_w=0.0 if limit_gain else rho_w)
+
+
+def _radius_map(
+    config: RNNConfig, eps: float, rho_w: float, limit_gain: bool = False
+) -> tuple[float, float, int, float, float]:
     """One application of B10 (c)'s radius map at ``rho_w``: ``(rho_w', rho_u', tau, eta, r)``.
 
-    Infinite radii when the constants at ``rho_w`` overflow.
+    Infinite radii when the constants at ``rho_w`` exceed floating point (or the radius the
+    range of :class:`RNNConfig`).
     """
-    c = config.replace(rho_w=rho_w)
-    with np.errstate(over="ignore", invalid="ignore"):
-        tau, eta, _ = _iterations_and_step(c, eps)
+    try:
+        c = _at_gain(config, rho_w, limit_gain)
+        with np.errstate(over="ignore", invalid="ignore"):
+            tau, eta, _ = _iterations_and_step(c, eps)
+        L_w = float(np.max(bounds.lipschitz_w(c)))
+        L_u = float(np.max(bounds.lipschitz_u(c)))
+    except ValueError:  # bounds.BeyondFloat, or a radius beyond the configuration's range
+        return math.inf, math.inf, -1, 0.0, math.inf
     if tau < 0:
         return math.inf, math.inf, -1, 0.0, math.inf
     time = eta * tau
     r = math.sqrt(2.0 * time * _nu_sq(config) + 4.0 / 3.0 * time * time * eps)
-    L_w = float(np.max(bounds.lipschitz_w(c)))
-    L_u = float(np.max(bounds.lipschitz_u(c)))
     return max(config.nu_w, L_w * r), max(config.nu_u, L_u * r), tau, eta, r
 
 
-def radii(config: RNNConfig, eps: float) -> _Radii:
+def radii(config: RNNConfig, eps: float, limit_gain: bool = False) -> _Radii:
     """B10 (c): radii ``rho`` with ``rho >= (max(nu_w, L_w r), max(nu_u, L_u r))`` evaluated at ``rho``.
 
     The map is increasing in ``rho_w`` (only ``rho_w`` enters the gain), so iterating it from
@@ -195,7 +207,7 @@ def radii(config: RNNConfig, eps: float) -> _Radii:
     eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
     rho_w = config.nu_w
     for _ in range(RADIUS_ITERATIONS):
-        new_w, new_u, tau, eta, r = _radius_map(config, eps, rho_w)
+        new_w, new_u, tau, eta, r = _radius_map(config, eps, rho_w, limit_gain)
         if not (math.isfinite(new_w) and math.isfinite(new_u)):
             break
         if new_w <= rho_w:
@@ -205,19 +217,26 @@ def radii(config: RNNConfig, eps: float) -> _Radii:
 
 
 def requirements(
-    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None
+    config: RNNConfig,
+    eps: float,
+    n: int,
+    delta: float,
+    y_max: float | None = None,
+    limit_gain: bool = False,
 ) -> GDRequirements:
     """B10 (c) width and iteration requirements for GD, evaluated at ``config.width``.
 
     ``config``'s radii ``rho_w, rho_u`` are not used: GD's radii are those its iterates reach
     (:func:`radii`). ``y_max`` is recorded only (B10 bounds the residuals through the risk).
+    With ``limit_gain`` every constant is taken at the gain ``a_0``, the limit of the gain as the
+    width grows without bound (THEORY 8, the comparison under B10; used by E17).
     """
     eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
     bounds._check_n_delta(n, delta)
     K = bounds.approximation_constant(config)
     y = K if y_max is None else require_real("y_max", y_max, 0.0)
     m_approx = 48.0 * K * K * math.log(2.0 * n * config.seq_len / delta) / eps
-    rad = radii(config, eps)
+    rad = radii(config, eps, limit_gain)
     if not rad.converged:
         return GDRequirements(
             width=config.width,
@@ -237,7 +256,7 @@ def requirements(
             y_max=float(y),
             converged=False,
         )
-    c = config.replace(rho_w=rad.rho_w, rho_u=rad.rho_u)
+    c = _at_gain(config.replace(rho_u=rad.rho_u), rad.rho_w, limit_gain)
     beta_max = float(np.max(bounds.beta(c)))
     G = float(np.max(bounds.grad_norm_bound(c)))
     rho_sq = rad.rho_w * rad.rho_w + rad.rho_u * rad.rho_u

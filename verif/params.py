@@ -16,9 +16,17 @@ from numpy.typing import NDArray
 
 from verif import activations
 from verif.config import RNNConfig
-from verif.validation import require_int
+from verif.validation import require_seed
 
 FloatArray = NDArray[np.floating[Any]]
+
+
+def _require_real_dtype(name: str, dtype: Any) -> None:
+    """``TypeError`` unless ``dtype`` is a real integer or floating dtype (complex parts are never
+    dropped silently; booleans, strings and objects are not numbers here)."""
+    dt = np.dtype(dtype)
+    if dt == np.bool_ or not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,11 +54,14 @@ class Params:
         if self.on_device:
             # Device-resident parameters (all five are jax.Arrays): shapes and dtypes are checked,
             # values are not (that would copy them to the host); see the JAX backend.
+            for name in ("w", "U", "c", "w0", "U0"):
+                _require_real_dtype(f"params.{name}", getattr(self, name).dtype)
             self._check_shapes()
             activations.get(self.activation)
             return
         for name in ("w", "U", "c", "w0", "U0"):
             arr = np.asarray(getattr(self, name))
+            _require_real_dtype(f"params.{name}", arr.dtype)
             if not np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(np.float64)
             object.__setattr__(self, name, arr)
@@ -107,6 +118,9 @@ class Params:
 
         Device-resident parameters take device arrays and stay on the device.
         """
+        for name, new in (("w", w), ("U", U)):
+            dtype = new.dtype if hasattr(new, "dtype") else np.asarray(new).dtype
+            _require_real_dtype(f"params.{name}", dtype)
         if self.on_device:
             return replace(self, w=w.astype(self.dtype), U=U.astype(self.dtype))
         return replace(
@@ -157,9 +171,9 @@ def symmetric_init(config: RNNConfig, seed: int) -> Params:
 
     Args:
         config: the configuration (width, input_dim, memory_alpha, w_init, dtype).
-        seed: seed of ``numpy.random.default_rng``; a non-negative integer.
+        seed: seed of ``numpy.random.default_rng``; an integer in ``[0, 2**63 - 1]``.
     """
-    seed = require_int("seed", seed, 0, rule="a non-negative integer")
+    seed = require_seed(seed)
     rng = np.random.default_rng(int(seed))
     half, d, alpha = config.half, config.input_dim, config.memory_alpha
     dtype = np.dtype(config.dtype)

@@ -9,19 +9,37 @@ import math
 import numbers
 from typing import Any
 
+#: Largest seed accepted everywhere (NumPy takes any integer >= 0; records keep it in int64).
+SEED_MAX = 2**63 - 1
+
 
 class ArgumentTypeError(TypeError, ValueError):
     """A value of the wrong type; a ``TypeError`` that callers catching ``ValueError`` also see."""
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, on one line."""
+    text = repr(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def require_int(name: str, value: Any, minimum: int, rule: str | None = None) -> int:
     """``value`` as an ``int`` >= ``minimum``; ``rule`` overrides the range text of the message."""
     text = rule or f"an integer >= {minimum}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ArgumentTypeError(f"{name} must be {text}, got {value!r}")
+        raise ArgumentTypeError(f"{name} must be {text}, got {shown(value)}")
     if value < minimum:
-        raise ValueError(f"{name} must be {text}, got {value!r}")
+        raise ValueError(f"{name} must be {text}, got {shown(value)}")
     return int(value)
+
+
+def require_seed(value: Any, name: str = "seed") -> int:
+    """``value`` as a seed: an integer in ``[0, SEED_MAX]`` (``1.5``, ``True``, ``"3"`` are refused)."""
+    rule = "a non-negative integer in [0, 2**63 - 1]"
+    seed = require_int(name, value, 0, rule=rule)
+    if seed > SEED_MAX:
+        raise ValueError(f"{name} must be {rule}, got {shown(value)}")
+    return seed
 
 
 def require_real(
@@ -42,13 +60,27 @@ def require_real(
             parts.append(f"< {below:g}")
         rule = "a finite number" + (" " + " and ".join(parts) if parts else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ArgumentTypeError(f"{name} must be {rule}, got {value!r}")
-    v = float(value)
+        raise ArgumentTypeError(f"{name} must be {rule}, got {shown(value)}")
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond float64
+        raise ValueError(f"{name} must be {rule}, got {shown(value)}") from None
     ok = math.isfinite(v)
     if ok and minimum is not None:
         ok = v > minimum if strict else v >= minimum
     if ok and below is not None:
         ok = v < below
     if not ok:
-        raise ValueError(f"{name} must be {rule}, got {value!r}")
+        raise ValueError(f"{name} must be {rule}, got {shown(value)}")
     return v
+
+
+def parse_number(text: str) -> int | float | str:
+    """A command-line value as an ``int`` or ``float`` when it reads as one, else the text itself,
+    so that the library's own check names the field and what it allows (``width must be ...``)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

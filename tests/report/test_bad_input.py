@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from verif.report import executors
-
 from .conftest import run_cli
 
 
@@ -45,15 +43,11 @@ def test_report_unwritable_out(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert blocker.read_text() == "x"
 
 
-def test_report_unreachable_scheduler(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(executors, "CONNECT_TIMEOUT_S", 1.0)
+def test_report_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r"
-    status, _, err = run_cli(
-        ["report", "--smoke", "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"], capsys
-    )
-    assert status == 2 and "cannot reach a Dask scheduler at tcp://127.0.0.1:9" in err
+    closed = ["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1"]
+    status, _, err = run_cli(["report", "--smoke", "--out", str(out), *closed], capsys)
+    assert status == 3 and "no Dask scheduler answered at tcp://127.0.0.1:9" in err  # environment
     assert len(err.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
     status, _, err = run_cli(["report", "--smoke", "--out", str(out), "--scheduler", "localhost"], capsys)

@@ -11,8 +11,9 @@ identity ``measured`` is an error and ``bound`` its tolerance.
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -24,8 +25,11 @@ from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
 from verif.params import Params
+from verif.validation import require_seed, shown
 
 Kind = Literal["exact", "bound", "statistical"]
+#: How a claim module declares its options: a name (any value) or ``(name, allowed values)``.
+OptionSpec = str | tuple[str, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -177,6 +181,8 @@ class Claim:
             (frequency or seed-averaged trend with a margin).
         check_fn: the measurement.
         smooth_only: whether the claim needs an activation inside the theory.
+        options: the options ``check`` accepts, by name: their allowed values, or ``None`` for
+            any value (the claim checks those itself).
     """
 
     id: str
@@ -185,16 +191,35 @@ class Claim:
     kind: Kind
     check_fn: CheckFn
     smooth_only: bool = True
+    options: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict, hash=False)
+
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """``ValueError`` naming the option, the claim and what is allowed, for an option the
+        claim does not declare or a value outside its allowed set."""
+        for key, value in options.items():
+            if key not in self.options:
+                raise ValueError(f"{self.id} has no option {key!r}; its options are {sorted(self.options)}")
+            allowed = self.options[key]
+            if allowed is not None and not (isinstance(value, Hashable) and value in allowed):
+                raise ValueError(
+                    f"option {key} of {self.id} must be one of {list(allowed)}, got {shown(value)}"
+                )
 
     def check(
         self, config: RNNConfig, backend: str | Backend = "numpy", seed: int = 0, **options: Any
     ) -> ClaimResult:
-        """Measure the claim on ``config`` with ``backend`` and ``seed``."""
+        """Measure the claim on ``config`` with ``backend`` and ``seed``.
+
+        ``seed`` must be an integer in ``[0, 2**63 - 1]``, and every option one the claim
+        declares (:meth:`check_options`); both are refused with a ``ValueError``/``TypeError``.
+        """
         if not isinstance(config, RNNConfig):
             raise TypeError(f"config must be an RNNConfig, got {type(config).__name__}")
+        seed = require_seed(seed)
+        self.check_options(options)
         if self.smooth_only:
             config.act.require_smooth()
-        res = self.check_fn(config, get_backend(backend), int(seed), **options)
+        res = self.check_fn(config, get_backend(backend), seed, **options)
         for observer in list(_OBSERVERS):
             observer(res)
         return res
@@ -215,13 +240,36 @@ def remove_observer(observer: Callable[[ClaimResult], None]) -> None:
     _OBSERVERS.remove(observer)
 
 
+def _declared(claim_id: str, fn: CheckFn, options: Iterable[OptionSpec]) -> dict[str, tuple[Any, ...] | None]:
+    """The option table of ``options``; every keyword parameter of ``fn`` must be declared."""
+    table: dict[str, tuple[Any, ...] | None] = {}
+    for spec in options:
+        name, allowed = (spec, None) if isinstance(spec, str) else (spec[0], tuple(spec[1]))
+        table[name] = allowed
+    params = list(inspect.signature(fn).parameters.values())[3:]
+    named = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if not named <= set(table):
+        raise TypeError(f"{claim_id} takes options it does not declare: {sorted(named - set(table))}")
+    return table
+
+
 def register(
-    claim_id: str, title: str, theory: str, kind: Kind, smooth_only: bool = True
+    claim_id: str,
+    title: str,
+    theory: str,
+    kind: Kind,
+    smooth_only: bool = True,
+    options: Iterable[OptionSpec] = (),
 ) -> Callable[[CheckFn], CheckFn]:
-    """Decorator: register ``check(config, backend, seed, **options)`` as claim ``claim_id``."""
+    """Decorator: register ``check(config, backend, seed, **options)`` as claim ``claim_id``.
+
+    ``options`` lists what ``check`` accepts: a name (any value; the claim checks it) or
+    ``(name, allowed values)``; :meth:`Claim.check` refuses anything else.
+    """
 
     def wrap(fn: CheckFn) -> CheckFn:
-        _REGISTRY[claim_id] = Claim(claim_id, title, theory, kind, fn, smooth_only)
+        table = _declared(claim_id, fn, options)
+        _REGISTRY[claim_id] = Claim(claim_id, title, theory, kind, fn, smooth_only, table)
         return fn
 
     return wrap

@@ -201,7 +201,11 @@ def central_differences(
     return g, G, grad_w, grad_U, min(steps)
 
 
-@register("E2", title="gradients are right", theory="section 6", kind="exact")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "n", "X", "Y", "step")
+
+
+@register("E2", title="gradients are right", theory="section 6", kind="exact", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Compare tangent features and ``grad R`` across backends and with central differences.
 

@@ -48,7 +48,11 @@ def worst_over_time(measured: Any, bound: Any) -> tuple[float, float, float]:
     return safe_ratio(float(m_t[t]), float(b_t[t])), float(m_t[t]), float(b_t[t])
 
 
-@register("E3", title="Lipschitz in the parameters inside Omega", theory="B2", kind="bound")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "pairs", "X", "n")
+
+
+@register("E3", title="Lipschitz in the parameters inside Omega", theory="B2", kind="bound", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Largest ``|F_t - F'_t|`` and ``||H_t - H'_t||_2`` over bound B2, for random pairs in ``Omega``.
 

@@ -59,7 +59,11 @@ def _measure(config: RNNConfig, backend: Backend, point: Params, X: Any) -> dict
     }
 
 
-@register("E4", title="gradient norm bounded uniformly in m", theory="B3", kind="bound")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "points", "widths", "X", "n")
+
+
+@register("E4", title="gradient norm bounded uniformly in m", theory="B3", kind="bound", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Largest ``||grad F_t||/G_t``, ``|F_t|/(L_w,t rho_w + L_u,t rho_u)`` and B1 part ratios.
 

@@ -90,7 +90,11 @@ def op_norm(sym: FloatArray) -> FloatArray:
     return np.asarray(np.max(np.abs(np.linalg.eigvalsh(sym)), axis=-1))
 
 
-@register("E5", title="neuron Hessian bounded by beta_t", theory="B4", kind="bound")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "neurons", "theta", "X", "n")
+
+
+@register("E5", title="neuron Hessian bounded by beta_t", theory="B4", kind="bound", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Largest ``||Hess_theta h_t||_op / (beta_t (1 + FD_RTOL))`` over neurons, sequences and ``t``.
 

@@ -78,7 +78,11 @@ def output_hessians(backend: Backend, params: Params, X: Any, dtype: Any) -> Flo
     return np.asarray(0.5 * (hess + np.swapaxes(hess, -1, -2)))
 
 
-@register("E6", title="network curvature <= beta_t / sqrt(m)", theory="B5", kind="bound")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "X", "n", "max_dim")
+
+
+@register("E6", title="network curvature <= beta_t / sqrt(m)", theory="B5", kind="bound", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Largest ``||Hess_Theta F_t||_op / ((beta_t/sqrt(m)) (1 + FD_RTOL))`` over sequences and ``t``.
 

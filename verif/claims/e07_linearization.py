@@ -125,8 +125,25 @@ def _check_trend(
     )
 
 
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (
+    ("mode", ("bound", "trend")),
+    ("kind", sampling.POINT_KINDS),
+    "points",
+    "widths",
+    "trials",
+    "margin",
+    "X",
+    "n",
+)
+
+
 @register(
-    "E7", title="linearization error <= beta_t (rho_w^2 + rho_u^2)/(2 sqrt(m))", theory="B6", kind="bound"
+    "E7",
+    title="linearization error <= beta_t (rho_w^2 + rho_u^2)/(2 sqrt(m))",
+    theory="B6",
+    kind="bound",
+    options=OPTIONS,
 )
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Bound B6 at points of ``Omega`` (``mode="bound"``), or ``sqrt(m) * error`` over widths (``"trend"``).

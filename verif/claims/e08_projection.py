@@ -95,7 +95,11 @@ def _test_point(p0: Params, config: RNNConfig, rng: np.random.Generator, far: bo
     return p0.with_weights(p0.w0 + dw, p0.U0 + dU)
 
 
-@register("E8", title="projection and PGD stay in Omega", theory="section 5", kind="exact")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = ("steps", "n", "X", "Y", "step_size", "pairs")
+
+
+@register("E8", title="projection and PGD stay in Omega", theory="section 5", kind="exact", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Measure PGD drift beyond ``Omega``, idempotence, non-expansiveness and the reference match.
 

@@ -51,7 +51,11 @@ def tolerance(dtype: str) -> float:
     return TOL_FLOAT64 * float(np.finfo(np.dtype(dtype)).eps / np.finfo(np.float64).eps)
 
 
-@register("E9", title="transported comparator", theory="section 7", kind="exact")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = ("n", "X")
+
+
+@register("E9", title="transported comparator", theory="section 7", kind="exact", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Measure ``Theta_bar in Omega``, the norm identity and bound, and ``F_lin(Theta_bar)``.
 

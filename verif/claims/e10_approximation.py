@@ -107,7 +107,17 @@ def realizable_problem(
     return X, tmap, Y, rng
 
 
-@register("E10", title="approximation by the transported parameter", theory="B7", kind="statistical")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = ("n", "delta", "init_seeds", "draws", "mc_delta", "gamma", "X", "teacher_backend")
+
+
+@register(
+    "E10",
+    title="approximation by the transported parameter",
+    theory="B7",
+    kind="statistical",
+    options=OPTIONS,
+)
 def check(
     config: RNNConfig,
     backend: Backend,

@@ -78,7 +78,13 @@ def ntk_step(
     return (scale / lam if lam > 0 else scale), lam
 
 
-@register("E11", title="PGD inequality with the transported comparator", theory="B8", kind="bound")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = ("n", "steps", "step_size", "step_scale", "draws", "X", "teacher_backend")
+
+
+@register(
+    "E11", title="PGD inequality with the transported comparator", theory="B8", kind="bound", options=OPTIONS
+)
 def check(
     config: RNNConfig,
     backend: Backend,

@@ -110,7 +110,23 @@ def training_problem(
     return TrainingProblem(cfg, raised, X, tmap, Y, p0, rng)
 
 
-@register("E12", title="training works below the cutoff", theory="B8", kind="statistical")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (
+    "n",
+    "steps",
+    "step_size",
+    "step_scale",
+    ("method", ("gd", "pgd")),
+    "widths",
+    "width_seeds",
+    "draws",
+    ("part", ("both", "training", "width")),
+    "X",
+    "teacher_backend",
+)
+
+
+@register("E12", title="training works below the cutoff", theory="B8", kind="statistical", options=OPTIONS)
 def check(
     config: RNNConfig,
     backend: Backend,

@@ -95,7 +95,11 @@ def demo_ratios(
     return measured, expected
 
 
-@register("E13", title="cutoff of mu_T", theory="section 4", kind="exact")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = ("linear_state", "eps")
+
+
+@register("E13", title="cutoff of mu_T", theory="section 4", kind="exact", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Measure the ``S_t`` identities, ``mu_T`` and THEORY 4's linear-regime demo.
 

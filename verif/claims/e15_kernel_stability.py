@@ -40,7 +40,11 @@ def kernel_shift(backend: Backend, point: Params, X: Any) -> Any:
     return np.abs(np.asarray(K, dtype=float) - np.asarray(K0, dtype=float))
 
 
-@register("E15", title="kernel stability inside Omega", theory="B9", kind="bound")
+#: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
+OPTIONS = (("kind", sampling.POINT_KINDS), "points", "X", "n")
+
+
+@register("E15", title="kernel stability inside Omega", theory="B9", kind="bound", options=OPTIONS)
 def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> ClaimResult:
     """Largest ``|K_Theta - K_Theta_0| / B9`` over entries and points of ``Omega``.
 

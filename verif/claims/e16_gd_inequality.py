@@ -44,7 +44,7 @@ from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims.base import ClaimResult, register, result, safe_ratio
 from verif.claims.e10_approximation import realizable_problem
-from verif.claims.e11_pgd_inequality import ntk_step
+from verif.claims.e11_pgd_inequality import OPTIONS, ntk_step
 from verif.config import RNNConfig
 from verif.train import train
 
@@ -92,7 +92,9 @@ def _worst_over_steps(measured: Any, bound: Any) -> tuple[float, float, float]:
     return ratios[k], float(measured[k]), float(bound[k])
 
 
-@register("E16", title="GD inequality on the ball the run reaches", theory="B10", kind="bound")
+@register(
+    "E16", title="GD inequality on the ball the run reaches", theory="B10", kind="bound", options=OPTIONS
+)
 def check(
     config: RNNConfig,
     backend: Backend,

@@ -7,9 +7,11 @@ The comparison derived under B10 says ``m_GD / m_PGD ~ C eps^-1`` and
 The check, for one configuration (PGD with radii raised to ``rho >= nu`` where needed, B8's
 premise, as in E11; ``details['omega_radii_raised']``):
 
-1. the constants are taken at the limiting gain ``a_0``: both requirements are evaluated at the
-   width :data:`LIMIT_WIDTH` (``rho_w / sqrt(m) = rho_w 2^-100``), the limit of both methods'
-   required widths as ``eps -> 0``;
+1. the constants are taken at the limiting gain ``a_0``, the limit of both methods' gains as their
+   required widths grow without bound: GD's exactly (``gd_bounds.requirements(...,
+   limit_gain=True)``: its radius grows like ``eps^-1/2``, so a fixed width would not do), PGD's at
+   the width :data:`LIMIT_WIDTH` ``= 2^62`` (its radius is fixed; the gain is within
+   ``sigma_1 rho_w 2^-31`` of ``a_0``);
 2. the top of the grid, ``eps_top``, is found by going down from ``K^2`` (the scale of the risk,
    B7) by factors of 10 until both requirements are in their leading terms (:func:`leading`):
    the first width condition is the largest, ``tau >= MIN_ITERATIONS``, and GD's radius exceeds
@@ -48,8 +50,8 @@ from verif.claims.e11_pgd_inequality import omega_for_comparator
 from verif.config import RNNConfig
 from verif.validation import require_int, require_real
 
-#: The width at which both requirements are evaluated: its gain is ``a_0`` to ``rho_w 2^-100``.
-LIMIT_WIDTH = 2**200
+#: The width at which both requirements are evaluated (PGD's gain is ``a_0`` to ``rho_w 2^-31``).
+LIMIT_WIDTH = bounds.MAX_WIDTH
 #: Allowed ``|fitted - derived|`` for each exponent (module docstring).
 EXPONENT_TOL = 1e-4
 #: Allowed ``|fitted / derived - 1|`` for each constant ``C``, ``C'`` (module docstring).
@@ -83,7 +85,13 @@ def constant(x: Any, y: Any, exponent: float) -> float:
     return math.exp(float(np.mean(np.asarray(y, dtype=float) - exponent * np.asarray(x, dtype=float))))
 
 
-@register("E17", title="GD against PGD requirements as eps goes to 0", theory="B10", kind="exact")
+#: The options ``check`` accepts (each checked by ``check`` itself).
+OPTIONS = ("n", "delta", "decades", "points", "y_max")
+
+
+@register(
+    "E17", title="GD against PGD requirements as eps goes to 0", theory="B10", kind="exact", options=OPTIONS
+)
 def check(
     config: RNNConfig,
     backend: Backend,
@@ -113,7 +121,7 @@ def check(
     nu_sq = cfg.nu_w**2 + cfg.nu_u**2
 
     def both(eps: float) -> tuple[gd_bounds.GDRequirements, bounds.Requirements]:
-        gd = bounds.requirements(limit, eps, n, delta, y_max, method="gd")
+        gd = gd_bounds.requirements(limit, eps, n, delta, y_max, limit_gain=True)
         return gd, bounds.requirements(limit, eps, n, delta, y_max)
 
     eps_top = bounds.approximation_constant(limit) ** 2

@@ -13,7 +13,9 @@ comparison. Against THEORY's continuous law the finite teacher differs by its st
 For each seed the widths are nested (the first ``m/2`` draws of one sequence), so the error of
 every even width comes from one cumulative mean; ``m_min(n)`` is the smallest width beyond
 which the error stays at most ``eps`` (on the first ``n`` sequences). The report fits the
-median over seeds against ``a + b log n`` and against ``a n^c`` and says which fits better.
+median over seeds against ``a + b log n`` and against ``a n^c``; it says one fits better only
+when a bootstrap interval over seeds of the difference of their RMS residuals excludes 0
+(:func:`verif.exhibits.sentences.model_comparison`), else that the data cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 from verif import data, transport
 from verif.backends import Backend
 from verif.config import RNNConfig
+from verif.exhibits import sentences
 from verif.exhibits.base import Exhibit, Figure, Measurement, Mode, Summary, register
 from verif.params import Params
 
@@ -190,6 +193,15 @@ def _spread(records: Sequence[Measurement], i: int) -> tuple[float, float]:
     )
 
 
+def _rms_difference(records: Sequence[Measurement]) -> float | None:
+    """RMS of the log fit minus RMS of the power fit on the seed-median curve of ``records``."""
+    ns, ms, _ = _median_m(records)
+    if len(ns) < 3:
+        return None
+    f = fits(ns, ms)
+    return f["log_rms"] - f["pow_rms"]
+
+
 def summarize(records: Sequence[Measurement]) -> Summary:
     r0 = records[0]
     ns, ms, missing = _median_m(records)
@@ -209,13 +221,20 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         )
     if len(ns) >= 3:
         f = fits(ns, ms)
-        better = "a + b log n" if f["log_rms"] < f["pow_rms"] else "a n^c"
-        headline = (
-            f"m_min grows from {ms[0]:.0f} (n = {ns[0]}) to {ms[-1]:.0f} (n = {ns[-1]}); "
-            f"m = {f['log_a']:.0f} + {f['log_b']:.0f} log n (rms {f['log_rms']:.3f}) "
-            f"vs m = {f['pow_a']:.1f} n^{f['pow_c']:.3f} (rms {f['pow_rms']:.3f}): {better} fits better"
+        diffs = sentences.bootstrap(lambda idx: _rms_difference([records[i] for i in idx]), len(records))
+        comparison = sentences.model_comparison(
+            "a + b log n", f["log_rms"], "a n^c", f["pow_rms"], diffs, units=len(records)
         )
-        notes.append(f"Fit residuals are RMS of log(fit / m_min) over the {len(ns)} values of n.")
+        headline = (
+            f"m_min is {ms[0]:.0f} at n = {ns[0]} and {ms[-1]:.0f} at n = {ns[-1]}; "
+            f"m = {f['log_a']:.0f} + {f['log_b']:.0f} log n vs m = {f['pow_a']:.1f} n^{f['pow_c']:.3f}: "
+            + comparison
+        )
+        notes.append(
+            f"Fit residuals are RMS of log(fit / m_min) over the {len(ns)} values of n; the interval "
+            f"resamples the {len(records)} seeds with replacement ({sentences.RESAMPLES} resamples, "
+            f"{len(diffs)} with at least 3 values of n), recomputing the median curve, m_min and both fits."
+        )
         value: float | None = f["log_b"]
     else:
         headline, value = "too few values of n reached the target error for a fit", None
@@ -232,7 +251,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     from verif.report import plots
 
     ns, ms, _ = _median_m(records)
-    fig, (ax, ax2) = plots.figure(2)
+    fig, (ax, ax2) = plots.figure(2, height=4.6)
     ax.semilogx(ns, ms, "o", color="k", label="m_min of the median error curve")
     for r in records:
         pts = [(nv, mv) for nv, mv in zip(r["n_values"], r["m_min"], strict=True) if mv is not None]
@@ -252,7 +271,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     ax.set_xlabel("number of sequences n")
     ax.set_ylabel(f"smallest width with error <= {TARGET_ERROR:g}")
     ax.set_title("X2 width against n (seeds in grey)")
-    ax.legend(fontsize=7)
+    plots.legend_below(ax, ncol=1)
     r0 = records[0]
     for i, nv in enumerate(r0["n_values"]):
         curve = np.median([r["curves"][i] for r in records], axis=0)
@@ -261,7 +280,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     ax2.set_xlabel("width m")
     ax2.set_ylabel("max_(j<=n,t) |F_lin(Theta_bar) - F*|")
     ax2.set_title("X2 approximation error (median over seeds)")
-    ax2.legend(fontsize=6)
+    plots.legend_outside(ax2)
     name = plots.save(fig, directory, "x2_width_vs_n.png")
     caption = (
         "X2: left, the smallest width whose approximation error stays below eps, against n (log axis), "

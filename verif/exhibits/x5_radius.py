@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from verif.backends import Backend
-from verif.exhibits import training
+from verif.exhibits import sentences, training
 from verif.exhibits.base import Exhibit, Figure, Measurement, Mode, Summary, register
 from verif.exhibits.common import SEEDS, group, median
 
@@ -76,6 +76,17 @@ def summarize(records: Sequence[Measurement]) -> Summary:
     notes = [
         f"m = {WIDTH}, nu_w = nu_u = 1, same initialization and step for every radius; medians over seeds."
     ]
+    finite = [row for row in rows if not isinstance(row[0], str)]
+    gd = [row for row in rows if isinstance(row[0], str)]
+    if finite and gd:
+        risk = [
+            sentences.relative(f"at rho = {row[0]:g} the final risk", float(row[2]), "GD's", float(gd[0][2]))
+            for row in (finite[0], finite[-1])
+        ]
+        big = float(finite[-1][0])
+        drift = sentences.against_limit("GD's largest drift", float(gd[0][3]), f"rho = {big:g}", big)
+        acts = "the projection acts there" if float(gd[0][3]) > big else "the projection never acts there"
+        notes.append("; ".join(risk) + f"; {drift}, so {acts}.")
     return Summary(headline, float(best[2]), cols, rows, notes)
 
 
@@ -84,7 +95,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
 
     finite = [row for row in summary.rows if not isinstance(row[0], str)]
     gd = [row for row in summary.rows if isinstance(row[0], str)]
-    fig, (ax, ax2) = plots.figure(2)
+    fig, (ax, ax2) = plots.figure(2, height=4.2)
     rho = [row[0] for row in finite]
     ax.loglog(rho, [row[2] for row in finite], "o-", label="PGD")
     ax2.loglog(rho, [row[3] for row in finite], "o-", label="PGD")
@@ -93,14 +104,16 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
         ax.axhline(gd[0][2], color="C1", ls="--", label="GD")
         ax2.axhline(gd[0][3], color="C1", ls="--", label="GD")
     ax.axvline(1.0, color="grey", lw=0.8)
+    for a in (ax, ax2):
+        plots.ticks_at(a.xaxis, rho)
     ax.set_xlabel("rho (= rho_w = rho_u; nu = 1 in grey)")
     ax.set_ylabel("final R / R(Theta_0)")
     ax.set_title("X5 final risk against rho")
-    ax.legend(fontsize=7)
+    plots.legend_below(ax)
     ax2.set_xlabel("rho")
     ax2.set_ylabel("max_s sqrt(m) max_i |theta_i - theta_i(0)|")
     ax2.set_title("X5 drift against rho")
-    ax2.legend(fontsize=7)
+    plots.legend_below(ax2, ncol=3)
     name = plots.save(fig, directory, "x5_radius.png")
     caption = (
         "X5: final risk (left) and largest per-neuron drift (right) of PGD against the radius rho, GD dashed."

@@ -22,6 +22,7 @@ from verif.backends import names as backend_names
 from verif.config import RNNConfig
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
 from verif.report.jobs import Job, job_key, record_ratio, restore_floats, run_job
+from verif.validation import parse_number, require_seed
 
 #: Defaults of ``verif check`` (a small configuration below the cutoff).
 CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "memory_alpha": 0.5}
@@ -31,7 +32,9 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``verif check``."""
     p.add_argument("claim", nargs="?", help=f"claim id, one of {claims.ids()}")
     add_config_arguments(p, RNNConfig(**CHECK_DEFAULTS).to_dict())
-    p.add_argument("--seed", type=int, default=0, help="seed of the measurement (default 0)")
+    p.add_argument(
+        "--seed", type=parse_number, default=0, help="seed of the measurement, in [0, 2**63 - 1] (default 0)"
+    )
     p.add_argument("--backend", default="numpy", help=f"one of {backend_names()} (default numpy)")
     p.add_argument(
         "--option",
@@ -100,13 +103,14 @@ def _option_text(value: Any) -> str:
 def _job_from_args(args: argparse.Namespace) -> Job:
     if not args.claim:
         raise ValueError("claim: give a claim id (or --replay FILE)")
-    claims.get(args.claim)
+    claim = claims.get(args.claim)
+    seed = require_seed(args.seed)
     if args.backend not in backend_names():
         raise ValueError(f"backend must be one of {backend_names()}, got {args.backend!r}")
     config = config_from_args(args)
-    return Job(
-        "claim", args.claim, int(args.seed), args.backend, config.to_dict(), parse_options(args.option)
-    )
+    options = parse_options(args.option)
+    claim.check_options(options)
+    return Job("claim", args.claim, seed, args.backend, config.to_dict(), options)
 
 
 def run_check(args: argparse.Namespace) -> tuple[str, int]:
@@ -191,17 +195,18 @@ def load_record(text: str, key: str | None = None) -> tuple[Job, dict[str, Any]]
         job = Job(
             "claim",
             doc["id"],
-            int(doc["seed"]),
+            require_seed(doc["seed"]),
             doc["backend"],
             dict(doc["config"]),
             dict(doc.get("options", {})),
         )
     elif isinstance(doc, dict) and "claim_id" in doc:
         res = doc
-        job = Job("claim", doc["claim_id"], int(doc["seed"]), doc["backend"], dict(doc["config"]), {})
+        seed = require_seed(doc["seed"])
+        job = Job("claim", doc["claim_id"], seed, doc["backend"], dict(doc["config"]), {})
     else:
         raise ValueError("replay: the file is neither a results.json, a claim record nor a describe() line")
-    claims.get(job.id)
+    claims.get(job.id).check_options(job.options)
     RNNConfig(**(job.config or {}))
     return job, res
 
@@ -256,7 +261,7 @@ def _from_describe(text: str) -> tuple[Job, dict[str, Any]]:
     config = {k: _literal(v) for k, v in _PAIR.findall(config_text)}
     details = {k: _literal(v) for k, v in _PAIR.findall(middle)}
     backend = str(details.pop("backend", "numpy"))
-    seed = int(details.pop("seed", 0))
+    seed = require_seed(details.pop("seed", 0))
     claim = claims.get(cid)
     accepted = option_names(claim.check_fn)
     options = {k: v for k, v in details.items() if k in accepted}

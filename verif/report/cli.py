@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from verif.interrupts import Interrupted
 from verif.report.check import add_check_arguments, replay_line, run_check
+from verif.report.executors import Timeouts, make_executor
 from verif.report.render import fmt
 
 if TYPE_CHECKING:
@@ -50,6 +53,29 @@ def add_subcommands(sub: Any) -> None:
         "--scheduler", default=None, help="Dask scheduler address tcp://host:port (default: local pool)"
     )
     p.add_argument("--backend", default="numpy", help="numpy or jax (default numpy)")
+    d = Timeouts()
+    p.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        default=d.connect_s,
+        metavar="SECONDS",
+        help=f"give up (exit 3) when no Dask scheduler answers within SECONDS (default {d.connect_s:g})",
+    )
+    p.add_argument(
+        "--job-timeout",
+        type=_seconds_or_zero,
+        default=d.job_s,
+        metavar="SECONDS",
+        help=f"give up (exit 3) when no job finishes for SECONDS; 0: never (default {d.job_s:g})",
+    )
+    p.add_argument(
+        "--no-workers-timeout",
+        type=_seconds,
+        default=d.no_workers_s,
+        metavar="SECONDS",
+        help=f"give up (exit 3) when the Dask scheduler has no workers for SECONDS "
+        f"(default {d.no_workers_s:g})",
+    )
     p.set_defaults(handler=run_report, mode="quick")
     c = sub.add_parser(
         "check",
@@ -58,6 +84,25 @@ def add_subcommands(sub: Any) -> None:
     )
     add_check_arguments(c)
     c.set_defaults(handler=run_check)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _seconds_or_zero(text: str) -> float | None:
+    try:
+        if float(text) == 0:
+            return None
+    except ValueError:
+        pass
+    return _seconds(text)
 
 
 def _ids(text: str | None) -> tuple[str, ...] | None:
@@ -81,8 +126,12 @@ def request_from_args(args: argparse.Namespace) -> ReportRequest:
     )
 
 
-def progress_bar(total: int) -> Callable[[], None]:
-    """A tqdm bar on stderr when it is a terminal; a no-op otherwise."""
+def progress_bar(total: int, opened: list[Callable[[], None]] | None = None) -> Callable[[], None]:
+    """A tqdm bar on stderr when it is a terminal; a no-op otherwise.
+
+    The bar's ``close`` is appended to ``opened``, so that a run that stops early can clear
+    it before its one line.
+    """
     if not sys.stderr.isatty():
         return lambda: None
     try:
@@ -90,6 +139,8 @@ def progress_bar(total: int) -> Callable[[], None]:
     except ImportError:
         return lambda: None
     bar = tqdm(total=total, unit="job", file=sys.stderr, leave=False)
+    if opened is not None:
+        opened.append(bar.close)
 
     def tick() -> None:
         bar.update(1)
@@ -105,7 +156,23 @@ def run_report(args: argparse.Namespace) -> tuple[str, int]:
         from verif.report.build import make_report
     except ImportError as exc:
         raise ValueError(f"report: needs the 'report' extra (pip install 'verif[report]'): {exc}") from exc
-    report = make_report(request_from_args(args), progress=progress_bar)
+    from verif.report.build import validate
+
+    req = request_from_args(args)
+    validate(req)
+    timeouts = Timeouts(args.connect_timeout, args.job_timeout, args.no_workers_timeout)
+    bars: list[Callable[[], None]] = []
+    try:
+        ex = make_executor(req.jobs, req.scheduler, timeouts)
+        try:
+            report = make_report(req, progress=lambda total: progress_bar(total, bars), executor=ex)
+        finally:
+            for close in bars:  # a bar left by a stop or a failure is cleared before its line
+                close()
+            ex.close()
+    except Interrupted as exc:
+        exc.details.append("nothing written")
+        raise
     return summary(report), exit_status(report)
 
 

@@ -116,15 +116,18 @@ def record_ratio(record: dict[str, Any]) -> float:
 
 def run_job(job: Job) -> dict[str, Any]:
     """Measure ``job``; the record holds ``key``, the job, ``status`` (``ok``/``error``) and ``result``."""
-    record: dict[str, Any] = {"key": job.key, **job.to_dict()}
-    record.update(status="ok", result=None, error=None)
     try:
-        record["result"] = jsonable(_measure(job))
+        result = jsonable(_measure(job))
     except Exception as exc:  # a failing job is reported, never fatal
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-        record.update(status="error", error=f"{type(exc).__name__}: {exc} ({where})")
-    return record
+        return error_record(job, f"{type(exc).__name__}: {exc} ({where})")
+    return {"key": job.key, **job.to_dict(), "status": "ok", "result": result, "error": None}
+
+
+def error_record(job: Job, error: str) -> dict[str, Any]:
+    """The record of a job that failed with the one-line message ``error``."""
+    return {"key": job.key, **job.to_dict(), "status": "error", "result": None, "error": error}
 
 
 def _measure(job: Job) -> dict[str, Any]:

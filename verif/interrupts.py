@@ -1,0 +1,88 @@
+"""SIGINT and SIGTERM stop a ``verif`` command through its ordinary cleanup.
+
+While :func:`stop_on_signals` is active (``verif.cli.main`` holds it for the whole command),
+the first SIGINT or SIGTERM raises :class:`Interrupted` in the main thread. It is a
+``BaseException``, so that no ``except Exception`` takes it for a failed job, and every
+``finally``/``except BaseException`` on the way out runs: pending jobs are cancelled, the
+workers are ended and partial output is removed. Later signals are ignored until the command
+returns, and after an interruption until the process exits, so that a second Ctrl-C can
+neither break the cleanup half-way nor turn the exit status into a traceback. The command then
+exits with :data:`verif.exit_status.INTERRUPTED` (130) or :data:`verif.exit_status.TERMINATED`
+(143).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from verif import exit_status
+
+#: The signals that stop a command, and the exit status each one gives.
+STATUS: dict[int, int] = {
+    signal.SIGINT: exit_status.INTERRUPTED,
+    signal.SIGTERM: exit_status.TERMINATED,
+}
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread by the first SIGINT/SIGTERM.
+
+    Attributes:
+        signum: the signal.
+        progress: ``(finished, total)`` jobs, set by the executor that was running them.
+        details: further clauses for the one line ``verif`` prints (``"nothing written"``).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.progress: tuple[int, int] | None = None
+        self.details: list[str] = []
+
+    @property
+    def name(self) -> str:
+        """``SIGINT`` or ``SIGTERM``."""
+        return signal.Signals(self.signum).name
+
+    @property
+    def status(self) -> int:
+        """The exit status: 130 for SIGINT, 143 for SIGTERM."""
+        return STATUS.get(self.signum, 128 + self.signum)
+
+    def line(self, prog: str) -> str:
+        """``verif report: interrupted (SIGINT); 5 of 64 jobs had finished; nothing written``."""
+        parts = [f"{prog}: interrupted ({self.name})"]
+        if self.progress is not None:
+            parts.append(f"{self.progress[0]} of {self.progress[1]} jobs had finished")
+        return "; ".join([*parts, *self.details])
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Within the block, the first SIGINT/SIGTERM raises :class:`Interrupted`; later ones are ignored.
+
+    Outside the main thread (where Python cannot install handlers) the block runs unchanged.
+    The previous handlers are restored on exit, unless a signal came: then both stay ignored
+    (the process is on its way out with 130/143).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if fired:  # cleanup of the first one is running: let it finish
+            return
+        fired.append(signum)
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in STATUS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, signal.SIG_IGN if fired else old)
