@@ -161,7 +161,11 @@ def _iterations_and_step(config: RNNConfig, eps: float) -> tuple[int, float, flo
     """
     G = float(np.max(bounds.grad_norm_bound(config)))
     eta = STEP_FACTOR / (G * G)
-    tau_real = 3.0 * _nu_sq(config) / (eta * eps) if eta > 0 else math.inf
+    denominator = eta * eps
+    if _nu_sq(config) == 0:
+        tau_real = 0.0
+    else:
+        tau_real = 3.0 * _nu_sq(config) / denominator if denominator > 0 else math.inf
     tau = max(1, math.ceil(tau_real)) if math.isfinite(tau_real) else -1
     return tau, eta, G
 

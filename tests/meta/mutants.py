@@ -207,8 +207,8 @@ def _gd_width_wrong_power() -> None:
     """B10 (c): every GD width condition carries an extra ``eps^-1/2`` (ratio to B8 ``~ eps^-3/2``)."""
     correct = gd_bounds.requirements
 
-    def broken(config: RNNConfig, eps: float, *args: Any) -> gd_bounds.GDRequirements:
-        req = correct(config, eps, *args)
+    def broken(config: RNNConfig, eps: float, *args: Any, **kwargs: Any) -> gd_bounds.GDRequirements:
+        req = correct(config, eps, *args, **kwargs)
         f = eps**-0.5
         return dataclasses.replace(
             req,
