@@ -15,7 +15,8 @@ Floors: ``0.9`` where the bound is attained at ``t = 0`` (B2, B3 with B1, B4, B5
 found are 0.999-1); elsewhere the ratio recorded when the corpus was built, less a margin of
 ``0.05`` (B6: 0.688; at ``m = 2``, ``T = 1`` the error is ``|r(a) - r(b)|/sqrt(2)`` with
 ``r`` the Taylor remainder of ``sigma`` at ``z_0 = 0`` and ``a = -b = 1.6``, whose largest value over
-``z_0, a, b`` is 0.688 of B6 for tanh and sigmoid alike; B9: 0.728; B8: 0.322).
+``z_0, a, b`` is 0.688 of B6 for tanh and sigmoid alike; B9: 0.728; B8: 0.322). B10 (E16): 0.9,
+its drift of ``u`` being attained at ``T = 1`` (parts in :data:`PART_FLOORS`).
 
 Late floors (:data:`LATE_FLOORS`): the overall ratio is attained at ``t = 0`` for most bounds, so
 the corpus also holds the worst cases of the late objective (``ratio_late``, the largest ratio
@@ -60,6 +61,7 @@ FLOORS: dict[str, float] = {
     "E7": 0.688 - 0.05,
     "E11": 0.322 - 0.05,
     "E15": 0.728 - 0.05,
+    "E16": 0.9,
 }
 #: Floors of the parts of the claims whose ratio is the largest of several (``search.parts``): each
 #: part has its own worst cases in the corpus (B1's ``|g_t| <= L_w,t`` is never attained at
@@ -118,6 +120,16 @@ LATE_FLOORS: dict[str, float] = {
     for claim_id, by_regime in LATE_FOUND.items()
     for regime, found in by_regime.items()
 }
+#: B10's parts: the drift of ``u`` is attained at ``T = 1`` (``z_0 -> 0``); the others at the
+#: ratios recorded when the corpus was built, less 0.05.
+PART_FLOORS.update(
+    {
+        "E16 ratio_drift_u": 0.9,
+        "E16 ratio_drift_w": 0.7465 - 0.05,
+        "E16 ratio_drift_F": 0.9128 - 0.05,
+        "E16 ratio_inequality": 0.0752 - 0.05,
+    }
+)
 #: How closely a replay on the finding backend must reproduce the recorded ratio: the same
 #: arithmetic, but E5 and E6 take finite differences (rounding / h^2 ~ 1e-8 of the Hessian), so
 #: another CPU's summation order may move their last digits.

@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from verif import bounds
+from verif import bounds, gd_bounds
 from verif.config import MAX_SEQ_LEN, RNNConfig
 
 PUBLIC = sorted(
@@ -89,6 +89,7 @@ VALUES: dict[str, tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]] = {
     "max_grad_sq": (REALS, BAD_REAL),
     "max_residual_term": (REALS, BAD_REAL),
     "log10": (st.booleans(), st.booleans()),
+    "method": (st.sampled_from(["pgd", "gd"]), st.sampled_from(["sgd", "GD", 1, None])),
 }
 CONFIG_FIELDS = (
     "width",
@@ -141,6 +142,10 @@ def calls(draw: st.DrawFn, fn: Callable[..., Any]) -> dict[str, Any]:
 def _finite_result(value: Any, log10: bool) -> None:
     if isinstance(value, str):
         return
+    if isinstance(value, gd_bounds.GDRequirements):  # B10: None where no radius fixed point exists
+        for key, v in value.to_dict().items():
+            assert v is None or isinstance(v, bool) or math.isfinite(v), (key, v)
+        return
     if isinstance(value, bounds.Requirements):
         for key, v in value.to_dict().items():
             if isinstance(v, bounds.Huge):
@@ -174,7 +179,7 @@ def _outcome(fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
             return
         except bounds.WidthNotFound as exc:
             event("no width")
-            assert re.match(r"no width up to 2\^62 meets the B8 requirements for eps=", str(exc))
+            assert re.match(r"no width up to 2\^62 meets the B(8|10) requirements for eps=", str(exc))
             return
         except (ValueError, TypeError) as exc:
             event("refused")

@@ -2,12 +2,15 @@
 
 ``tests/outside/looprnn`` is a user's package: ``LoopRNN`` (correct, neuron-major, one loop over
 time, gradients forward in time) must conform; ``StaleTangentRNN`` (``dh/dw`` carried with the
-initial weights ``w0``) must fail, and the table must name E2 as the claim that catches it.
+initial weights ``w0``) must fail, and the table must name E2 as the claim that catches it;
+``BiasedRNN`` (a bias left on) must fail E1 first, and ``--fail-fast`` stops there;
+``TanhFloat64RNN`` declares tanh and float64 only and is never run outside them.
 Each run is a fresh ``verif`` process with the ``ci`` profile capped at a few examples.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -15,12 +18,16 @@ import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 import verif
 from verif import claims
-from verif.testing.plugin import Verdict, claim_of, format_table
+from verif.backends import capabilities
+from verif.conform import summary
+from verif.testing.plugin import ConformancePlugin, Verdict, claim_of, format_table, parse_claims
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE = ROOT / "tests" / "outside"
@@ -42,7 +49,7 @@ def run(args: list[str], module: str | None = "verif.cli") -> subprocess.Complet
 
 def table_rows(out: str) -> dict[str, tuple[str, str]]:
     """``{claim: (verdict, worst ratio)}`` from the verdict table."""
-    rows = re.findall(r"^(E\d+)\s+(pass|FAIL|not run)\s+\d+\s+\d+\s+(\S+)", out, flags=re.M)
+    rows = re.findall(r"^(E\d+)\s+(pass|FAIL|skipped|not run)\s+\d+\s+\d+\s+(\S+)", out, flags=re.M)
     return {cid: (verdict, ratio) for cid, verdict, ratio in rows}
 
 
@@ -159,3 +166,203 @@ def test_recorded_sees_every_check() -> None:
         res = claims.get("E1").check(config, "numpy", 0)
     claims.get("E1").check(config, "numpy", 1)
     assert results == [res]
+
+
+def test_fail_fast_stops_at_the_first_failing_claim() -> None:
+    proc = run(["conform", "looprnn.biased:BiasedRNN", "--fail-fast", "--no-shrink"])
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    rows = table_rows(proc.stdout)
+    assert rows["E1"][0] == "FAIL" and rows["E1"][1] == "inf"
+    assert {cid for cid, (verdict, _) in rows.items() if verdict != "not run"} == {"E1"}
+    others = ", ".join(c for c in claims.ids() if c != "E1")
+    last = proc.stdout.rstrip().splitlines()[-1]
+    assert last == (
+        f"looprnn.biased:BiasedRNN does not conform: E1 failed, 0 passed "
+        f"({others} not run: stopped at the first failure; profile ci)"
+    )
+    assert "1 failed" in proc.stdout and "passed" not in proc.stdout.splitlines()[-2]
+
+
+def test_claims_runs_a_subset_and_never_says_conforms() -> None:
+    proc = run(["conform", "looprnn:LoopRNN", "--claims", "e2,E1", "--max-examples", "3"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert sorted(table_rows(proc.stdout)) == ["E1", "E2"]
+    last = proc.stdout.rstrip().splitlines()[-1]
+    assert last == (
+        "looprnn:LoopRNN: E2, E1 pass (subset: 2 of 15 claims run; not a conformance verdict; profile ci)"
+    )
+    assert "conforms" not in proc.stdout
+    assert "test_corpus" not in proc.stdout and "test_training_recursion" not in proc.stdout
+
+
+def test_failing_subset_exits_1() -> None:
+    proc = run(
+        ["conform", "looprnn.biased:BiasedRNN", "--claims", "E1", "--no-shrink", "--max-examples", "3"]
+    )
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.stdout.rstrip().splitlines()[-1] == (
+        "looprnn.biased:BiasedRNN does not conform: E1 failed, 0 passed "
+        "(subset: 1 of 15 claims run; not a conformance verdict; profile ci)"
+    )
+
+
+@pytest.mark.parametrize("value", ["E1,nope", "", "1"])
+def test_unknown_claims_exit_2(value: str) -> None:
+    proc = run(["conform", "looprnn:LoopRNN", "--claims", value])
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"verif conform: error: --claims must be a comma-separated list of claims among "
+        f"{', '.join(claims.ids())}, got {value!r}"
+    ]
+
+
+def test_suite_with_some_claims_is_a_subset(tmp_path: Path) -> None:
+    suite = tmp_path / "properties"
+    suite.mkdir()
+    for name in ("__init__.py", "conftest.py", "checking.py", "strategies.py", "test_e01_zero_output.py"):
+        (suite / name).write_text((ROOT / "properties" / name).read_text())
+    proc = run(["conform", "looprnn:LoopRNN", "--suite", str(suite), "--max-examples", "2"])
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "conforms" not in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1] == (
+        "looprnn:LoopRNN: E1 pass (subset: 1 of 15 claims run; not a conformance verdict; profile ci)"
+    )
+
+
+def test_declared_backend_conforms_inside_its_capabilities_and_lists_the_rest() -> None:
+    """tanh and float64 only: every other example or test is skipped, with its reason, never run."""
+    proc = run(["conform", "looprnn.declared:TanhFloat64RNN", "--max-examples", "4"])
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    rows = table_rows(proc.stdout)
+    assert sorted(rows) == sorted(claims.ids())
+    assert all(verdict == "pass" for verdict, _ in rows.values()), rows
+    skips = dict(re.findall(r"^(E\d+) skipped: (.*)$", proc.stdout, flags=re.M))
+    assert "float32: not supported by the backend" in skips["E1"]  # the float32-only property
+    assert re.search(r"\d+ tests? \(sigmoid: not supported by the backend\)", skips["E3"])
+    assert all("sigmoid: not supported by the backend" in text for cid, text in skips.items() if cid != "E13")
+    assert "NotImplementedError" not in proc.stdout  # never called outside its declaration
+    assert proc.stdout.rstrip().splitlines()[-1] == (
+        "looprnn.declared:TanhFloat64RNN conforms: 15 of 15 pass "
+        "(declared activations=('tanh',), dtypes=('float64',); profile ci)"
+    )
+
+
+def _plugin(selected: tuple[str, ...] | None, caps: capabilities.Capabilities) -> ConformancePlugin:
+    plugin = ConformancePlugin("mine:RNN", selected=selected)
+    plugin.capabilities = caps
+    return plugin
+
+
+def _ran(plugin: ConformancePlugin, cid: str, failed: bool = False, skipped: bool = False) -> None:
+    plugin.collected.add(cid)
+    verdict = plugin.verdicts[cid]
+    if skipped:
+        verdict.skipped_tests[f"{cid}::t"] = "sigmoid: not supported by the backend"
+        return
+    verdict.nodes.append(f"{cid}::t")
+    if failed:
+        verdict.failed.append(f"{cid}::t")
+
+
+def test_summary_of_a_declared_backend() -> None:
+    caps = capabilities.Capabilities(("sigmoid",), ("float64",))
+    plugin = _plugin(None, caps)
+    for cid in claims.ids():
+        _ran(plugin, cid, skipped=cid == "E13")
+    line, code = summary(plugin, "mine:RNN", "ci")
+    assert code == 0
+    assert line == (
+        "mine:RNN conforms: 14 of 15 pass (E13 skipped: outside the backend's declared capabilities; "
+        "declared activations=('sigmoid',), dtypes=('float64',); profile ci)"
+    )
+    assert re.search(r"^E13\s+skipped\s+0\s+0\s+-", format_table(plugin.verdicts.values()), flags=re.M)
+    assert "E13 skipped: 1 test (sigmoid: not supported by the backend)" in format_table(
+        plugin.verdicts.values()
+    )
+
+
+def test_summary_of_full_failing_and_incomplete_runs() -> None:
+    everything = capabilities.declared(None)
+    plugin = _plugin(None, everything)
+    for cid in claims.ids():
+        _ran(plugin, cid)
+    assert summary(plugin, "mine:RNN", "ci") == ("mine:RNN conforms: 15 of 15 pass (profile ci)", 0)
+    plugin.verdicts["E7"].failed.append("E7::t")
+    assert summary(plugin, "mine:RNN", "thorough") == (
+        "mine:RNN does not conform: E7 failed, 14 passed (profile thorough)",
+        1,
+    )
+    selected = _plugin(("E1", "E2"), everything)
+    _ran(selected, "E1")
+    line, code = summary(selected, "mine:RNN", "ci")
+    assert code == 1  # a selected claim that did not run: not a pass
+    assert line.startswith(
+        "mine:RNN: E1 pass (E2 not run; subset: 1 of 15 claims run; not a conformance verdict"
+    )
+
+
+def test_parse_claims() -> None:
+    assert parse_claims(" e3, E1,E3 ") == ("E3", "E1")
+    with pytest.raises(ValueError, match=r"--claims must be a comma-separated list of claims among E1, E2, "):
+        parse_claims(",")
+
+
+def _dot_readout() -> Any:
+    sys.path.insert(0, str(OUTSIDE))
+    from looprnn import LoopRNN
+
+    class DotReadout(LoopRNN):  # type: ignore[misc]
+        """``F = H @ c / sqrt(m)``: right in exact arithmetic, not exactly zero at Theta_0."""
+
+        name = "dot-readout"
+
+        def outputs(self, params: Any, X: Any) -> Any:
+            return self.hidden_states(params, X) @ params.c / np.sqrt(params.width)
+
+    return DotReadout()
+
+
+def test_e1_failure_says_what_the_backend_must_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(OUTSIDE))
+    from looprnn.biased import BiasedRNN
+
+    config = verif.RNNConfig(width=64, input_dim=3, seq_len=8, memory_alpha=0.5)
+    dot = claims.get("E1").check(config, _dot_readout(), 0)
+    assert not dot.passed and dot.ratio == math.inf
+    assert "defect='the read-out must add the partner pairs (i, i + m/2) first: " in dot.describe()
+    biased = claims.get("E1").check(config, BiasedRNN(), 0)
+    assert not biased.passed
+    assert "defect='partner states differ in " in biased.describe()
+    assert "H[..., i] and H[..., i + 32] must be bit-identical" in biased.describe()
+    assert "defect" not in claims.get("E1").check(config, "numpy", 0).details
+
+
+def test_e14_holds_where_the_linearized_output_is_exactly_zero() -> None:
+    """Partner-symmetric displacements make ``F_lin = 0`` exactly: the rounding of a correct
+    backend's sum is measured against ``sqrt(tr K) ||Theta - Theta_0||``, not against zero."""
+    config = verif.RNNConfig(
+        width=8,
+        input_dim=1,
+        seq_len=5,
+        memory_alpha=1.2,
+        rho_w=0.0,
+        rho_u=1.548952483369591,
+        nu_w=1.548952483369591,
+        nu_u=2.0,
+        w_init="rademacher",
+    )
+    res = claims.get("E14").check(config, "numpy", 9878, kind="corner")
+    assert res.passed, res.describe()
+    assert res.details["linearized_rel_error"] < 1e-14
+
+
+def test_pytest_plugin_selects_claims() -> None:
+    args = ["-p", "verif.testing.plugin", "--verif-backend", "looprnn:LoopRNN", "--verif-max-examples", "2"]
+    args += ["--verif-claims", "E1", "--verif-no-shrink", "-q", "-p", "no:cacheprovider", "properties"]
+    proc = run(args, module="pytest")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert re.search(r"^2 passed, \d+ deselected", proc.stdout, flags=re.M), proc.stdout[-2000:]
+    assert sorted(table_rows(proc.stdout)) == ["E1"]
+    bad = run([*args[:6], "--verif-claims", "E0", "properties/test_e01_zero_output.py"], module="pytest")
+    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "--claims must be a comma-separated list of claims among E1, " in bad.stderr

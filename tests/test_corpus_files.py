@@ -1,6 +1,6 @@
 """Damaged or foreign corpus files are named, rejected and contained.
 
-Each damage (a truncated or empty file, a file that is not a list, a stray ``E99.json``, an entry
+Each damage (a truncated or empty file, a file that is not a list, a stray ``E100.json``, an entry
 of another claim, an entry with a missing or mistyped field) is named in one problem with its
 file (and entry), while every other file of the folder still loads and replays. The corpus
 property test fails exactly one test for a damaged folder, X6 fails only the jobs of the damaged
@@ -59,7 +59,7 @@ def _truncate(folder: Path) -> None:
 
 
 def _stray(folder: Path) -> None:
-    shutil.copy(folder / "E7.json", folder / "E99.json")
+    shutil.copy(folder / "E7.json", folder / "E100.json")
 
 
 #: (damage, file, entry index or None, what the problem says, entries of that file still loaded)
@@ -79,7 +79,7 @@ DAMAGES: dict[str, tuple[Callable[[Path], None], str, int | None, str, int]] = {
         r"must hold a JSON list of entries, got dict",
         0,
     ),
-    "stray E99.json": (_stray, "E99.json", None, r"unknown claim id 'E99' \(the file name\)", 0),
+    "stray E100.json": (_stray, "E100.json", None, r"unknown claim id 'E100' \(the file name\)", 0),
     "claim_id of another claim": (
         _edit("E5", 1, lambda e: e.update(claim_id="E3")),
         "E5.json",
@@ -137,7 +137,7 @@ def test_the_sound_files_of_a_damaged_folder_replay(corpus: Path) -> None:
     _truncate(corpus)
     _stray(corpus)
     loaded, problems = search.read_corpus(corpus)
-    assert {p.file.name for p in problems} == {"E7.json", "E99.json"}
+    assert {p.file.name for p in problems} == {"E7.json", "E100.json"}
     item = loaded["E15"][0]
     assert search.replay(item).ratio == pytest.approx(item["ratio"], rel=1e-6)
 
@@ -181,7 +181,7 @@ def test_the_corpus_property_test_fails_once_for_a_damaged_folder(corpus: Path) 
     assert proc.returncode == 1, out
     failed = re.findall(r"^(\S+) FAILED", out, re.M)
     assert failed == ["properties/test_corpus.py::test_corpus_files_are_sound"], out
-    for named in ("E7.json: invalid JSON", "E99.json: unknown claim id", "E5.json: entry 1: claim_id 'E3'"):
+    for named in ("E7.json: invalid JSON", "E100.json: unknown claim id", "E5.json: entry 1: claim_id 'E3'"):
         assert named in out, out
     passed = set(re.findall(r"::(\S+) PASSED", out))
     assert (

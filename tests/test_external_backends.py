@@ -98,7 +98,7 @@ def test_wrong_shapes_and_failing_calls_are_named() -> None:
     msg = str(info.value)
     assert msg.startswith("backend 'mine:NeuronMajor' does not satisfy the verif.Backend protocol: ")
     assert "hidden_states() returned H of shape (4, 2, 5), expected (2, 5, 4)" in msg
-    assert "tangent_features() returned ndarray, expected a pair (g, G)" in msg
+    assert "tangent_features() returned numpy.ndarray of shape (2, 5, 4, 3), expected a pair (g, G)" in msg
     assert "risk() raised NotImplementedError: risk is not written yet" in msg
     assert "outputs()" not in msg and "risk_and_grad()" not in msg
     assert "\n" not in msg

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -35,6 +35,12 @@ from verif.config import MAX_WIDTH, RNNConfig
 from verif.validation import require_int, require_real
 
 FloatArray = NDArray[np.float64]
+
+if TYPE_CHECKING:
+    from verif.gd_bounds import GDRequirements
+
+#: The methods :func:`requirements` answers for: PGD (B8) and plain GD (B10, :mod:`verif.gd_bounds`).
+REQUIREMENT_METHODS = ("pgd", "gd")
 
 #: Relative tolerance within which ``alpha`` counts as sitting at the cutoff ``1/sigma_1``.
 CUTOFF_RTOL = 1e-12
@@ -714,17 +720,45 @@ def _requirements(
     }
 
 
+@overload
 def requirements(
-    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None
-) -> Requirements:
+    config: RNNConfig,
+    eps: float,
+    n: int,
+    delta: float,
+    y_max: float | None = ...,
+    method: Literal["pgd"] = ...,
+) -> Requirements: ...
+@overload
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None, method: Literal["gd"]
+) -> GDRequirements: ...
+@overload
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = ..., *, method: Literal["gd"]
+) -> GDRequirements: ...
+@overload
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = ..., method: str = ...
+) -> Requirements | GDRequirements: ...
+def requirements(
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None, method: str = "pgd"
+) -> Requirements | GDRequirements:
     """B8 width and iteration requirements, evaluated at ``config.width``.
 
     ``y_max`` bounds ``|y_t|``; by default ``K`` (the bound of every realizable target).
     ``R_max = Y_max + max_t (L_w,t rho_w + L_u,t rho_u)``, ``G = max_t G_t``.
+    ``method="gd"`` gives B10's requirements for plain GD instead (:func:`verif.gd_bounds.requirements`).
     """
     _constants(config)
     eps = _check_eps(eps)
     n, delta = _check_n_delta(n, delta)
+    if method not in REQUIREMENT_METHODS:
+        raise ValueError(f"method must be one of {list(REQUIREMENT_METHODS)}, got {method!r}")
+    if method == "gd":
+        from verif import gd_bounds
+
+        return gd_bounds.requirements(config, eps, n, delta, y_max)
     if y_max is not None:
         y_max = require_real("y_max", y_max, 0.0)
     values = _evaluate(lambda log: _requirements(config, eps, n, delta, y_max, log))
@@ -749,12 +783,12 @@ def requirements(
 
 
 class WidthNotFound(ValueError):
-    """No even width up to :data:`MAX_WIDTH` meets B8; ``requirements`` holds B8 at ``MAX_WIDTH``."""
+    """No even width up to :data:`MAX_WIDTH` meets B8 (or B10); ``requirements`` holds them there."""
 
-    def __init__(self, eps: float, at_max: Requirements) -> None:
+    def __init__(self, eps: float, at_max: Requirements | GDRequirements, bound: str = "B8") -> None:
         self.requirements = at_max
         super().__init__(
-            f"no width up to 2^62 meets the B8 requirements for eps={eps} "
+            f"no width up to 2^62 meets the {bound} requirements for eps={eps} "
             f"(at m = 2^62 they ask for m >= {at_max.width_required:.4g})"
         )
 
@@ -768,9 +802,9 @@ def _even_up(x: float) -> int:
 
 
 def required_width(
-    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None
-) -> Requirements:
-    """The smallest even ``m`` with ``m >= width_required(m)`` (B8), and its requirements.
+    config: RNNConfig, eps: float, n: int, delta: float, y_max: float | None = None, method: str = "pgd"
+) -> Requirements | GDRequirements:
+    """The smallest even ``m`` with ``m >= width_required(m)`` (B8, or B10 for ``method="gd"``).
 
     The gain ``a`` inside ``Omega`` depends on ``m`` (through ``rho_w/sqrt(m)``) and shrinks as
     ``m`` grows, so ``f(m) = width_required(m)`` is non-increasing and the condition is monotone.
@@ -783,11 +817,11 @@ def required_width(
     _constants(config)
     eps = _check_eps(eps)
     n, delta = _check_n_delta(n, delta)
-    seen: dict[int, Requirements] = {}
+    seen: dict[int, Requirements | GDRequirements] = {}
 
-    def at(m: int) -> Requirements:
+    def at(m: int) -> Requirements | GDRequirements:
         if m not in seen:
-            seen[m] = requirements(config.replace(width=m), eps, n, delta, y_max)
+            seen[m] = requirements(config.replace(width=m), eps, n, delta, y_max, method)
         return seen[m]
 
     lo, hi = 0, max(2, config.width - config.width % 2)  # lo fails (0: none known), hi is probed
@@ -796,7 +830,7 @@ def required_width(
         hi = max(_even_up(at(lo).width_required), lo + 2)
         if hi > MAX_WIDTH:
             if lo == MAX_WIDTH or not at(MAX_WIDTH).satisfied:
-                raise WidthNotFound(eps, at(MAX_WIDTH))
+                raise WidthNotFound(eps, at(MAX_WIDTH), "B10" if method == "gd" else "B8")
             hi = MAX_WIDTH
     guesses = 0
     while hi - lo > 2:

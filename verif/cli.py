@@ -4,6 +4,7 @@
 ``t = T-1`` and what width and how many PGD iterations B8 asks for a target risk ``eps``. A
 number beyond float64 is printed from its log10 (``10^1234.5``; in JSON ``{"log10": 1234.5}``),
 and a B8 requirement that no width up to ``2^62`` meets is reported as not met.
+With ``--method gd`` also what B10 asks of plain GD.
 
 Bad input (a ``ValueError``/``TypeError`` from validation) becomes one line on stderr and
 exit status 2, like an argparse usage error.
@@ -76,7 +77,44 @@ def _bounds_summary(args: argparse.Namespace) -> dict[str, Any]:
         "target": {"eps": args.eps, "n": args.n, "delta": args.delta},
         "B8_at_width": at_width.to_dict(),
         "B8_required": needed.to_dict(),
+        **(_gd_summary(config, args) if args.method == "gd" else {}),
     }
+
+
+def _gd_summary(config: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """B10's requirements for plain GD at the width and the smallest width (``None``: none up to 2^62)."""
+    at_width = bounds.requirements(config, args.eps, args.n, args.delta, args.y_max, method="gd")
+    try:
+        needed: dict[str, Any] | None = bounds.required_width(
+            config, args.eps, args.n, args.delta, args.y_max, method="gd"
+        ).to_dict()
+    except ValueError:
+        needed = None
+    return {"B10_at_width": at_width.to_dict(), "B10_required": needed}
+
+
+def _format_gd(s: dict[str, Any]) -> list[str]:
+    req, need = s["B10_at_width"], s["B10_required"]
+    lines = [f"B10 (plain GD) for average risk <= {s['target']['eps']:g}:"]
+    if not req["converged"]:
+        lines.append(
+            f"  at m = {req['width']}: not met, no radius holds the GD iterates at this width "
+            "(B10's radius fixed point does not exist: the drift bound outgrows every radius)"
+        )
+    else:
+        lines.append(
+            f"  at m = {req['width']}: needs m >= {req['width_required']:.4g} "
+            f"({'met' if req['satisfied'] else 'not met'}), tau >= {req['iterations']}, "
+            f"eta = {req['step_size']:.4g}, radii reached ({req['radius_w']:.4g}, {req['radius_u']:.4g})"
+        )
+    if need is None:
+        lines.append("  no width up to 2^62 meets B10")
+    else:
+        lines.append(
+            f"  smallest width that meets B10: m = {need['width']} "
+            f"(tau >= {need['iterations']}, eta = {need['step_size']:.4g})"
+        )
+    return lines
 
 
 def _count(value: Any) -> str:
@@ -127,6 +165,8 @@ def _format_bounds(s: dict[str, Any]) -> str:
         f"eta = {req['step_size']:.4g}",
         smallest,
     ]
+    if "B10_at_width" in s:
+        lines += _format_gd(s)
     return "\n".join(lines)
 
 
@@ -186,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=parse_number, default=1000, help="number of sequences n (default 1000)")
     p.add_argument("--delta", type=parse_number, default=0.05, help="failure probability (default 0.05)")
     p.add_argument("--y-max", type=parse_number, default=None, help="bound on |y_t| (default: K of B7)")
+    p.add_argument(
+        "--method", choices=("pgd", "gd"), default="pgd", help="gd: also B10's requirements for plain GD"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(handler=_run_bounds)
     report_cli.add_subcommands(sub)

@@ -1,13 +1,24 @@
 """``verif conform TARGET``: every claim's property against a backend written elsewhere.
 
-    verif conform mypkg.module:MyBackend [--profile ci|thorough]
+    verif conform mypkg.module:MyBackend [--profile ci|thorough] [--claims E1,E2] [--fail-fast] [--no-shrink]
 
 The backend is loaded and checked against the protocol (exit status 2 when it cannot be
-loaded), then the property suite runs once with it in place of the built-in backends
-(:mod:`verif.testing.plugin`; the NumPy backend is the reference where a claim compares two).
-The output ends with a table of each claim's verdict and the worst ratio ``measured / bound``
-found; the exit status is 1 when any claim fails. The suite is the ``properties/`` directory of
-the source tree (the working directory's, or the one beside the imported package).
+loaded or returns the wrong types, shapes or dtypes), then the property suite runs once with it
+in place of the built-in backends (:mod:`verif.testing.plugin`; the NumPy backend is the
+reference where a claim compares two), claim by claim. The output ends with a table of each
+claim's verdict and the worst ratio ``measured / bound`` found, what was skipped because the
+backend does not declare it (:mod:`verif.backends.capabilities`), and one line:
+
+* ``... conforms: 15 of 15 pass`` (exit 0) only when every claim of the suite ran and held;
+* ``... does not conform: E1 failed, ...`` (exit 1) when one failed;
+* ``E1, E2 pass (subset: 2 of 15 claims run; not a conformance verdict)`` (exit 0) when only
+  some claims ran and held: ``--claims``, or a ``--suite`` holding only some claims;
+* exit 1 also when a selected claim did not run at all.
+
+``--fail-fast`` stops at the first failing claim; ``--no-shrink`` reports the first
+counterexample Hypothesis finds instead of shrinking it (a failing property is otherwise shrunk,
+which takes most of a failing run's time). The suite is the ``properties/`` directory of the
+source tree (the working directory's, or the one beside the imported package).
 """
 
 from __future__ import annotations
@@ -18,6 +29,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from verif.testing.plugin import ConformancePlugin
 
 PROFILES = ("ci", "thorough")
 EXIT_FAILED = 1
@@ -38,6 +53,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--max-examples", type=int, default=None, help="cap on the examples per property")
     p.add_argument(
         "--suite", default=None, help="the property suite (default: properties/ of the source tree)"
+    )
+    p.add_argument(
+        "--claims",
+        default=None,
+        help="run these claims only, e.g. E1,E2 (a subset: the verdict is not a conformance verdict)",
+    )
+    p.add_argument("--fail-fast", action="store_true", help="stop at the first failing claim")
+    p.add_argument(
+        "--no-shrink",
+        action="store_true",
+        help="report the first counterexample found instead of shrinking it (a failing run ends sooner)",
     )
     p.set_defaults(handler=run)
 
@@ -88,11 +114,12 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         import pytest
 
         from verif.backends import backend
-        from verif.testing.plugin import ConformancePlugin
+        from verif.testing.plugin import ConformancePlugin, parse_claims
 
+        selected = parse_claims(args.claims) if args.claims is not None else None
         backend(args.target)  # BackendError (exit 2) names what is missing or misshapen
         suite = find_suite(args.suite)
-        plugin = ConformancePlugin(args.target, args.max_examples)
+        plugin = ConformancePlugin(args.target, args.max_examples, selected, shrink=not args.no_shrink)
         pytest_args = [
             str(suite),
             "-q",
@@ -104,20 +131,49 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         ]
         # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
         pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+        pytest_args += ["--exitfirst"] if args.fail_fast else []
         code = pytest.main(pytest_args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"
         )
-    verdicts = list(plugin.verdicts.values())
-    failed = [v.claim_id for v in verdicts if v.failed]
-    not_run = [v.claim_id for v in verdicts if not v.tests]
-    held = len(verdicts) - len(failed) - len(not_run)
-    tail = f" ({', '.join(not_run)} not run)" if not_run else ""
+    return summary(plugin, args.target, args.profile, stopped=args.fail_fast)
+
+
+def summary(plugin: ConformancePlugin, target: str, profile: str, stopped: bool = False) -> tuple[str, int]:
+    """The last line of a run and its exit status (see the module docstring).
+
+    Args:
+        stopped: the run stopped at the first failure (``--fail-fast``).
+    """
+    from verif import claims
+    from verif.testing.plugin import Verdict
+
+    wanted = plugin.selected or tuple(claims.ids())
+    verdicts = {cid: plugin.verdicts.get(cid, Verdict(cid)) for cid in wanted}
+    ran = [cid for cid in wanted if cid in plugin.collected]
+    failed = [cid for cid, v in verdicts.items() if v.failed]
+    # Asked for (collected, or named by --claims) and yet no test ran; a claim the suite does not hold is
+    # only outside the subset.
+    asked = plugin.collected | set(plugin.selected or ())
+    not_run = [cid for cid, v in verdicts.items() if v.status == "not run" and cid in asked]
+    skipped = [cid for cid, v in verdicts.items() if v.status == "skipped"]
+    held = [cid for cid, v in verdicts.items() if v.passed]
+    subset = plugin.selected is not None or len(ran) < len(claims.ids())
+    extra = [f"{', '.join(skipped)} skipped: outside the backend's declared capabilities"] if skipped else []
+    if not_run:
+        extra.append(f"{', '.join(not_run)} not run" + (": stopped at the first failure" if stopped else ""))
+    if subset:
+        extra.append(f"subset: {len(ran)} of {len(claims.ids())} claims run; not a conformance verdict")
+    caps = plugin.capabilities
+    if not caps.everything:
+        extra.append(f"declared {caps.describe()}")
+    tail = f" ({'; '.join([*extra, f'profile {profile}'])})"
     if failed:
-        return (
-            f"{args.target} does not conform: {', '.join(failed)} failed, {held} passed{tail} "
-            f"(profile {args.profile})",
-            EXIT_FAILED,
-        )
-    return f"{args.target} conforms: {held} of {len(verdicts)} pass{tail} (profile {args.profile})", 0
+        return f"{target} does not conform: {', '.join(failed)} failed, {len(held)} passed{tail}", EXIT_FAILED
+    if subset:
+        which = ", ".join(held) if held else "no claim"
+        return f"{target}: {which} pass{tail}", EXIT_FAILED if (not_run or not held) else 0
+    if not_run:
+        return f"{target} is not checked in full: {', '.join(not_run)} did not run{tail}", EXIT_FAILED
+    return f"{target} conforms: {len(held)} of {len(verdicts)} pass{tail}", 0

@@ -139,6 +139,17 @@ SPACES: dict[str, Space] = {
         parts=("ratio_dist", "ratio_grad", "ratio_residual"),
     ),
     "E15": Space(parts=("ratio_moved_left", "ratio_moved_right")),
+    # E11's shapes plus T = 1 (where B10's drift bound of u is nearly attained); GD uses no rho.
+    "E16": Space(
+        widths=(16, 64),
+        input_dims=(1, 3),
+        seq_lens=(1, 2, 8),
+        n_sequences=(3,),
+        kinds=False,
+        step_scale=True,
+        late=False,
+        parts=("ratio_inequality", "ratio_drift_w", "ratio_drift_u", "ratio_drift_F"),
+    ),
 }
 
 

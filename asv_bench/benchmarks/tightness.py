@@ -83,6 +83,7 @@ CLAIM_CASES: dict[str, dict[str, Any]] = {
     "E6": {"configs": grid(widths=(2, 4, 8, 16), input_dims=(1, 2, 3)), "options": KINDS},
     "E10": {"options": [{"draws": 2**15}]},
     "E11": {"configs": grid(widths=(16, 64), input_dims=(1, 3))[:4], "options": STEP_SCALES},
+    "E16": {"configs": grid(widths=(16, 64), input_dims=(1, 3)), "options": STEP_SCALES},
     "E12": {"configs": grid(widths=(16, 64), input_dims=(1, 3), short_only=True)[:4]},
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import verif
-from verif import activations, backends, bounds, ntk, params, projection
+from verif import activations, backends, bounds, gd_bounds, ntk, params, projection
 from verif.backends.numpy_backend import NumpyBackend
 from verif.claims import sampling
 from verif.config import RNNConfig
@@ -238,6 +238,35 @@ def _omega_corners_at_half_radius() -> None:
     sampling.point_in_omega = broken
 
 
+def _gd_drift_bound_halved() -> None:
+    """B10 (a): the GD drift bounds divided by 2 (too tight)."""
+    correct = gd_bounds.drift_bounds
+
+    def broken(*args: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+        w, u, f = correct(*args)
+        return w / 2.0, u / 2.0, f / 2.0
+
+    gd_bounds.drift_bounds = broken
+
+
+def _gd_width_wrong_power() -> None:
+    """B10 (c): every GD width condition carries an extra ``eps^-1/2`` (ratio to B8 ``~ eps^-3/2``)."""
+    correct = gd_bounds.requirements
+
+    def broken(config: RNNConfig, eps: float, *args: Any, **kwargs: Any) -> gd_bounds.GDRequirements:
+        req = correct(config, eps, *args, **kwargs)
+        f = eps**-0.5
+        return dataclasses.replace(
+            req,
+            width_linearization=req.width_linearization * f,
+            width_curvature=req.width_curvature * f,
+            width_approximation=req.width_approximation * f,
+            width_required=req.width_required * f,
+        )
+
+    gd_bounds.requirements = broken
+
+
 #: name -> (installer, property files that must fail)
 MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "asymmetric_init": (_asymmetric_init, ("test_e01_zero_output.py",)),
@@ -264,6 +293,8 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "hessian_B_halved": (_hessian_term_halved(1), ("test_corpus.py",)),
     "hessian_C_halved": (_hessian_term_halved(2), ("test_corpus.py",)),
     "omega_corners_at_half_radius": (_omega_corners_at_half_radius, ("test_omega_points.py",)),
+    "gd_drift_bound_halved": (_gd_drift_bound_halved, ("test_e16_gd_inequality.py",)),
+    "gd_width_wrong_power": (_gd_width_wrong_power, ("test_e17_gd_vs_pgd.py",)),
 }
 
 

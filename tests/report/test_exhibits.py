@@ -28,8 +28,8 @@ from verif.exhibits import (
 from verif.report import plots
 
 
-def test_registry_lists_x1_to_x6() -> None:
-    assert exhibits.ids() == ["X1", "X2", "X3", "X4", "X5", "X6"]
+def test_registry_lists_x1_to_x7() -> None:
+    assert exhibits.ids() == ["X1", "X2", "X3", "X4", "X5", "X6", "X7"]
     assert exhibits.get("X3").outside_theory
     assert not any(x.outside_theory for x in exhibits.all() if x.id != "X3")
 

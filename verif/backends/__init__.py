@@ -5,7 +5,9 @@ other's oracle. The JAX module is imported only when asked for, so ``numpy`` wor
 
 A backend from outside the package is named ``"mypkg.module:MyBackend"`` (a class is
 instantiated without arguments) or by an entry point of the ``verif.backends`` group; it is
-checked against the protocol, shapes included, before first use (:mod:`verif.backends.external`).
+checked against the protocol, types, shapes and dtypes included, before first use
+(:mod:`verif.backends.external`); one that declares the activations or dtypes it computes is
+not called outside them (:mod:`verif.backends.capabilities`).
 """
 
 from __future__ import annotations
@@ -22,32 +24,60 @@ __all__ = ["Backend", "BackendError", "backend", "names"]
 
 @runtime_checkable
 class Backend(Protocol):
-    """What every backend computes (THEORY sections 1, 5, 6).
+    """What every backend computes (THEORY sections 1, 2, 5, 6).
 
-    Results are NumPy arrays, except that the JAX backend given device-resident input
-    (``Params`` holding ``jax.Array``s and a ``jax.Array`` ``X``) returns ``jax.Array``s.
+    A backend is an object with a ``name`` (a ``str``, used in results and tables) and the five
+    methods below. ``params`` is a :class:`verif.Params`: ``w`` ``(m,)`` (the diagonal of ``W``),
+    ``U`` ``(m, d)``, ``c`` ``(m,)`` (signs), ``w0``, ``U0`` (the initialization),
+    ``activation`` (a name of :mod:`verif.activations`), all arrays of one dtype
+    ``params.dtype`` (``float64`` or ``float32``). ``X`` is ``(n, T, d)``, ``Y`` ``(n, T)``.
+    The model is THEORY 1 with ``h_{-1} = 0``: ``z_t = w * h_{t-1} + U x_t``,
+    ``h_t = sigma(z_t)``, no bias and no coupling between neurons.
+
+    Results are NumPy arrays of ``params.dtype`` (``R`` a Python or NumPy float), except that
+    the JAX backend given device-resident input (``Params`` holding ``jax.Array``s and a
+    ``jax.Array`` ``X``) returns ``jax.Array``s. A backend from outside the package is probed
+    for exactly this before use (:func:`verif.backends.external.check`): a torch tensor, a JAX
+    array, a list or a result in another dtype is refused with how to convert it.
+
+    Optional attributes ``activations`` and ``dtypes`` (tuples of names) declare what a backend
+    computes; by default everything (:mod:`verif.backends.capabilities`).
     """
 
     name: str
 
     def hidden_states(self, params: Params, X: Any) -> FloatArray:
-        """``H``, shape ``(n, T, m)``."""
+        """``H``, shape ``(n, T, m)``: ``H[j, t, i] = h_{t,i}(X^(j))``.
+
+        At the symmetric initialization partner neurons must be bit-identical,
+        ``H[..., i] == H[..., i + m/2]`` (THEORY 2, E1): compute every neuron with the same
+        operations.
+        """
         ...
 
     def outputs(self, params: Params, X: Any) -> FloatArray:
-        """``F_t(X)``, shape ``(n, T)``."""
+        """``F_t(X) = (1/sqrt(m)) sum_i c_i H_{t,i}``, shape ``(n, T)``.
+
+        The partner pairs ``(i, i + m/2)`` are added first,
+        ``(c[:m//2] * H[..., :m//2] + c[m//2:] * H[..., m//2:]).sum(-1) / sqrt(m)``
+        (:func:`verif.backends.common.readout`), so that ``F(Theta_0)`` is exactly ``0.0``
+        (THEORY 2, E1); a plain ``H @ c`` leaves rounding and fails E1.
+        """
         ...
 
     def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
-        """``g = dh/dw`` ``(n, T, m)`` and ``G = dh/du`` ``(n, T, m, d)`` per neuron."""
+        """``(g, G)``: ``g = dh_{t,i}/dw_i``, ``(n, T, m)``, and ``G = dh_{t,i}/du_i``, ``(n, T, m, d)``.
+
+        Each neuron's derivatives with respect to its own parameters (THEORY 6).
+        """
         ...
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
-        """``R(Theta)``."""
+        """``R(Theta) = (1/(2 n T)) sum_{j,t} (F_t(X^(j)) - y^(j)_t)^2`` (THEORY 5), a ``float``."""
         ...
 
     def risk_and_grad(self, params: Params, X: Any, Y: Any) -> tuple[float, tuple[FloatArray, FloatArray]]:
-        """``R(Theta)`` and ``(dR/dw, dR/dU)``."""
+        """``(R, (dR/dw, dR/dU))``: a ``float``, then arrays ``(m,)`` and ``(m, d)`` (THEORY 5)."""
         ...
 
 

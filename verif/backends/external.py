@@ -1,9 +1,13 @@
 """Backends from outside the package: ``"mypkg.module:MyBackend"`` or a ``verif.backends`` entry point.
 
-A backend written elsewhere is any object with the methods of :class:`verif.backends.Backend`.
-Before it is used, :func:`check` calls each method once on a tiny configuration
-(``m = 4, d = 3, T = 5, n = 2``: every size distinct) and refuses the object with one message
-that names every missing method, every call that raised and every result of the wrong shape.
+A backend written elsewhere is any object with a ``name`` and the five methods of
+:class:`verif.backends.Backend`. Before it is used, :func:`check` calls each method once on a
+tiny configuration (``m = 4, d = 3, T = 5, n = 2``: every size distinct), in each dtype the
+backend declares (:mod:`verif.backends.capabilities`), and refuses the object with one line
+that names every missing method, every call that raised and every result of the wrong type,
+shape or dtype, with how to convert it (a torch tensor: ``.detach().cpu().numpy()``; a loss
+tensor: ``float(loss)``; a JAX array: ``np.asarray``). Results must be NumPy arrays: a JAX array
+is refused too (the claims write into and reduce results with the NumPy API).
 
 A package registers a backend for ``verif.backend("mine")`` in its own ``pyproject.toml``::
 
@@ -18,6 +22,8 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
+
+from verif.backends import capabilities
 
 #: The entry-point group that names backends of other packages.
 ENTRY_POINT_GROUP = "verif.backends"
@@ -75,7 +81,8 @@ def load(spec: str) -> Any:
         except Exception as exc:
             raise BackendError(f"backend {spec!r}: calling {attr_name(obj)} failed: {exc}") from exc
     check(obj, spec)
-    return obj
+    caps = capabilities.declared(obj)
+    return obj if caps.everything else capabilities.Gated(obj, caps)
 
 
 def attr_name(obj: Any) -> str:
@@ -89,39 +96,62 @@ def _has_methods(obj: Any) -> bool:
 
 
 def check(obj: Any, label: str | None = None) -> None:
-    """Refuse ``obj`` unless it satisfies the backend protocol, shapes included.
+    """Refuse ``obj`` unless it satisfies the backend protocol: names, types, shapes and dtypes.
 
-    Checks that ``obj.name`` is a string and that each method of :data:`METHODS` exists, runs
-    on the probe and returns ``H (n, T, m)``, ``F (n, T)``, ``(g (n, T, m), G (n, T, m, d))``,
-    a finite scalar ``R`` and ``(R, (dR/dw (m,), dR/dU (m, d)))``.
+    Checks that ``obj.name`` is a string, that its declared capabilities
+    (:mod:`verif.backends.capabilities`) are valid, and that each method of :data:`METHODS`
+    exists and, on the probe (:data:`PROBE`, in each declared dtype, with a declared
+    activation), returns NumPy arrays ``H (n, T, m)``, ``F (n, T)``,
+    ``(g (n, T, m), G (n, T, m, d))`` and ``(dR/dw (m,), dR/dU (m, d))`` in the parameters'
+    dtype, and ``R`` as a finite Python or NumPy float. Anything else (a torch tensor, a JAX
+    array, a list, a 0-d array) is named together with how to convert it; an exception raised
+    by a method is named with the method.
 
     Raises:
-        BackendError: one message listing every problem found.
+        BackendError: one line listing every problem found.
     """
     who = f"backend {label or attr_name(type(obj))!r}"
+    try:
+        problems = _problems(obj)
+    except Exception as exc:  # a property of the object itself that raises
+        problems = [f"inspecting it raised {type(exc).__name__}: {_one_line(exc)}"]
+    if problems:
+        raise BackendError(f"{who} does not satisfy the verif.Backend protocol: {'; '.join(problems)}")
+
+
+def _problems(obj: Any) -> list[str]:
     missing = [m for m in METHODS if not callable(getattr(obj, m, None))]
     problems = []
     if missing:
         problems.append(f"missing methods: {', '.join(missing)}")
     if not isinstance(getattr(obj, "name", None), str):
         problems.append("attribute 'name' (a str) is missing")
+    try:
+        caps = capabilities.declared(obj)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return problems
     if not missing:
-        problems.extend(_shape_problems(obj))
-    if problems:
-        raise BackendError(f"{who} does not satisfy the verif.Backend protocol: {'; '.join(problems)}")
+        for dtype in caps.dtypes:
+            found = _probe_problems(obj, dtype, caps.activations)
+            if found:  # the other dtypes would most likely repeat them
+                problems.extend(found)
+                break
+    return problems
 
 
-def _shape_problems(obj: Any) -> list[str]:
+def _probe_problems(obj: Any, dtype: str, acts: tuple[str, ...]) -> list[str]:
     from verif.config import RNNConfig
     from verif.data import random_inputs
     from verif.params import symmetric_init
 
     n, T, m, d = PROBE["n"], PROBE["seq_len"], PROBE["width"], PROBE["input_dim"]
-    config = RNNConfig(width=m, input_dim=d, seq_len=T, memory_alpha=0.5, activation="tanh")
+    activation = "tanh" if "tanh" in acts else acts[0]
+    config = RNNConfig(width=m, input_dim=d, seq_len=T, memory_alpha=0.5, activation=activation, dtype=dtype)
     p0 = symmetric_init(config, 0)
     params = p0.with_weights(p0.w + 0.1, p0.U + 0.1)
-    X = random_inputs(config, n, 1)
-    Y = np.linspace(-0.5, 0.5, n * T).reshape(n, T)
+    X = np.asarray(random_inputs(config, n, 1), dtype=dtype)
+    Y = np.linspace(-0.5, 0.5, n * T).reshape(n, T).astype(dtype)
     expected: dict[str, Any] = {
         "hidden_states": ("H", (n, T, m)),
         "outputs": ("F", (n, T)),
@@ -135,29 +165,90 @@ def _shape_problems(obj: Any) -> list[str]:
         try:
             got = getattr(obj, method)(*args)
         except Exception as exc:
-            problems.append(f"{method}() raised {type(exc).__name__}: {exc}")
+            problems.append(
+                f"{method}() raised {type(exc).__name__}: {_one_line(exc)} ({dtype}, {activation})"
+            )
             continue
-        problems.extend(f"{method}() {p}" for p in _compare(got, expected[method]))
+        problems.extend(f"{method}() {p}" for p in _compare(got, expected[method], np.dtype(dtype)))
     return problems
 
 
-def _compare(got: Any, spec: Any) -> list[str]:
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _compare(got: Any, spec: Any, dtype: np.dtype[Any]) -> list[str]:
     """Differences between a result and ``spec``: ``(label, shape)`` or a tuple of specs."""
     if isinstance(spec[0], str):
         label, shape = spec
-        try:
-            arr = np.asarray(got, dtype=np.float64)
-        except (TypeError, ValueError):
-            return [f"returned {type(got).__name__} for {label}, expected an array of shape {shape}"]
-        if arr.shape != shape:
-            return [f"returned {label} of shape {arr.shape}, expected {shape}"]
-        if not np.all(np.isfinite(arr)):
+        if shape == ():
+            return _compare_scalar(got, label)
+        if not isinstance(got, np.ndarray):
+            return [
+                f"returned {_kind(got)} for {label}, expected a numpy.ndarray of shape {shape} and dtype "
+                f"{dtype}: {_conversion(got, f'np.asarray({label}, dtype=params.dtype)')}"
+            ]
+        if got.shape != shape:
+            return [f"returned {label} of shape {got.shape}, expected {shape}"]
+        if got.dtype != dtype:
+            return [
+                f"returned {label} of dtype {got.dtype} for {dtype} parameters: compute in params.dtype, "
+                f"or declare the dtypes the backend computes (dtypes = ({str(got.dtype)!r},))"
+            ]
+        if not np.all(np.isfinite(got)):
             return [f"returned a non-finite {label}"]
         return []
     labels = "(" + ", ".join(_labels(s) for s in spec) + ")"
     if not isinstance(got, tuple | list) or len(got) != len(spec):
-        return [f"returned {type(got).__name__}, expected a pair {labels}"]
-    return [p for g, s in zip(got, spec, strict=True) for p in _compare(g, s)]
+        return [f"returned {_kind(got)}, expected a pair {labels}"]
+    return [p for g, s in zip(got, spec, strict=True) for p in _compare(g, s, dtype)]
+
+
+def _compare_scalar(got: Any, label: str) -> list[str]:
+    if not isinstance(got, float | np.floating):
+        how = _conversion(got, f"float({label})")
+        return [f"returned {_kind(got)} for {label}, expected a Python float: {how}"]
+    if not np.isfinite(got):
+        return [f"returned a non-finite {label}"]
+    return []
+
+
+def _kind(got: Any) -> str:
+    """What came back: ``torch.Tensor (requires grad)``, ``list``, ``numpy.ndarray of shape ()``."""
+    cls = type(got)
+    module = cls.__module__
+    name = cls.__qualname__ if module == "builtins" else f"{module.split('.')[0]}.{cls.__qualname__}"
+    if isinstance(got, np.ndarray):
+        return f"numpy.ndarray of shape {got.shape}"
+    if _attr(got, "requires_grad") is True:
+        return f"{name} that requires grad"
+    return name
+
+
+def _conversion(got: Any, default: str) -> str:
+    """How to turn ``got`` into what the protocol asks for."""
+    module = type(got).__module__.split(".")[0]
+    if default.startswith("float("):
+        label = default[6:-1]
+        if callable(_attr(got, "detach")):  # torch warns when a tensor that requires grad is converted
+            return f"convert with float({label}.detach())"
+        if callable(_attr(got, "item")):
+            return f"convert with {default} or {label}.item()"
+        return f"convert with {default}"
+    if module == "torch" or callable(_attr(got, "detach")):
+        return "convert with .detach().cpu().numpy()"
+    if module in ("jax", "jaxlib"):
+        return "convert with np.asarray(...)"
+    return f"convert with {default}"
+
+
+def _attr(obj: Any, name: str) -> Any:
+    """``getattr(obj, name, None)``, ``None`` also when the attribute raises."""
+    try:
+        return getattr(obj, name, None)
+    except Exception:
+        return None
 
 
 def _labels(spec: Any) -> str:

@@ -1,4 +1,4 @@
-"""Claims E1-E15 of THEORY section 9: one module each, and a registry.
+"""Claims E1-E17 of THEORY section 9: one module each, and a registry.
 
 >>> from verif import claims
 >>> claims.get("E7").check(config, backend="jax", seed=3).ratio   # doctest: +SKIP
@@ -28,6 +28,8 @@ _MODULES = (
     "e13_cutoff",
     "e14_ntk_autodiff",
     "e15_kernel_stability",
+    "e16_gd_inequality",
+    "e17_gd_vs_pgd",
 )
 
 for _name in _MODULES:

@@ -154,20 +154,11 @@ def result(
     seed: int,
     backend: Backend,
     passed: bool | None = None,
-    *,
-    verdict: bool | None = None,
     **details: Any,
 ) -> ClaimResult:
-    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``.
-
-    ``verdict`` replaces the ``ratio <= 1`` test for a claim whose ratio is a tightness and whose
-    verdict is a statistical test of its own (E10: a frequency of violations).
-    """
+    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``."""
     ratio = safe_ratio(measured, bound)
-    if verdict is not None:
-        ok = bool(verdict)
-    else:
-        ok = (ratio <= 1.0) if passed is None else bool(passed and ratio <= 1.0)
+    ok = (ratio <= 1.0) if passed is None else bool(passed and ratio <= 1.0)
     return ClaimResult(
         claim_id=claim_id,
         measured=float(measured),

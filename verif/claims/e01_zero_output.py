@@ -21,7 +21,9 @@ Three parts, each on ``symmetric_init(config, seed')`` and ``n`` random sequence
   ``eps(float32)/eps(float64)`` in float32).
 * ``symmetric``: the number of entries with ``H_{t,i} != H_{t,i+m/2}`` (must be ``0``).
 
-``passed`` requires all three.
+``passed`` requires all three. A failing result says what a backend must change (``defect``):
+partner states that differ (a bias or an initialization of the backend's own, another order of
+operations for some neurons), or a read-out that does not add each pair first (``H @ c``).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     half = config.half
     asymmetric = int(np.count_nonzero(H[..., :half] != H[..., half:]))
     dot_tol = dot_tolerance(config.dtype)
+    why = defect(paired, asymmetric, half)
     return result(
         "E1",
         measured=paired,
@@ -85,4 +88,21 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         dot_ratio=dot / dot_tol,
         asymmetric_entries=asymmetric,
         init_seed=init_seed,
+        **({"defect": why} if why else {}),
     )
+
+
+def defect(paired: float, asymmetric: int, half: int) -> str:
+    """What a backend whose E1 fails must change ('' when nothing is wrong)."""
+    if asymmetric:
+        return (
+            f"partner states differ in {asymmetric} entries: H[..., i] and H[..., i + {half}] must be "
+            "bit-identical at Theta_0 (compute every neuron with the same operations; no bias, no "
+            "initialization of its own: use params.w, params.U, params.c)"
+        )
+    if paired:
+        return (
+            "the read-out must add the partner pairs (i, i + m/2) first: F_t = (1/sqrt m) sum_{i < m/2} "
+            "(c_i H_{t,i} + c_{i+m/2} H_{t,i+m/2}), not H @ c / sqrt(m)"
+        )
+    return ""

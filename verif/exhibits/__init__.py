@@ -1,8 +1,8 @@
-"""Exhibits X1-X6 of THEORY section 9: one module each, and a registry beside the claims'.
+"""Exhibits X1-X7 of THEORY section 9: one module each, and a registry beside the claims'.
 
 >>> from verif import exhibits
 >>> [x.id for x in exhibits.all()]   # doctest: +SKIP
-['X1', 'X2', 'X3', 'X4', 'X5', 'X6']
+['X1', 'X2', 'X3', 'X4', 'X5', 'X6', 'X7']
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ _MODULES = (
     "x2_width_vs_n",
     "x3_outside",
     "x4_regularization",
+    "x4_factor",  # X4 again: adds the GD/PGD factor to x4_regularization's tasks
     "x5_radius",
     "x6_tightness",
+    "x7_rates",
 )
 
 for _name in _MODULES:

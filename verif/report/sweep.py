@@ -76,6 +76,19 @@ OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
         "quick": {"widths": (8, 32, 128, 512, 2048)},
         "thorough": {"widths": (8, 32, 128, 512, 2048, 8192), "seq_lens": (8, 32)},
     },
+    # B10 along GD runs: T = 1 is where the drift bound of u is nearly attained; steps below, at
+    # and above the linear stability limit (as E11's property).
+    "E16": {
+        "all": {"options": ({"step_scale": 0.1}, {"step_scale": 1.0}, {"step_scale": 3.0})},
+        "quick": {"seq_lens": (1, 8)},
+        "thorough": {"seq_lens": (1, 8, 32)},
+    },
+    # Closed forms: the width plays no role (the limit gain), the length and the grid do.
+    "E17": {
+        "all": {"seeds": 1, "options": ({}, {"decades": 1.0, "points": 3})},
+        "quick": {"seq_lens": (1, 8, 32)},
+        "thorough": {"seq_lens": (1, 2, 8, 32, 128)},
+    },
 }
 
 

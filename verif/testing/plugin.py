@@ -8,8 +8,16 @@ two backends use the NumPy backend as the reference; tests without ``backend_nam
 deselected. A test counts for the claims it checked (see :class:`ConformancePlugin`). At the end
 a table gives each claim's verdict and the worst ratio ``measured / bound`` of the checks made
 with the backend (``<= 1`` holds; checks inside strict-xfail tests, the known gaps of the
-theory, are left out). ``--verif-max-examples N`` caps the examples per property.
-``VERIF_BACKEND`` is the default of ``--verif-backend``.
+theory, are left out). ``--verif-max-examples N`` caps the examples per property,
+``--verif-claims E1,E2`` runs the tests of those claims only, ``--verif-no-shrink`` reports the
+first counterexample Hypothesis finds instead of shrinking it. ``VERIF_BACKEND`` is the default
+of ``--verif-backend``.
+
+Tests run claim by claim (E1 first, then E2, ...; tests of no claim last), so that pytest's
+``-x`` stops at the first failing claim. A backend that declares the activations or dtypes it
+computes (:mod:`verif.backends.capabilities`) is not run outside them: an example outside is
+rejected (Hypothesis draws another), a test with no example inside is skipped, and the table
+lists, per claim, what was skipped and why (``sigmoid: not supported by the backend``).
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +34,7 @@ from typing import Any
 import pytest
 
 from verif import claims
+from verif.backends import capabilities
 from verif.claims import ClaimResult
 from verif.testing.recording import observing
 
@@ -42,6 +52,8 @@ class Verdict:
         worst: the result with the largest ratio.
         worst_violation: the violated result with the largest ratio.
         checks: how many results were recorded.
+        skipped_examples: examples left out because the backend does not compute them, by reason.
+        skipped_tests: tests skipped whole for that reason: node id -> reason.
     """
 
     claim_id: str
@@ -50,6 +62,24 @@ class Verdict:
     worst: ClaimResult | None = None
     worst_violation: ClaimResult | None = None
     checks: int = 0
+    skipped_examples: Counter[str] = field(default_factory=Counter)
+    skipped_tests: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        """``pass``, ``FAIL``, ``skipped`` (every test outside the backend's capabilities) or ``not run``."""
+        if self.failed:
+            return "FAIL"
+        if self.nodes:
+            return "pass"
+        return "skipped" if self.skipped_tests else "not run"
+
+    def skips(self) -> list[str]:
+        """What was left out and why: ``"12 examples (float32: not supported by the backend)"``."""
+        tests = Counter(self.skipped_tests.values())
+        out = [f"{k} test{'s' * (k > 1)} ({why})" for why, k in sorted(tests.items())]
+        out += [f"{k} example{'s' * (k > 1)} ({why})" for why, k in sorted(self.skipped_examples.items())]
+        return out
 
     @property
     def tests(self) -> int:
@@ -75,10 +105,39 @@ class Verdict:
             self.worst_violation = res
 
 
+def _nothing() -> None:
+    pass
+
+
 def claim_of(path_name: str) -> str | None:
     """The claim a property module checks, from its file name (``test_e07_...`` -> ``E7``)."""
     match = _CLAIM_MODULE.match(path_name)
     return f"E{int(match.group(1))}" if match else None
+
+
+def item_claim(item: pytest.Item) -> str | None:
+    """The claim a test checks: its ``claim_id`` (or ``key``, ``"E3 part"``) parameter, else its module's."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for name in ("claim_id", "key"):
+        value = params.get(name)
+        if isinstance(value, str) and value.split(" ")[0] in claims.ids():
+            return value.split(" ")[0]
+    return claim_of(os.path.basename(str(getattr(item, "path", ""))))
+
+
+def parse_claims(text: str) -> tuple[str, ...]:
+    """``"E1,e2"`` -> ``("E1", "E2")``.
+
+    Raises:
+        ValueError: an empty list or a name that is not a claim (the message lists the claims).
+    """
+    names = [part.strip().upper() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in claims.ids()]
+    if not names or unknown:
+        raise ValueError(
+            f"--claims must be a comma-separated list of claims among {', '.join(claims.ids())}, got {text!r}"
+        )
+    return tuple(dict.fromkeys(names))
 
 
 class ConformancePlugin:
@@ -90,13 +149,27 @@ class ConformancePlugin:
     not involve the backend and are deselected.
     """
 
-    def __init__(self, spec: str, max_examples: int | None = None) -> None:
+    def __init__(
+        self,
+        spec: str,
+        max_examples: int | None = None,
+        selected: tuple[str, ...] | None = None,
+        shrink: bool = True,
+    ) -> None:
         self.spec = spec
         self.max_examples = max_examples
-        self.verdicts: dict[str, Verdict] = {cid: Verdict(cid) for cid in claims.ids()}
+        self.selected = selected
+        self.shrink = shrink
+        self.verdicts: dict[str, Verdict] = {cid: Verdict(cid) for cid in selected or claims.ids()}
+        #: Claims with at least one test collected (after the selection).
+        self.collected: set[str] = set()
+        self.capabilities = capabilities.declared(None)
         self._backend_name = ""
         self._in_test: list[ClaimResult] = []
+        self._skips: Counter[str] = Counter()
         self._observer = observing(self._observe)
+        self._undo_handler: Callable[[], None] = _nothing
+        self._item_key = ""
 
     def _verdict(self, key: str) -> Verdict:
         return self.verdicts.setdefault(key, Verdict(key))
@@ -109,13 +182,25 @@ class ConformancePlugin:
         from verif.backends import backend
 
         try:
-            self._backend_name = backend(self.spec).name
+            be = backend(self.spec)
         except ValueError as exc:  # names what is missing or misshapen
             raise pytest.UsageError(str(exc)) from exc
+        self._backend_name = be.name
+        self.capabilities = capabilities.declared(be)
         self._observer.__enter__()
+        self._undo_handler = capabilities.on_unsupported(self._unsupported)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._undo_handler()
         self._observer.__exit__(None, None, None)
+
+    def _unsupported(self, reason: str) -> None:
+        """Inside a Hypothesis example: reject it (another is drawn); elsewhere the test is skipped."""
+        from hypothesis import currently_in_test_context, reject
+
+        self._skips[reason] += 1
+        if currently_in_test_context():
+            reject()
 
     # Before pytest's own fixture parametrization, which then leaves ``backend_name`` alone.
     @pytest.hookimpl(tryfirst=True)
@@ -123,40 +208,87 @@ class ConformancePlugin:
         if "backend_name" in metafunc.fixturenames:
             metafunc.parametrize("backend_name", [self.spec], ids=[self.spec], scope="session")
 
-    # Hypothesis fixes a test's settings when ``@given`` decorates it: cap the examples after the
+    # Hypothesis fixes a test's settings when ``@given`` decorates it: change them after the
     # suite's conftest has loaded its profile and before each property module is imported.
     @pytest.hookimpl(tryfirst=True)
     def pytest_pycollect_makemodule(self, module_path: Path, parent: pytest.Collector) -> None:
-        if self.max_examples is not None:
-            from hypothesis import settings
+        from hypothesis import HealthCheck, Phase, settings
 
-            if settings().max_examples != self.max_examples:
-                settings.register_profile("verif-conform", parent=settings(), max_examples=self.max_examples)
-                settings.load_profile("verif-conform")
+        current = settings()
+        changes: dict[str, Any] = {}
+        if self.max_examples is not None and current.max_examples != self.max_examples:
+            changes["max_examples"] = self.max_examples
+        if not self.shrink and Phase.shrink in current.phases:
+            changes["phases"] = [p for p in current.phases if p is not Phase.shrink]
+        if (
+            not self.capabilities.everything
+            and HealthCheck.filter_too_much not in current.suppress_health_check
+        ):
+            # Examples outside the declared capabilities are rejected, as a filter would.
+            changes["suppress_health_check"] = [*current.suppress_health_check, HealthCheck.filter_too_much]
+        if changes:
+            settings.register_profile("verif-conform", parent=current, **changes)
+            settings.load_profile("verif-conform")
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
-        keep = [item for item in items if "backend_name" in getattr(item, "fixturenames", ())]
-        dropped = [item for item in items if item not in keep]
+        keep = [
+            item
+            for item in items
+            if "backend_name" in getattr(item, "fixturenames", ())
+            and (self.selected is None or item_claim(item) in self.selected)
+        ]
+        keep.sort(key=lambda item: _order(item_claim(item) or "~"))  # stable: claim by claim
+        self.collected = {cid for cid in map(item_claim, keep) if cid is not None}
+        kept = set(map(id, keep))
+        dropped = [item for item in items if id(item) not in kept]
         if dropped:
             config.hook.pytest_deselected(items=dropped)
-            items[:] = keep
+        items[:] = keep
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        from hypothesis.errors import Unsatisfiable
+
+        try:
+            return (yield)
+        except capabilities.Unsupported as exc:  # outside Hypothesis: the whole test is outside
+            pytest.skip(exc.reason)
+        except Unsatisfiable:
+            if not self._skips:
+                raise
+            pytest.skip("every example: " + ", ".join(sorted(self._skips)))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
         self._in_test = []
+        self._skips = Counter()
+        self._item_key = item_claim(item) or item.path.stem
         try:
             return (yield)
         finally:
             self._in_test = []
+            self._skips = Counter()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call" and not report.failed:
             return
+        module_key = self._item_key or os.path.splitext(os.path.basename(report.location[0]))[0]
+        if report.skipped and not hasattr(report, "wasxfail"):
+            reason = (
+                str(report.longrepr[-1]).removeprefix("Skipped: ")
+                if isinstance(report.longrepr, tuple)
+                else ""
+            )
+            self._verdict(module_key).skipped_tests[report.nodeid] = reason
+            self._skips = Counter()
+            return
+        if self._skips:  # some examples were outside the capabilities, the others ran
+            self._verdict(module_key).skipped_examples.update(self._skips)
+            self._skips = Counter()
         violated = {r.claim_id for r in self._in_test if not r.passed}
         keys = (violated if report.failed else set()) or {r.claim_id for r in self._in_test}
         if not keys:
-            path = os.path.basename(report.location[0])
-            keys = {claim_of(path) or os.path.splitext(path)[0]}
+            keys = {module_key}
         # An expected failure (a known gap of the theory, kept as a strict xfail) reproduced as
         # expected: it counts as a passed test, and its ratios are not the claim's worst.
         if not hasattr(report, "wasxfail"):
@@ -187,15 +319,17 @@ def format_table(verdicts: Iterable[Verdict]) -> str:
     width = max([5, *(len(v.claim_id) for v in ordered)])
     rows = [f"{'claim':<{width}} {'verdict':<8} {'tests':>5} {'checks':>6} {'worst ratio':>12}  statement"]
     notes = []
+    skipped = []
     for v in ordered:
-        status = "pass" if v.passed else ("FAIL" if v.failed else "not run")
         title = claims.get(v.claim_id).title if v.claim_id in known else "(tests of this module)"
         ratio = "-" if math.isnan(v.ratio) else f"{v.ratio:.4g}"
-        rows.append(f"{v.claim_id:<{width}} {status:<8} {v.tests:>5} {v.checks:>6} {ratio:>12}  {title}")
+        rows.append(f"{v.claim_id:<{width}} {v.status:<8} {v.tests:>5} {v.checks:>6} {ratio:>12}  {title}")
+        if v.skips():
+            skipped.append(f"{v.claim_id} skipped: {'; '.join(v.skips())}")
         if v.failed:
             why = v.worst_violation.describe() if v.worst_violation else f"failed: {', '.join(v.failed)}"
             notes.append(f"{v.claim_id} FAILS: {why}")
-    return "\n".join(rows + notes)
+    return "\n".join(rows + skipped + notes)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -207,10 +341,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: $VERIF_BACKEND)",
     )
     group.addoption("--verif-max-examples", type=int, default=None, help="cap on the examples per property")
+    group.addoption("--verif-claims", default=None, help="run the tests of these claims only: 'E1,E2'")
+    group.addoption(
+        "--verif-no-shrink", action="store_true", help="report the first counterexample, unshrunk"
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     spec = config.getoption("--verif-backend", default=None)
     if spec and not config.pluginmanager.has_plugin("verif-conformance"):
-        plugin = ConformancePlugin(spec, config.getoption("--verif-max-examples", default=None))
+        text = config.getoption("--verif-claims", default=None)
+        try:
+            selected = parse_claims(text) if text is not None else None
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from exc
+        plugin = ConformancePlugin(
+            spec,
+            config.getoption("--verif-max-examples", default=None),
+            selected,
+            shrink=not config.getoption("--verif-no-shrink", default=False),
+        )
         config.pluginmanager.register(plugin, "verif-conformance")

@@ -54,7 +54,7 @@ class LoopRNN:
             ux = np.zeros((m, n), dtype=dtype)
             for k in range(d):
                 ux += U[:, k, None] * X[None, :, t, k]
-            z = w[:, None] * h + ux
+            z = self._preactivation(w, h, ux)
             if with_tangents:
                 s1 = _sigma_prime(params.activation, z)
                 gt = s1 * (h + self._memory(params, dtype)[:, None] * gt)
@@ -64,6 +64,10 @@ class LoopRNN:
             h = _sigma(params.activation, z)
             H[:, :, t] = h
         return H, g, G
+
+    def _preactivation(self, w, h, ux):
+        """``z_t = w * h_{t-1} + U x_t`` for every neuron and sequence, ``(m, n)``."""
+        return w[:, None] * h + ux
 
     def _memory(self, params, dtype):
         """The recurrent weights the sensitivity ``dh/dw`` is carried with."""

@@ -1,0 +1,121 @@
+"""B10 (docs/theory.md, THEORY 8): GD drift bounds, requirements and the comparison with B8."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from verif import bounds, gd_bounds
+from verif.config import RNNConfig
+
+#: The largest width: PGD's gain is ``a_0`` to ``rho_w 2^-31`` (GD's is taken at ``a_0`` exactly).
+LIMIT = bounds.MAX_WIDTH
+
+
+def config(**changes: float | int | str) -> RNNConfig:
+    fields: dict[str, float | int | str] = {
+        "width": 64,
+        "input_dim": 2,
+        "seq_len": 8,
+        "memory_alpha": 0.5,
+        "rho_w": 0.5,
+        "rho_u": 0.5,
+        "nu_w": 0.5,
+        "nu_u": 0.5,
+    }
+    fields.update(changes)
+    return RNNConfig(**fields)  # type: ignore[arg-type]
+
+
+def test_method_dispatch_and_refusal() -> None:
+    cfg = config()
+    assert isinstance(bounds.requirements(cfg, 0.1, 10, 0.1), bounds.Requirements)
+    assert isinstance(bounds.requirements(cfg, 0.1, 10, 0.1, method="gd"), gd_bounds.GDRequirements)
+    with pytest.raises(ValueError, match=r"method must be one of \['pgd', 'gd'\]"):
+        bounds.requirements(cfg, 0.1, 10, 0.1, method="sgd")
+    with pytest.raises(ValueError, match="eps"):
+        bounds.requirements(cfg, 0.0, 10, 0.1, method="gd")
+    with pytest.raises(ValueError, match="delta"):
+        gd_bounds.requirements(cfg, 0.1, 10, 1.5)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0, 1.3])
+@pytest.mark.parametrize("eps", [0.3, 1e-3])
+def test_requirements_meet_their_own_conditions(alpha: float, eps: float) -> None:
+    """The radius is a fixed point and every condition of B10 (c) holds as stated."""
+    cfg = config(width=LIMIT, memory_alpha=alpha, seq_len=4)
+    req = gd_bounds.requirements(cfg, eps, 10, 0.1)
+    assert req.converged
+    at = cfg.replace(rho_w=req.radius_w, rho_u=req.radius_u)
+    limit = gd_bounds.requirements(cfg, eps, 10, 0.1, limit_gain=True)
+    assert limit.converged and limit.G <= req.G
+    G = float(np.max(bounds.grad_norm_bound(at)))
+    nu_sq = cfg.nu_w**2 + cfg.nu_u**2
+    assert req.step_size == pytest.approx(1.0 / (4.0 * G**2), rel=1e-9)
+    time = req.step_size * req.iterations
+    assert time >= 3.0 * nu_sq / eps * (1 - 1e-12)
+    r = math.sqrt(2 * time * nu_sq + 4.0 / 3.0 * time**2 * eps)
+    assert req.radius_w >= max(cfg.nu_w, float(np.max(bounds.lipschitz_w(at))) * r) * (1 - 1e-12)
+    assert req.radius_u >= max(cfg.nu_u, float(np.max(bounds.lipschitz_u(at))) * r) * (1 - 1e-12)
+    beta = float(np.max(bounds.beta(at)))
+    rho_sq = req.radius_w**2 + req.radius_u**2
+    assert req.width_linearization == pytest.approx(48 * beta**2 * rho_sq**2 / eps, rel=1e-12)
+    assert req.width_required == max(req.width_linearization, req.width_curvature, req.width_approximation)
+
+
+def test_required_width_is_the_smallest_even_width() -> None:
+    base = config(width=2)
+    req = bounds.required_width(base, 0.1, 10, 0.1, method="gd")
+    assert req.satisfied and req.width % 2 == 0
+    assert not bounds.requirements(base.replace(width=req.width - 2), 0.1, 10, 0.1, method="gd").satisfied
+    # GD asks for more width and fewer iterations than B8's PGD at this eps (THEORY 8, under B10).
+    pgd = bounds.required_width(base, 0.1, 10, 0.1)
+    assert req.width > pgd.width and req.iterations < pgd.iterations
+
+
+def test_too_small_a_width_has_no_fixed_point() -> None:
+    """Long memory at width 2: the radius map outgrows the radius, so no width condition is met."""
+    cfg = config(width=2, memory_alpha=1.5, seq_len=12)
+    req = gd_bounds.requirements(cfg, 1e-3, 10, 0.1)
+    assert not req.converged and not req.satisfied and math.isinf(req.width_required)
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0, 1.5])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_ratios_tend_to_the_derived_limits(alpha: float, activation: str) -> None:
+    """THEORY 8 under B10: ``m_GD/m_PGD ~ C eps^-1`` and ``tau_GD/tau_PGD ~ C' eps``."""
+    cut = 4.0 if activation == "sigmoid" else 1.0
+    cfg = config(width=LIMIT, memory_alpha=alpha * cut, activation=activation)
+    lim = gd_bounds.asymptotic_ratios(cfg)
+    assert (lim.width_exponent, lim.iteration_exponent) == (1.0, -1.0)
+    for eps in (1e-6, 1e-8):
+        gd = gd_bounds.requirements(cfg, eps, 10, 0.1, limit_gain=True)
+        pgd = bounds.requirements(cfg, eps, 10, 0.1)
+        width_ratio = gd.width_required / pgd.width_required
+        iteration_ratio = gd.iterations / pgd.iterations
+        assert width_ratio == pytest.approx(lim.width_constant / eps, rel=1e-4)
+        assert iteration_ratio == pytest.approx(lim.iteration_constant * eps, rel=1e-4)
+
+
+def test_asymptotic_ratios_need_positive_radii() -> None:
+    with pytest.raises(ValueError, match="nu_w"):
+        gd_bounds.asymptotic_ratios(config(nu_w=0.0, nu_u=0.0))
+
+
+def test_drift_bounds_accumulate_the_residual_terms() -> None:
+    """B10 (a) by hand for two steps: ``eta * sum_k mean_t(res_k,t * L_t)`` at each iterate's gain."""
+    cfg = config(seq_len=3)
+    res = np.array([[0.5, 0.2, 0.1], [0.3, 0.3, 0.3]])
+    drift_w = np.array([0.0, 0.4, 0.9])
+    bw, bu, bF = gd_bounds.drift_bounds(cfg, 0.1, res, drift_w)
+    assert bw[0] == bu[0] == bF[0] == 0.0
+    at = [cfg.replace(rho_w=d) for d in drift_w[:2]]
+    want_u = 0.1 * np.cumsum([np.mean(res[k] * bounds.lipschitz_u(at[k])) for k in range(2)])
+    np.testing.assert_allclose(bu[1:], want_u, rtol=1e-14)
+    assert np.all(bF >= np.hypot(bw, bu) * (1 - 1e-12))
+    with pytest.raises(ValueError, match="mean_abs_residuals"):
+        gd_bounds.drift_bounds(cfg, 0.1, res[:1], drift_w)
+    with pytest.raises(ValueError, match="step_size"):
+        gd_bounds.drift_bounds(cfg, 0.0, res, drift_w)

@@ -1,0 +1,178 @@
+"""E17: B10's requirements against B8's as ``eps -> 0`` (THEORY 8, the comparison under B10).
+
+The comparison derived under B10 says ``m_GD / m_PGD ~ C eps^-1`` and
+``tau_GD / tau_PGD ~ C' eps^{+1}``: exponents ``+1`` and ``-1`` in ``1/eps``
+(:data:`verif.gd_bounds.WIDTH_EXPONENT`, :data:`verif.gd_bounds.ITERATION_EXPONENT`).
+
+The check, for one configuration (PGD with radii raised to ``rho >= nu`` where needed, B8's
+premise, as in E11; ``details['omega_radii_raised']``):
+
+1. the constants are taken at the limiting gain ``a_0``, the limit of both methods' gains as their
+   required widths grow without bound: GD's exactly (``gd_bounds.requirements(...,
+   limit_gain=True)``: its radius grows like ``eps^-1/2``, so a fixed width would not do), PGD's at
+   the width :data:`LIMIT_WIDTH` ``= 2^62`` (its radius is fixed; the gain is within
+   ``sigma_1 rho_w 2^-31`` of ``a_0``);
+2. the top of the grid, ``eps_top``, is found by going down from ``K^2`` (the scale of the risk,
+   B7) by factors of 10 until both requirements are in their leading terms (:func:`leading`):
+   the first width condition is the largest, ``tau >= MIN_ITERATIONS``, and GD's radius exceeds
+   ``nu`` by a factor ``1/sqrt(RADIUS_FLOOR)``;
+3. on ``points`` values of ``eps`` log-spaced over ``decades`` decades below ``eps_top``, the
+   least-squares slope of ``log(m_GD/m_PGD)`` and of ``log(tau_GD/tau_PGD)`` against ``log(1/eps)``.
+
+Tolerance: on that grid each requirement is a pure power of ``eps`` times a constant, up to the
+rounding of ``tau`` to an integer (relative ``<= 1/MIN_ITERATIONS = 1e-6``, entering ``r^2`` and so
+``rho^4`` at most four times) and ``nu^2 / rho^2 <= RADIUS_FLOOR = 1e-6``; the maximum in each width
+requirement is exactly its leading term. Each log-ratio is thus within ``~1e-5`` of a straight
+line, and a least-squares slope over ``decades * ln 10 >= 6.9`` in ``log(1/eps)`` within
+``~3e-6`` of the exponent. :data:`EXPONENT_TOL` ``= 1e-4`` leaves a factor of about 30; a wrong
+power of ``eps`` anywhere in a requirement moves a slope by ``1/2`` or more (a ratio of 5000).
+
+The grid also gives the constants: with the derived exponent ``e``,
+``exp(mean(log ratio - e log(1/eps)))`` against ``C`` and ``C'`` of
+:func:`verif.gd_bounds.asymptotic_ratios`; its relative error is the mean deviation from the
+pure power, ``~1e-5`` at most, within :data:`CONSTANT_RTOL` ``= 1e-4``. Four parts
+(``ratio_width``, ``ratio_iterations``, ``ratio_width_constant``, ``ratio_iteration_constant``),
+each error over its tolerance; ``measured`` and ``bound`` are those of the largest. The
+backend is not used (the requirements are closed forms).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from verif import bounds, gd_bounds
+from verif.backends import Backend
+from verif.claims.base import ClaimResult, register, result
+from verif.claims.e11_pgd_inequality import omega_for_comparator
+from verif.config import RNNConfig
+from verif.validation import require_int, require_real
+
+#: The width at which both requirements are evaluated (PGD's gain is ``a_0`` to ``rho_w 2^-31``).
+LIMIT_WIDTH = bounds.MAX_WIDTH
+#: Allowed ``|fitted - derived|`` for each exponent (module docstring).
+EXPONENT_TOL = 1e-4
+#: Allowed ``|fitted / derived - 1|`` for each constant ``C``, ``C'`` (module docstring).
+CONSTANT_RTOL = 1e-4
+#: Leading regime: both iteration counts at least this (the rounding of ``tau`` is ``<= 1e-6``).
+MIN_ITERATIONS = 10**6
+#: Leading regime: ``nu^2 <= RADIUS_FLOOR (rho_w^2 + rho_u^2)`` for GD's radius.
+RADIUS_FLOOR = 1e-6
+#: How many factors of 10 below ``K^2`` the search for the leading regime may go.
+MAX_DECADES_DOWN = 60
+
+
+def leading(gd: gd_bounds.GDRequirements, pgd: bounds.Requirements, nu_sq: float) -> bool:
+    """Whether both requirements are in their leading terms (module docstring, step 2)."""
+    return (
+        gd.converged
+        and gd.width_required == gd.width_linearization
+        and pgd.width_required == pgd.width_linearization
+        and min(gd.iterations, pgd.iterations) >= MIN_ITERATIONS
+        and nu_sq <= RADIUS_FLOOR * (gd.radius_w**2 + gd.radius_u**2)
+    )
+
+
+def slope(x: Any, y: Any) -> float:
+    """The least-squares slope of ``y`` against ``x``."""
+    return float(np.polyfit(np.asarray(x, dtype=float), np.asarray(y, dtype=float), 1)[0])
+
+
+def constant(x: Any, y: Any, exponent: float) -> float:
+    """``C`` of ``exp(y) ~ C exp(exponent x)``, fitted on the grid: ``exp(mean(y - exponent x))``."""
+    return math.exp(float(np.mean(np.asarray(y, dtype=float) - exponent * np.asarray(x, dtype=float))))
+
+
+#: The options ``check`` accepts (each checked by ``check`` itself).
+OPTIONS = ("n", "delta", "decades", "points", "y_max")
+
+
+@register(
+    "E17", title="GD against PGD requirements as eps goes to 0", theory="B10", kind="exact", options=OPTIONS
+)
+def check(
+    config: RNNConfig,
+    backend: Backend,
+    seed: int,
+    n: int = 10,
+    delta: float = 0.1,
+    decades: float = 3.0,
+    points: int = 7,
+    y_max: float | None = None,
+    **options: Any,
+) -> ClaimResult:
+    """Fitted exponents of ``m_GD/m_PGD`` and ``tau_GD/tau_PGD`` in ``1/eps`` against the derived ones.
+
+    Options:
+        n, delta: the number of sequences and failure probability of B7 in both requirements.
+        decades: the span of the ``eps`` grid (``>= 1``).
+        points: the number of ``eps`` values (``>= 3``).
+        y_max: the bound on ``|y_t|`` B8 uses (default ``K``).
+    """
+    if options:
+        raise TypeError(f"unknown options for E17: {sorted(options)}")
+    decades = require_real("decades", decades, 1.0)
+    points = require_int("points", points, 3)
+    cfg, raised = omega_for_comparator(config)
+    limit = cfg.replace(width=LIMIT_WIDTH)
+    derived = gd_bounds.asymptotic_ratios(limit, y_max)  # refuses nu = 0 (no comparison to make)
+    nu_sq = cfg.nu_w**2 + cfg.nu_u**2
+
+    def both(eps: float) -> tuple[gd_bounds.GDRequirements, bounds.Requirements]:
+        gd = gd_bounds.requirements(limit, eps, n, delta, y_max, limit_gain=True)
+        return gd, bounds.requirements(limit, eps, n, delta, y_max)
+
+    eps_top = bounds.approximation_constant(limit) ** 2
+    found = False
+    for _ in range(MAX_DECADES_DOWN):
+        if leading(*both(eps_top), nu_sq):
+            found = True
+            break
+        eps_top /= 10.0
+    grid = eps_top * 10.0 ** (-decades * np.arange(points) / (points - 1))
+    log_inv_eps, log_width, log_iter = [], [], []
+    in_leading = True
+    for eps in grid:
+        gd, pgd = both(float(eps))
+        in_leading = in_leading and leading(gd, pgd, nu_sq)
+        log_inv_eps.append(-math.log(eps))
+        log_width.append(math.log(gd.width_required / pgd.width_required))
+        log_iter.append(math.log(gd.iterations / pgd.iterations))
+    width_slope = slope(log_inv_eps, log_width)
+    iter_slope = slope(log_inv_eps, log_iter)
+    width_constant = constant(log_inv_eps, log_width, derived.width_exponent) / derived.width_constant
+    iter_constant = constant(log_inv_eps, log_iter, derived.iteration_exponent) / derived.iteration_constant
+    errors = {
+        "width": (abs(width_slope - derived.width_exponent), EXPONENT_TOL),
+        "iterations": (abs(iter_slope - derived.iteration_exponent), EXPONENT_TOL),
+        "width_constant": (abs(width_constant - 1.0), CONSTANT_RTOL),
+        "iteration_constant": (abs(iter_constant - 1.0), CONSTANT_RTOL),
+    }
+    worst = max(errors, key=lambda k: errors[k][0] / errors[k][1])
+    measured, tol = errors[worst]
+    if not (found and in_leading):
+        measured = math.inf
+    part_ratios: dict[str, Any] = {f"ratio_{k}": err / t for k, (err, t) in errors.items()}
+    return result(
+        "E17",
+        measured=measured,
+        bound=tol,
+        config=config,
+        seed=seed,
+        backend=backend,
+        worst_part=worst,
+        **part_ratios,
+        width_exponent_fitted=width_slope,
+        width_exponent_derived=derived.width_exponent,
+        iteration_exponent_fitted=iter_slope,
+        iteration_exponent_derived=derived.iteration_exponent,
+        width_constant_ratio=width_constant,
+        iteration_constant_ratio=iter_constant,
+        leading_regime_found=found and in_leading,
+        eps_top=float(eps_top),
+        eps_bottom=float(grid[-1]),
+        omega_radii_raised=raised,
+        regime=bounds.regime(cfg),
+    )

@@ -1,0 +1,325 @@
+"""B10, the guarantee of plain gradient descent, and its comparison with B8 (THEORY 8).
+
+GD never projects, so its iterates lie in no ball fixed in advance: B10 bounds the drift
+
+``D_w(s) = sqrt(m) max_i |w_i(s) - w_i(0)|``, ``D_u(s) = sqrt(m) max_i ||u_i(s) - u_i(0)||``,
+``D_F(s) = ||Theta_s - Theta_0||_2``
+
+and evaluates the constants of B1-B8 on the ball ``Omega(rho)`` the iterates reach (every
+bound of :mod:`verif.bounds` holds on any ``Omega(rho)``, at the gain
+``a = sigma_1 (alpha + rho_w / sqrt(m))``). This module holds only what B10 adds; the B1-B8
+functions it uses are imported from :mod:`verif.bounds`, never copied:
+
+* :func:`drift_bounds`: B10 (a), the drift along a recorded run;
+* :func:`requirements` / :func:`radii`: B10 (c), the width and iterations for average risk
+  ``eps`` at the fixed-point radius ``rho``;
+* :func:`asymptotic_ratios`: the comparison with B8 as ``eps -> 0`` (the exponents and
+  constants of ``m_GD / m_PGD`` and ``tau_GD / tau_PGD``).
+
+B10 (b), the inequality, is B8's right side (:func:`verif.bounds.pgd_rhs`) on ``Omega(rho)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from verif import bounds
+from verif.config import RNNConfig
+from verif.validation import require_real
+
+FloatArray = bounds.FloatArray
+
+#: B10 (c): the step ``eta = STEP_FACTOR / G^2`` (the largest that the argument allows).
+STEP_FACTOR = 0.25
+#: Iterations of the fixed-point search for the radii before the width counts as too small.
+RADIUS_ITERATIONS = 500
+#: The fixed point is accepted once an iteration grows the radii by at most this (relative).
+RADIUS_RTOL = 1e-9
+#: THEORY 8, comparison under B10: ``m_GD / m_PGD ~ C eps^-WIDTH_EXPONENT`` and
+#: ``tau_GD / tau_PGD ~ C' eps^-ITERATION_EXPONENT`` (exponents in ``1/eps``).
+WIDTH_EXPONENT = 1.0
+ITERATION_EXPONENT = -1.0
+
+
+def _nu_sq(config: RNNConfig) -> float:
+    return config.nu_w**2 + config.nu_u**2
+
+
+def _gain_config(config: RNNConfig, drift_w: float) -> RNNConfig:
+    """``config`` with ``rho_w = drift_w``: the ball whose gain is that of a point at that drift."""
+    return config.replace(rho_w=float(drift_w))
+
+
+# --------------------------------------------------------------------------- B10 (a)
+
+
+def drift_bounds(
+    config: RNNConfig, step_size: float, mean_abs_residuals: ArrayLike, drift_w: ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """B10 (a): bounds on ``D_w(s)``, ``D_u(s)``, ``D_F(s)`` for ``s = 0..tau``, each ``(tau + 1,)``.
+
+    .. math::
+
+        D_w(s) \\le \\eta \\sum_{k<s} \\frac{1}{nT}\\sum_{j,t}|r_{j,t}(\\Theta_k)|\\,L_{w,t},
+
+    and likewise ``D_u`` with ``L_u,t`` and ``D_F`` with ``G_t``; the constants of the ``k``-th
+    term are taken at the gain of ``Theta_k``, ``sigma_1 (alpha + D_w(k)/sqrt(m))``.
+
+    Args:
+        config: the configuration (its ``rho_w`` is not used: each term has its own gain).
+        step_size: ``eta``.
+        mean_abs_residuals: ``(1/n) sum_j |r_{j,t}(Theta_k)|``, shape ``(tau, T)`` or more rows
+            (rows beyond ``tau`` are ignored; ``tau = len(drift_w) - 1``).
+        drift_w: the measured ``D_w(k)``, ``k = 0..tau``.
+    """
+    step = require_real("step_size", step_size, 0.0, strict=True)
+    dw = np.asarray(drift_w, dtype=float)
+    res = np.asarray(mean_abs_residuals, dtype=float)
+    steps = dw.shape[0] - 1
+    if res.ndim != 2 or res.shape[0] < steps or res.shape[1] != config.seq_len:
+        raise ValueError(
+            f"mean_abs_residuals must have shape (>= {steps}, {config.seq_len}), got {res.shape}"
+        )
+    inc = np.zeros((3, steps))
+    for k in range(steps):
+        c = _gain_config(config, dw[k])
+        L_w, L_u = bounds.lipschitz_w(c), bounds.lipschitz_u(c)
+        inc[:, k] = [np.mean(res[k] * L) for L in (L_w, L_u, np.hypot(L_w, L_u))]
+    out = np.zeros((3, steps + 1))
+    out[:, 1:] = step * np.cumsum(inc, axis=1)
+    return out[0], out[1], out[2]
+
+
+# --------------------------------------------------------------------------- B10 (c)
+
+
+@dataclass(frozen=True)
+class GDRequirements:
+    """B10 sufficient conditions for average GD risk ``<= eps`` at a given width.
+
+    The fields shared with :class:`verif.bounds.Requirements` mean the same (a width, the
+    iterations, the step, three width conditions, the largest, whether the width meets it).
+
+    Attributes:
+        width: ``m`` at which the gain (hence every constant) was evaluated.
+        iterations: ``tau >= 12 (nu_w^2 + nu_u^2) G^2 / eps`` (rounded up).
+        step_size: ``eta = 1 / (4 G^2)``.
+        width_linearization: ``48 (max_t beta_t)^2 (rho_w^2 + rho_u^2)^2 / eps``.
+        width_curvature: ``3 (max_t beta_t)^2 (nu_w^2 + nu_u^2)^2 / eps``.
+        width_approximation: ``48 K^2 log(2 n T / delta) / eps``.
+        width_required: the largest of the three (``inf`` when no radius fixed point exists).
+        satisfied: whether ``width >= width_required``.
+        radius_w, radius_u: the radii ``rho_w, rho_u`` the iterates reach (the fixed point).
+        drift_scale: ``r = sqrt(2 eta tau nu^2 + (4/3) (eta tau)^2 eps)``.
+        G, beta_max, K, y_max: the constants used (at the gain of ``Omega(rho)``).
+        converged: whether the radius fixed point was found.
+    """
+
+    width: int
+    iterations: int
+    step_size: float
+    width_linearization: float
+    width_curvature: float
+    width_approximation: float
+    width_required: float
+    satisfied: bool
+    radius_w: float
+    radius_u: float
+    drift_scale: float
+    G: float
+    beta_max: float
+    K: float
+    y_max: float
+    converged: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form (JSON-serializable: infinite values, where no fixed point exists, are ``None``)."""
+        return {
+            k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in asdict(self).items()
+        }
+
+
+@dataclass(frozen=True)
+class _Radii:
+    rho_w: float
+    rho_u: float
+    iterations: int
+    step_size: float
+    drift_scale: float
+    converged: bool
+
+
+def _iterations_and_step(config: RNNConfig, eps: float) -> tuple[int, float, float]:
+    """``(tau, eta, G)`` of B10 (c) at ``config``'s gain.
+
+    ``eta = 1/(4 G^2)`` and ``tau = ceil(12 nu^2 G^2 / eps)``, so that ``eta tau >= 3 nu^2 / eps``.
+    """
+    G = float(np.max(bounds.grad_norm_bound(config)))
+    eta = STEP_FACTOR / (G * G)
+    denominator = eta * eps
+    if _nu_sq(config) == 0:
+        tau_real = 0.0
+    else:
+        tau_real = 3.0 * _nu_sq(config) / denominator if denominator > 0 else math.inf
+    tau = max(1, math.ceil(tau_real)) if math.isfinite(tau_real) else -1
+    return tau, eta, G
+
+
+def _at_gain(config: RNNConfig, rho_w: float, limit_gain: bool) -> RNNConfig:
+    """The configuration whose constants hold on ``Omega(rho)``: gain ``sigma_1 (alpha + rho_w/sqrt(m))``,
+    or ``a_0`` with ``limit_gain`` (the limit ``m -> infinity`` at fixed ``rho``)."""
+    return config.replace(rho_w=0.0 if limit_gain else rho_w)
+
+
+def _radius_map(
+    config: RNNConfig, eps: float, rho_w: float, limit_gain: bool = False
+) -> tuple[float, float, int, float, float]:
+    """One application of B10 (c)'s radius map at ``rho_w``: ``(rho_w', rho_u', tau, eta, r)``.
+
+    Infinite radii when the constants at ``rho_w`` exceed floating point (or the radius the
+    range of :class:`RNNConfig`).
+    """
+    try:
+        c = _at_gain(config, rho_w, limit_gain)
+        with np.errstate(over="ignore", invalid="ignore"):
+            tau, eta, _ = _iterations_and_step(c, eps)
+        L_w = float(np.max(bounds.lipschitz_w(c)))
+        L_u = float(np.max(bounds.lipschitz_u(c)))
+    except ValueError:  # bounds.BeyondFloat, or a radius beyond the configuration's range
+        return math.inf, math.inf, -1, 0.0, math.inf
+    if tau < 0:
+        return math.inf, math.inf, -1, 0.0, math.inf
+    time = eta * tau
+    r = math.sqrt(2.0 * time * _nu_sq(config) + 4.0 / 3.0 * time * time * eps)
+    return max(config.nu_w, L_w * r), max(config.nu_u, L_u * r), tau, eta, r
+
+
+def radii(config: RNNConfig, eps: float, limit_gain: bool = False) -> _Radii:
+    """B10 (c): radii ``rho`` with ``rho >= (max(nu_w, L_w r), max(nu_u, L_u r))`` evaluated at ``rho``.
+
+    The map is increasing in ``rho_w`` (only ``rho_w`` enters the gain), so iterating it from
+    ``rho = nu`` climbs to its least fixed point; each step is inflated by ``1 + RADIUS_RTOL`` so
+    that the point returned satisfies the inequality strictly. No fixed point within
+    :data:`RADIUS_ITERATIONS` steps (the width is too small, or the map grows faster than
+    ``rho``) is reported as ``converged=False``.
+    """
+    eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
+    rho_w = config.nu_w
+    for _ in range(RADIUS_ITERATIONS):
+        new_w, new_u, tau, eta, r = _radius_map(config, eps, rho_w, limit_gain)
+        if not (math.isfinite(new_w) and math.isfinite(new_u)):
+            break
+        if new_w <= rho_w:
+            return _Radii(rho_w, new_u, tau, eta, r, True)
+        rho_w = new_w * (1.0 + RADIUS_RTOL)
+    return _Radii(math.inf, math.inf, -1, 0.0, math.inf, False)
+
+
+def requirements(
+    config: RNNConfig,
+    eps: float,
+    n: int,
+    delta: float,
+    y_max: float | None = None,
+    limit_gain: bool = False,
+) -> GDRequirements:
+    """B10 (c) width and iteration requirements for GD, evaluated at ``config.width``.
+
+    ``config``'s radii ``rho_w, rho_u`` are not used: GD's radii are those its iterates reach
+    (:func:`radii`). ``y_max`` is recorded only (B10 bounds the residuals through the risk).
+    With ``limit_gain`` every constant is taken at the gain ``a_0``, the limit of the gain as the
+    width grows without bound (THEORY 8, the comparison under B10; used by E17).
+    """
+    eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
+    bounds._check_n_delta(n, delta)
+    K = bounds.approximation_constant(config)
+    y = K if y_max is None else require_real("y_max", y_max, 0.0)
+    m_approx = 48.0 * K * K * math.log(2.0 * n * config.seq_len / delta) / eps
+    rad = radii(config, eps, limit_gain)
+    if not rad.converged:
+        return GDRequirements(
+            width=config.width,
+            iterations=-1,
+            step_size=0.0,
+            width_linearization=math.inf,
+            width_curvature=math.inf,
+            width_approximation=m_approx,
+            width_required=math.inf,
+            satisfied=False,
+            radius_w=math.inf,
+            radius_u=math.inf,
+            drift_scale=math.inf,
+            G=math.inf,
+            beta_max=math.inf,
+            K=K,
+            y_max=float(y),
+            converged=False,
+        )
+    c = _at_gain(config.replace(rho_u=rad.rho_u), rad.rho_w, limit_gain)
+    beta_max = float(np.max(bounds.beta(c)))
+    G = float(np.max(bounds.grad_norm_bound(c)))
+    rho_sq = rad.rho_w * rad.rho_w + rad.rho_u * rad.rho_u
+    m_lin = 48.0 * beta_max * beta_max * rho_sq * rho_sq / eps
+    m_curv = 3.0 * beta_max * beta_max * _nu_sq(config) ** 2 / eps
+    m_req = max(m_lin, m_curv, m_approx)
+    return GDRequirements(
+        width=config.width,
+        iterations=rad.iterations,
+        step_size=rad.step_size,
+        width_linearization=m_lin,
+        width_curvature=m_curv,
+        width_approximation=m_approx,
+        width_required=m_req,
+        satisfied=config.width >= m_req,
+        radius_w=rad.rho_w,
+        radius_u=rad.rho_u,
+        drift_scale=rad.drift_scale,
+        G=G,
+        beta_max=beta_max,
+        K=K,
+        y_max=float(y),
+        converged=True,
+    )
+
+
+# --------------------------------------------------------------------------- comparison with B8
+
+
+@dataclass(frozen=True)
+class AsymptoticRatios:
+    """THEORY 8, comparison under B10: ``m_GD/m_PGD ~ width_constant * eps^-width_exponent``, and
+    ``tau_GD/tau_PGD ~ iteration_constant * eps^-iteration_exponent`` (exponents in ``1/eps``).
+
+    ``width_constant = 432 nu^8 G^4 / (R_max^2 (rho_w^2 + rho_u^2)^2)``,
+    ``iteration_constant = 4 / (3 R_max^2)``, with ``G``, ``R_max`` of B8 at the gain ``a_0``.
+    """
+
+    width_exponent: float
+    width_constant: float
+    iteration_exponent: float
+    iteration_constant: float
+
+
+def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> AsymptoticRatios:
+    """The derived limits of B10's requirements over B8's as ``eps -> 0`` (PGD with ``config``'s radii).
+
+    The constants are B8's (:func:`verif.bounds.requirements`) at the width
+    :data:`verif.bounds.MAX_WIDTH`, whose gain is within ``sigma_1 rho_w / 2^31`` of ``a_0``, the
+    limit of both methods' gains (both required widths grow without bound). Needs ``nu > 0`` and
+    ``rho > 0``.
+    """
+    if _nu_sq(config) == 0 or config.rho_w**2 + config.rho_u**2 == 0:
+        raise ValueError("the comparison needs nu_w^2 + nu_u^2 > 0 and rho_w^2 + rho_u^2 > 0")
+    limit = bounds.requirements(config.replace(width=bounds.MAX_WIDTH), 1.0, 1, 0.5, y_max)
+    rho_sq = config.rho_w**2 + config.rho_u**2
+    return AsymptoticRatios(
+        width_exponent=WIDTH_EXPONENT,
+        width_constant=432.0 * _nu_sq(config) ** 4 * limit.G**4 / (limit.R_max**2 * rho_sq**2),
+        iteration_exponent=ITERATION_EXPONENT,
+        iteration_constant=4.0 / (3.0 * limit.R_max**2),
+    )
