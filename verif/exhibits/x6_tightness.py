@@ -327,7 +327,8 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     caption = (
         "X6: per bound (B-number) and the claim or part measuring it, the largest known measured/bound "
         "ratio at any t (search and corpus; E10 and E12 on fixed cases) and the largest over t >= T/2 "
-        "at T >= 16 in each memory regime (log scale; a missing bar: not measured or below 1e-4); 1 in grey."
+        "at T >= 16 in each memory regime (log scale; a missing bar: not measured, or at most 1e-4, "
+        "as B8's term shares, which are negative); 1 in grey."
     )
     return [Figure(name, caption)]
 
