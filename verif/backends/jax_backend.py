@@ -444,17 +444,20 @@ def _train_jit(
         rec = jnp.stack([value, sqrt_m * jnp.max(dev_w), sqrt_m * jnp.max(dev_u), jnp.sqrt(jnp.sum(G * G))])
         return (rec if res is None else jnp.concatenate([rec, res])), G
 
-    def step(P_: jax.Array, _: None) -> tuple[jax.Array, jax.Array]:
+    def step(carry: tuple[jax.Array, jax.Array], _: None) -> tuple[tuple[jax.Array, jax.Array], jax.Array]:
+        P_, _previous = carry
         rec, G = record(P_)
-        P_ = P_ - step_size * G
+        P_next = P_ - step_size * G
         if project:
-            w_, U_ = projection.project_arrays(P_[:, 0], P_[:, 1:], w0, U0, rw, ru, jnp)
-            P_ = jnp.concatenate([w_[:, None], U_], axis=1)
-        return P_, rec
+            w_, U_ = projection.project_arrays(P_next[:, 0], P_next[:, 1:], w0, U0, rw, ru, jnp)
+            P_next = jnp.concatenate([w_[:, None], U_], axis=1)
+        return (P_next, P_), rec
 
-    P_end, recs = lax.scan(step, P, None, length=steps)
-    last, _ = record(P_end)
-    return P_end, jnp.concatenate([recs, last[None]])
+    # steps + 1 trips record every iterate s = 0..steps with one copy of the gradient in the
+    # program (a record after the loop would compile it twice); the last trip's update is
+    # dropped: the carry keeps the iterate it started from.
+    (_, P_end), recs = lax.scan(step, (P, P), None, length=steps + 1)
+    return P_end, recs
 
 
 #: Every compiled entry point, by name (for counting compilations: ``fn._cache_size()``).
