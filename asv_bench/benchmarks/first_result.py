@@ -59,7 +59,7 @@ class FirstResult:
     params: ClassVar[list[str]] = FIRST_SIZES
     param_names: ClassVar[list[str]] = ["size"]
     number = 1
-    repeat = (3, 5, 60.0)
+    repeat = (2, 3, 60.0)
     timeout = 300.0
 
     def setup(self, size: str) -> None:
@@ -84,7 +84,7 @@ class FirstGram:
     params: ClassVar[list[str]] = FIRST_NTK_SIZES
     param_names: ClassVar[list[str]] = ["size"]
     number = 1
-    repeat = (3, 5, 60.0)
+    repeat = (2, 3, 60.0)
     timeout = 300.0
 
     def setup(self, size: str) -> None:
