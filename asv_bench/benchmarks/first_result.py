@@ -4,9 +4,9 @@ Every shape that a property test draws pays JAX's tracing and compilation once; 
 ``time_*`` benchmarks (``backends``, ``ntk``, ``training``) leave that out on purpose. These
 ``timeraw_*`` benchmarks put it back: asv runs each sample in a new Python process, whose setup
 (imports, the problem, JAX's CPU client) is not timed, and times the first call, which traces,
-compiles and runs (wall time, as ``timeit`` in the child measures it; the warm benchmarks
-count CPU time, see :class:`common.Timing`). ``tools/speed_targets.py --only 8`` runs the same
-statements for its target.
+compiles and runs (wall time, as ``timeit`` in the child measures it). Beside the warm figure
+of the same name and size, the difference is the compile time. ``tools/speed_targets.py --only
+8`` runs the same statements for its target.
 """
 
 from __future__ import annotations
