@@ -25,6 +25,17 @@ load on a shared machine hits both alike; compare the ratios, not the absolute t
    ``n``, per backend, within 0.85-1.15.
 7. compilations: a 4-shape, 50-example run of every JAX entry point; exactly one compilation
    per shape and function.
+
+8. time to first result (compile and one run, each in a fresh process, as asv's
+   ``first_result`` benchmarks): ``train(backend="jax")``, 50 PGD steps at n=16, T=8, m=64,
+   d=2, under 1 s; and no more than 3x the first result of the obvious gradient at the same
+   size (a ratio that holds on a slower machine). ``risk_and_grad``, ``tangent_features`` and
+   ``ntk.gram`` are printed beside.
+
+``--sweep`` prints target 1's ratio against the reverse pass's block sizes
+(:mod:`verif.backends.tuning`) and ``n`` (T=32, m=1024, d=8), the machine's choice marked
+``*``: every case of one ``n`` is timed in the same interleaved rounds as the plain version,
+and each ratio is the median over rounds of the per-round best.
 """
 
 from __future__ import annotations
@@ -49,7 +60,7 @@ import numpy as np
 
 import verif
 from verif import ntk, reference
-from verif.backends import jax_backend
+from verif.backends import jax_backend, tuning
 
 Row = tuple[str, str, str, bool]
 
@@ -93,6 +104,57 @@ def best_times(cases: dict[str, Callable[[], Any]], rounds: int = 3, repeat: int
             t = min(timeit.repeat(partial(_run_ready, fn), number=1, repeat=repeat))
             best[name] = min(best[name], t)
     return best
+
+
+def median_times(cases: dict[str, Callable[[], Any]], rounds: int = 5, repeat: int = 3) -> dict[str, float]:
+    """Median over interleaved rounds of each case's best of ``repeat`` runs (seconds)."""
+    for fn in cases.values():
+        _ready(fn())
+    per: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(rounds):
+        for name, fn in cases.items():
+            per[name].append(min(timeit.repeat(partial(_run_ready, fn), number=1, repeat=repeat)))
+    return {name: float(np.median(v)) for name, v in per.items()}
+
+
+def _load() -> str:
+    return "load {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+#: Candidates of the sweep: per-step block bytes and blocks per iteration.
+SWEEP_BLOCK_BYTES = (8 * 2**10, 16 * 2**10, 32 * 2**10, 64 * 2**10, 128 * 2**10, 256 * 2**10, 2**20)
+SWEEP_PARALLEL = (1, 2, 4)
+
+
+def sweep(full: bool) -> None:
+    """Target 1's ratio (plain / jax backend) against block bytes x blocks per iteration and ``n``."""
+    ns = (32, 64, 128, 256) if full else (64, 256)
+    chosen = jax_backend._blocks(8)
+    keys = [(bb, par) for bb in SWEEP_BLOCK_BYTES for par in SWEEP_PARALLEL]
+    ratios: dict[tuple[int, int], dict[int, float]] = {k: {} for k in keys}
+    plain_ms: dict[int, str] = {}
+    for n in ns:
+        _, p, X, Y = problem(n, 32, 1024, 8)
+        before = _load()
+        with jax_backend.enable_x64():
+            args = tuple(jnp.asarray(a) for a in (p.w, p.U, p.c, X, Y))
+            cases: dict[str, Callable[[], Any]] = {"plain": partial(plain_value_and_grad, *args)}
+            for bb, par in keys:
+                choice = tuning.BlockChoice(bb, par, "sweep")
+                fn = jax.jit(jax_backend.value_and_grad_with(choice), static_argnames=("act_name",))
+                cases[f"{bb},{par}"] = partial(fn, *args, act_name="tanh")
+            t = median_times(cases, rounds=5 if full else 3)
+        plain_ms[n] = f"{_ms(t['plain'])} ({before}; after: {_load()})"
+        for bb, par in keys:
+            ratios[(bb, par)][n] = t["plain"] / t[f"{bb},{par}"]
+    print("  [sweep] target 1 ratio (plain / jax backend), T=32 m=1024 d=8, * = this machine's choice")
+    for n in ns:
+        print(f"  [sweep] plain at n={n}: {plain_ms[n]}")
+    print("  [sweep] " + f"{'block':>9s} {'par':>3s} " + " ".join(f"{'n=' + str(n):>7s}" for n in ns))
+    for bb, par in keys:
+        mark = "*" if (bb, par) == chosen else " "
+        cells = " ".join(f"{ratios[(bb, par)][n]:6.2f}x" for n in ns)
+        print(f"  [sweep] {mark}{bb // 1024:>5d} KiB {par:>3d} {cells}")
 
 
 def rel_err(a: Any, b: Any) -> float:
@@ -365,6 +427,47 @@ def target_compiles(full: bool) -> list[Row]:
     return [("7 compilations per shape and function", f"{worst / 4:.2f}", "== 1", exact)]
 
 
+_FIRST_CHILD = '''from timeit import timeit
+print(repr(timeit(stmt="""{stmt}""", setup="""{setup}""", number=1)))'''
+
+
+def first_result(kernel: str, shape: tuple[int, int, int, int]) -> float:
+    """Seconds of the first call of ``kernel`` (a key of ``first_result.CALLS``) in a new process."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from asv_bench.benchmarks.first_result import first_call
+
+    stmt, setup = first_call(kernel, shape)
+    code = _FIRST_CHILD.format(stmt=stmt, setup=setup)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def target_first_result(full: bool) -> list[Row]:
+    shape = (16, 8, 64, 2)
+    kernels = ["train", "reference_risk_and_grad", "risk_and_grad", "tangent_features", "gram"]
+    runs: dict[str, list[float]] = {k: [] for k in kernels}
+    before = _load()
+    for _ in range(3 if full else 2):  # interleaved: load hits every kernel alike
+        for k in kernels:
+            runs[k].append(first_result(k, shape))
+    t = {k: float(np.median(v)) for k, v in runs.items()}
+    print(
+        f"  [8] first result in a fresh process, n=16 T=8 m=64 d=2 "
+        f"(median of {len(runs['train'])}; {before}, "
+        f"after: {_load()}): " + ", ".join(f"{k} {t[k]:.2f} s" for k in kernels)
+    )
+    ratio = t["train"] / t["reference_risk_and_grad"]
+    return [
+        (
+            "8 first train result, 50 PGD steps n=16 T=8 m=64",
+            f"{t['train']:.2f} s",
+            "< 1 s",
+            t["train"] < 1.0,
+        ),
+        ("8 first train result / first plain gradient", f"{ratio:.2f}x", "<= 3x", ratio <= 3.0),
+    ]
+
+
 TARGETS: dict[str, Callable[[bool], list[Row]]] = {
     "1": target_gradient,
     "2": target_float32,
@@ -373,6 +476,7 @@ TARGETS: dict[str, Callable[[bool], list[Row]]] = {
     "5": target_ntk,
     "6": target_linear,
     "7": target_compiles,
+    "8": target_first_result,
 }
 
 
@@ -382,12 +486,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--full", action="store_true", help="the sizes the targets name (slower)")
     parser.add_argument("--only", default="", help="comma-separated target numbers (default: all)")
+    parser.add_argument("--sweep", action="store_true", help="target 1 against block sizes and n only")
     opts = parser.parse_args(argv)
     chosen = [k for k in TARGETS if not opts.only or k in opts.only.split(",")]
     print(
         f"speed targets ({'full' if opts.full else 'quick'}), jax {jax.__version__} on {jax.devices()[0]}, "
-        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}"
+        f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, {_load()}"
     )
+    sizes, where = tuning.cache_sizes()
+    bb, par = jax_backend._blocks(8)
+    print(
+        f"caches per core ({where}): "
+        + (", ".join(f"L{k} {v // 1024} KiB" for k, v in sorted(sizes.items())) or "none reported")
+        + f"; reverse pass blocks (float64): {bb // 1024} KiB per time step, {par} per iteration, "
+        + f"from {jax_backend._machine_blocks('float64').source}"
+    )
+    if opts.sweep:
+        sweep(opts.full)
+        return 0
     rows: list[Row] = []
     for key in chosen:
         rows.extend(TARGETS[key](opts.full))

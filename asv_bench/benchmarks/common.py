@@ -48,11 +48,25 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Timing:
-    """asv timing settings shared by the ``time_*`` classes: few, short samples (2-core runners)."""
+    """asv timing settings shared by the ``time_*`` classes, chosen so that two runs of one
+    commit compare as "not significantly changed" under the regression gate's factor 1.25
+    (``asv continuous --factor 1.25``) on a shared 2-core machine.
 
-    sample_time = 0.05
-    repeat = (1, 5, 4.0)
-    warmup_time = 0.0
+    ``asv compare`` flags a change only when the medians differ by the factor and the two
+    sample sets differ statistically, which needs several samples: at least ``repeat[0]``
+    samples of ``sample_time`` each (asv picks ``number`` calls per sample), in each of
+    ``rounds`` rounds that interleave the benchmarks, so that a burst of load elsewhere hits
+    several benchmarks a little rather than one benchmark wholly. ``warmup_time`` runs the
+    (already compiled) call before sampling, which refills the caches that ``setup`` and the
+    previous benchmark left cold. ``asv run --quick`` (bench-smoke) ignores all of these and
+    runs each benchmark once.
+    """
+
+    sample_time = 0.02
+    number = 0
+    repeat = (10, 20, 4.0)
+    rounds = 2
+    warmup_time = 0.05
     timeout = 600.0
 
 

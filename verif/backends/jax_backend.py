@@ -31,7 +31,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import jax
@@ -40,6 +40,7 @@ import numpy as np
 from jax import lax
 
 from verif import activations, projection
+from verif.backends import tuning
 from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
 from verif.params import FloatArray, Params
 
@@ -50,11 +51,31 @@ SCAN_UNROLL = 2
 FULL_UNROLL_SIZE = 2**16
 
 
-#: Bytes of one time step's hidden states ``(rows, m)`` that the reverse pass handles at once.
-BLOCK_BYTES = 64 * 2**10
-#: Blocks of sequences per iteration of the reverse pass, independent of each other (4 was
-#: 1.15x faster than 1 on a 2-core CPU at n=256, T=32, m=1024, d=8; 8 was slower).
-PARALLEL_BLOCKS = 4
+#: Bytes of one time step's hidden states ``(rows, m)`` that the reverse pass handles at once,
+#: and blocks of sequences per iteration of the reverse pass, independent of each other.
+#: ``None``: chosen for this machine by :func:`verif.backends.tuning.choose` (the OS's cache
+#: sizes, a cached autotune, or ``VERIF_BLOCK_BYTES`` / ``VERIF_PARALLEL_BLOCKS``), once per
+#: process and dtype; an int set here takes precedence.
+BLOCK_BYTES: int | None = None
+PARALLEL_BLOCKS: int | None = None
+
+
+@cache
+def _machine_blocks(dtype: str) -> tuning.BlockChoice:
+    return tuning.choose(dtype)
+
+
+def _blocks(itemsize: int, blocks: tuning.BlockChoice | None = None) -> tuple[int, int]:
+    """``(block_bytes, parallel_blocks)``: ``blocks`` if given, else the module's settings."""
+    if blocks is not None:
+        return blocks.block_bytes, blocks.parallel_blocks
+    if BLOCK_BYTES is not None and PARALLEL_BLOCKS is not None:
+        return BLOCK_BYTES, PARALLEL_BLOCKS
+    machine = _machine_blocks("float64" if itemsize == 8 else "float32")
+    return (
+        machine.block_bytes if BLOCK_BYTES is None else BLOCK_BYTES,
+        machine.parallel_blocks if PARALLEL_BLOCKS is None else PARALLEL_BLOCKS,
+    )
 
 
 def _unroll(n: int, T: int, m: int) -> int:
@@ -121,18 +142,27 @@ def _risk(w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, 
 def _forward_with_outputs(
     w: jax.Array, U: jax.Array, c: jax.Array, X_tnd: jax.Array, act_name: str
 ) -> tuple[jax.Array, jax.Array]:
-    """``H`` ``(T, n, m)`` and ``F`` ``(T, n)`` from one scan: the read-out of THEORY 1 is taken
-    at each step while ``h_t`` is fresh, instead of in a second pass over ``H``."""
+    """``H`` ``(T, n, m)`` and ``F`` ``(T, n)`` of one block of sequences (THEORY 1).
+
+    The input terms ``U x_t`` of every step are formed first, in one elementwise pass over the
+    block (:func:`_input_term`, the same sums in the same order as :func:`_cell`), so that the
+    scan over time carries only ``h_t = sigma(w * h_{t-1} + U x_t)``; the read-out of every
+    step is then one product over the block's ``H``. For a block, whose arrays stay in the
+    CPU cache, this was 1.3-1.6x faster than forming ``U x_t`` and ``F_t`` inside the scan
+    (n=256, T=32, m=1024, d=8 in blocks of 4-16 sequences); over all ``n`` at once it is not
+    (see :func:`_hidden_tnm`).
+    """
     act = activations.get(act_name)
+    T, n, d = X_tnd.shape
+    m = w.shape[0]
+    Z_in = _input_term(X_tnd.reshape(T * n, d), U).reshape(T, n, m)
 
-    def step(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
-        h_next = _cell(act, w, U, h, x_t)
-        return h_next, (h_next, readout(h_next, c, jnp))
+    def step(h: jax.Array, z_t: jax.Array) -> tuple[jax.Array, jax.Array]:
+        h_next = act.fn(w * h + z_t, jnp)
+        return h_next, h_next
 
-    T, n, _ = X_tnd.shape
-    h0 = jnp.zeros((n, w.shape[0]), dtype=X_tnd.dtype)
-    _, (H, F) = lax.scan(step, h0, X_tnd, unroll=_unroll(n, T, w.shape[0]))
-    return H, F
+    _, H = lax.scan(step, jnp.zeros((n, m), dtype=X_tnd.dtype), Z_in, unroll=_unroll(n, T, m))
+    return H, readout(H, c, jnp)
 
 
 def _block_value_grad(
@@ -182,29 +212,38 @@ def _block_value_grad(
     return value, dw, dU, F
 
 
-def _block_rows(n: int, m: int, itemsize: int) -> int:
-    """Sequences per block: one time step of the block's states fits in :data:`BLOCK_BYTES`."""
-    return max(1, min(n, BLOCK_BYTES // (m * itemsize)))
+def _block_rows(n: int, m: int, itemsize: int, blocks: tuning.BlockChoice | None = None) -> int:
+    """Sequences per block: one time step of the block's states fits in the block bytes
+    (:func:`_blocks`)."""
+    return max(1, min(n, _blocks(itemsize, blocks)[0] // (m * itemsize)))
 
 
 def _value_grad_outputs(
-    w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str
+    w: jax.Array,
+    U: jax.Array,
+    c: jax.Array,
+    X: jax.Array,
+    Y: jax.Array,
+    act_name: str,
+    blocks: tuning.BlockChoice | None = None,
 ) -> tuple[jax.Array, tuple[jax.Array, jax.Array], jax.Array]:
     """``R``, ``(dR/dw, dR/dU)`` and ``F`` ``(n, T)`` by the hand-written reverse pass (THEORY 5).
 
     Sequences are independent, so ``R`` and ``grad R`` are sums over blocks of sequences. A
-    ``lax.scan`` takes :data:`PARALLEL_BLOCKS` blocks per iteration, written as separate
-    computations that the CPU runtime may run on different cores; each block's time steps stay
-    in the CPU cache, which keeps the cost linear in ``n`` (one pass over all ``n`` at once was
-    3x slower per sequence at ``n = 256``, ``m = 1024``). See :func:`_block_value_grad`.
+    ``lax.scan`` takes ``parallel_blocks`` blocks per iteration (:func:`_blocks`), written as
+    separate computations that the CPU runtime may run on different cores; each block's time
+    steps stay in the CPU cache, which keeps the cost linear in ``n`` (one pass over all ``n``
+    at once was 3x slower per sequence at ``n = 256``, ``m = 1024``). ``blocks`` fixes the
+    block sizes (for sweeps and autotuning). See :func:`_block_value_grad`.
     """
     n, T, d = X.shape
     m = w.shape[0]
-    rows = _block_rows(n, m, X.dtype.itemsize)
+    block_bytes, parallel = _blocks(X.dtype.itemsize, blocks)
+    rows = max(1, min(n, block_bytes // (m * X.dtype.itemsize)))
     if rows >= n:
         value, dw, dU, F = _block_value_grad(w, U, c, jnp.swapaxes(X, 0, 1), Y.T, None, n, act_name)
         return value, (dw, dU), F.T
-    par = min(PARALLEL_BLOCKS, -(-n // rows))
+    par = min(parallel, -(-n // rows))
     groups = -(-n // (rows * par))
     rows = -(-n // (groups * par))  # the same number of blocks, as little padding as possible
     pad = groups * par * rows - n
@@ -239,6 +278,18 @@ def _value_and_grad(
         return jax.value_and_grad(_risk, argnums=(0, 1))(w, U, c, X, Y, act_name)
     value, grads, _ = _value_grad_outputs(w, U, c, X, Y, act_name)
     return value, grads
+
+
+def value_and_grad_with(
+    blocks: tuning.BlockChoice,
+) -> Callable[[jax.Array, jax.Array, jax.Array, jax.Array, jax.Array, str], tuple[jax.Array, Any]]:
+    """``R`` and ``(dR/dw, dR/dU)`` by the reverse pass with the block sizes ``blocks`` (not jitted)."""
+
+    def fn(w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, Y: jax.Array, act_name: str) -> Any:
+        value, grads, _ = _value_grad_outputs(w, U, c, X, Y, act_name, blocks)
+        return value, grads
+
+    return fn
 
 
 @partial(jax.jit, static_argnames=("act_name",))
@@ -393,17 +444,20 @@ def _train_jit(
         rec = jnp.stack([value, sqrt_m * jnp.max(dev_w), sqrt_m * jnp.max(dev_u), jnp.sqrt(jnp.sum(G * G))])
         return (rec if res is None else jnp.concatenate([rec, res])), G
 
-    def step(P_: jax.Array, _: None) -> tuple[jax.Array, jax.Array]:
+    def step(carry: tuple[jax.Array, jax.Array], _: None) -> tuple[tuple[jax.Array, jax.Array], jax.Array]:
+        P_, _previous = carry
         rec, G = record(P_)
-        P_ = P_ - step_size * G
+        P_next = P_ - step_size * G
         if project:
-            w_, U_ = projection.project_arrays(P_[:, 0], P_[:, 1:], w0, U0, rw, ru, jnp)
-            P_ = jnp.concatenate([w_[:, None], U_], axis=1)
-        return P_, rec
+            w_, U_ = projection.project_arrays(P_next[:, 0], P_next[:, 1:], w0, U0, rw, ru, jnp)
+            P_next = jnp.concatenate([w_[:, None], U_], axis=1)
+        return (P_next, P_), rec
 
-    P_end, recs = lax.scan(step, P, None, length=steps)
-    last, _ = record(P_end)
-    return P_end, jnp.concatenate([recs, last[None]])
+    # steps + 1 trips record every iterate s = 0..steps with one copy of the gradient in the
+    # program (a record after the loop would compile it twice); the last trip's update is
+    # dropped: the carry keeps the iterate it started from.
+    (_, P_end), recs = lax.scan(step, (P, P), None, length=steps + 1)
+    return P_end, recs
 
 
 #: Every compiled entry point, by name (for counting compilations: ``fn._cache_size()``).

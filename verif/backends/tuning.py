@@ -1,0 +1,320 @@
+"""Block sizes of the JAX backend's reverse pass, chosen for the machine it runs on.
+
+The reverse pass (:func:`verif.backends.jax_backend._value_grad_outputs`) runs over blocks of
+sequences whose time steps ``(rows, m)`` take ``block_bytes`` each, ``parallel_blocks`` blocks
+per loop iteration. The best values depend on the CPU's caches, so they are chosen, in this
+order of precedence:
+
+1. ``VERIF_BLOCK_BYTES`` / ``VERIF_PARALLEL_BLOCKS`` in the environment (positive integers;
+   ``VERIF_BLOCK_BYTES`` takes a ``K``/``M`` suffix, e.g. ``64K``), each on its own;
+2. a choice measured on this machine by ``python -m verif.backends.tuning --autotune`` and
+   kept in :func:`cache_file` (``$XDG_CACHE_HOME/verif/blocks.json``, else
+   ``~/.cache/verif/blocks.json``), per machine (:func:`machine_key`) and dtype;
+3. the L2 cache of one core as the OS reports it (Linux sysfs
+   ``/sys/devices/system/cpu/cpu0/cache/index*/``, else ``os.sysconf``):
+   ``block_bytes = L2 / 32`` rounded down to a power of two within
+   ``[MIN_BLOCK_BYTES, MAX_BLOCK_BYTES]``, one block per iteration;
+4. without a reported L2: :data:`FALLBACK_L2_BYTES`.
+
+Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: the best per-step block was 32-64
+KiB on cores with 1-2 MiB of L2, and one block per iteration was never slower than four. A
+cache file that cannot be read or parsed is ignored (the rules below it apply).
+
+``python -m verif.backends.tuning`` prints the choice and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+#: Where Linux describes cpu0's caches, one ``index*`` folder per cache.
+SYSFS_CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
+#: L2 bytes per core assumed when the OS reports none (a common size on current x86 cores).
+FALLBACK_L2_BYTES = 1024 * 2**10
+#: The per-step block is this fraction of one core's L2.
+L2_FRACTION = 32
+MIN_BLOCK_BYTES = 8 * 2**10
+MAX_BLOCK_BYTES = 1024 * 2**10
+#: Candidates that ``--autotune`` times.
+AUTOTUNE_BLOCK_BYTES = (16 * 2**10, 32 * 2**10, 64 * 2**10, 128 * 2**10, 256 * 2**10)
+AUTOTUNE_PARALLEL = (1, 2)
+ENV_BLOCK_BYTES = "VERIF_BLOCK_BYTES"
+ENV_PARALLEL_BLOCKS = "VERIF_PARALLEL_BLOCKS"
+
+
+@dataclass(frozen=True)
+class BlockChoice:
+    """The reverse pass's block sizes and where they come from (``source``, one line)."""
+
+    block_bytes: int
+    parallel_blocks: int
+    source: str
+
+
+def parse_size(text: str, name: str = "size") -> int:
+    """Bytes from ``"1024K"``, ``"2M"``, ``"65536"`` (sysfs' and the variables' spelling).
+
+    Raises ``ValueError`` naming ``name`` for anything else, or a size that is not positive.
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*([KkMmGg]?)(i?[Bb])?\s*", text)
+    if match is None or int(match.group(1)) <= 0:
+        raise ValueError(f"{name} must be a positive number of bytes, optionally with K/M/G (got {text!r})")
+    scale: int = 1024 ** " KMG".index(match.group(2).upper() or " ")
+    return int(match.group(1)) * scale
+
+
+def sysfs_caches(root: Path = SYSFS_CACHE_DIR) -> dict[int, int]:
+    """Bytes of each data or unified cache level of one core (``{1: ..., 2: ..., 3: ...}``).
+
+    Reads ``index*/level``, ``type`` and ``size`` under ``root``; entries that are missing or
+    unreadable are skipped, so a missing tree gives ``{}``.
+    """
+    sizes: dict[int, int] = {}
+    for index in sorted(root.glob("index*")):
+        try:
+            kind = (index / "type").read_text().strip()
+            level = int((index / "level").read_text().strip())
+            size = parse_size((index / "size").read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if kind in ("Data", "Unified"):
+            sizes[level] = size
+    return sizes
+
+
+def sysconf_caches() -> dict[int, int]:
+    """The same from ``os.sysconf`` (glibc's ``_SC_LEVEL*_CACHE_SIZE``), where it answers."""
+    sizes: dict[int, int] = {}
+    for level, key in (
+        (1, "SC_LEVEL1_DCACHE_SIZE"),
+        (2, "SC_LEVEL2_CACHE_SIZE"),
+        (3, "SC_LEVEL3_CACHE_SIZE"),
+    ):
+        try:
+            value = os.sysconf(key)
+        except (ValueError, OSError, AttributeError):
+            continue
+        if value > 0:
+            sizes[level] = value
+    return sizes
+
+
+def cache_sizes(root: Path = SYSFS_CACHE_DIR) -> tuple[dict[int, int], str]:
+    """One core's cache sizes by level and where they were read (``sysfs``, ``sysconf``, ``none``)."""
+    sizes = sysfs_caches(root)
+    if sizes:
+        return sizes, "sysfs"
+    sizes = sysconf_caches()
+    return (sizes, "sysconf") if sizes else ({}, "none")
+
+
+def block_bytes_for_l2(l2: int) -> int:
+    """``L2 / L2_FRACTION`` rounded down to a power of two, clamped to ``[MIN, MAX]_BLOCK_BYTES``."""
+    target = max(1, l2 // L2_FRACTION)
+    return min(MAX_BLOCK_BYTES, max(MIN_BLOCK_BYTES, 1 << (target.bit_length() - 1)))
+
+
+def from_caches(root: Path = SYSFS_CACHE_DIR) -> BlockChoice:
+    """Rules 3 and 4 of the module: the choice from the reported L2, or the fallback."""
+    sizes, where = cache_sizes(root)
+    if 2 in sizes:
+        l2, why = sizes[2], f"L2 {sizes[2] // 1024} KiB per core ({where})"
+    else:
+        l2, why = FALLBACK_L2_BYTES, f"no L2 reported; assumed {FALLBACK_L2_BYTES // 1024} KiB"
+    return BlockChoice(block_bytes_for_l2(l2), 1, f"{why}: L2/{L2_FRACTION}, one block per iteration")
+
+
+def _positive_int(env: Mapping[str, str], name: str, sized: bool) -> int | None:
+    text = env.get(name)
+    if text is None or text.strip() == "":
+        return None
+    if sized:
+        return parse_size(text, name)
+    if not re.fullmatch(r"\s*\d+\s*", text) or int(text) <= 0:
+        raise ValueError(f"{name} must be a positive integer (got {text!r})")
+    return int(text)
+
+
+def cache_file(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/verif/blocks.json``, else ``~/.cache/verif/blocks.json``."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "verif" / "blocks.json"
+
+
+def machine_key(root: Path = SYSFS_CACHE_DIR) -> str:
+    """What a cached choice is valid for: CPU model, core count and cache sizes."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    sizes, _ = cache_sizes(root)
+    caches = ",".join(f"L{k}={v // 1024}K" for k, v in sorted(sizes.items()))
+    return f"{model}|{os.cpu_count()} cpus|{caches}"
+
+
+def load_cache(path: Path) -> dict[str, Any]:
+    """The cache file's table, or ``{}`` when it is missing, unreadable or not such a table."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def save_cache(path: Path, data: Mapping[str, Any]) -> None:
+    """Write the table whole or not at all (a temporary file in the same folder, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".blocks-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _cached(path: Path, key: str, dtype: str) -> BlockChoice | None:
+    entry = load_cache(path).get(key, {})
+    entry = entry.get(dtype) if isinstance(entry, dict) else None
+    if not isinstance(entry, dict):
+        return None
+    bb, par = entry.get("block_bytes"), entry.get("parallel_blocks")
+    if not (isinstance(bb, int) and isinstance(par, int) and bb > 0 and par > 0):
+        return None
+    return BlockChoice(bb, par, f"autotuned {entry.get('when', '')} ({path})".replace("  ", " "))
+
+
+def choose(
+    dtype: str,
+    env: Mapping[str, str] | None = None,
+    root: Path = SYSFS_CACHE_DIR,
+) -> BlockChoice:
+    """The block sizes for ``dtype`` (``"float64"``, ``"float32"``) by the module's rules.
+
+    Raises ``ValueError`` naming the variable when an override is not a positive size.
+    """
+    env = os.environ if env is None else env
+    bb = _positive_int(env, ENV_BLOCK_BYTES, sized=True)
+    par = _positive_int(env, ENV_PARALLEL_BLOCKS, sized=False)
+    base = _cached(cache_file(env), machine_key(root), dtype) or from_caches(root)
+    if bb is None and par is None:
+        return base
+    overridden = [
+        f"{name}={env[name].strip()}" for name, v in ((ENV_BLOCK_BYTES, bb), (ENV_PARALLEL_BLOCKS, par)) if v
+    ]
+    return BlockChoice(
+        bb or base.block_bytes,
+        par or base.parallel_blocks,
+        f"{', '.join(overridden)} from the environment; otherwise {base.source}",
+    )
+
+
+def autotune(
+    dtype: str,
+    time_choice: Callable[[BlockChoice], float],
+    env: Mapping[str, str] | None = None,
+    root: Path = SYSFS_CACHE_DIR,
+) -> BlockChoice:
+    """Time every candidate with ``time_choice`` (seconds, smaller is better), keep the fastest
+    in :func:`cache_file` for this machine and ``dtype``, and return it."""
+    results = {
+        (bb, par): time_choice(BlockChoice(bb, par, "candidate"))
+        for bb in AUTOTUNE_BLOCK_BYTES
+        for par in AUTOTUNE_PARALLEL
+    }
+    bb, par = min(results, key=lambda k: results[k])
+    path, key = cache_file(os.environ if env is None else env), machine_key(root)
+    data = load_cache(path)
+    machine = data.get(key) if isinstance(data.get(key), dict) else {}
+    assert isinstance(machine, dict)
+    when = time.strftime("%Y-%m-%d %H:%M")
+    machine[dtype] = {"block_bytes": bb, "parallel_blocks": par, "when": when}
+    data[key] = machine
+    save_cache(path, data)
+    return BlockChoice(bb, par, f"autotuned {when} ({path})")
+
+
+def _time_kernel(dtype: str, repeat: int = 5) -> Callable[[BlockChoice], float]:
+    """A timer of the JAX backend's gradient at n=256, T=32, m=1024, d=8 for one choice."""
+    import timeit
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from verif.backends import jax_backend
+
+    n, T, m, d = 256, 32, 1024, 8
+    rng = np.random.default_rng(0)
+    with jax_backend.enable_x64():
+        args = [
+            jnp.asarray(a, dtype=dtype)
+            for a in (
+                rng.uniform(0.2, 0.8, m),
+                rng.standard_normal((m, d)) / np.sqrt(d),
+                np.sign(rng.standard_normal(m)),
+                rng.standard_normal((n, T, d)),
+                rng.standard_normal((n, T)),
+            )
+        ]
+
+    def timer(choice: BlockChoice) -> float:
+        fn = jax.jit(jax_backend.value_and_grad_with(choice), static_argnames=("act_name",))
+
+        def run() -> None:
+            jax.block_until_ready(fn(*args, act_name="tanh"))  # type: ignore[no-untyped-call]
+
+        with jax_backend.enable_x64():
+            run()
+            return min(timeit.repeat(run, number=1, repeat=repeat))
+
+    return timer
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Show (or measure) the JAX reverse pass's block sizes.")
+    parser.add_argument("--autotune", action="store_true", help="time the candidates and cache the fastest")
+    parser.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    opts = parser.parse_args(argv)
+    sizes, where = cache_sizes()
+    print(
+        "caches per core ("
+        + where
+        + "): "
+        + (", ".join(f"L{k} {v // 1024} KiB" for k, v in sorted(sizes.items())) or "none reported")
+    )
+    print(f"machine key: {machine_key()}")
+    print(f"cache file: {cache_file()}")
+    try:
+        if opts.autotune:
+            autotune(opts.dtype, _time_kernel(opts.dtype))
+        choice = choose(opts.dtype)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(
+        f"{opts.dtype}: block_bytes {choice.block_bytes} ({choice.block_bytes // 1024} KiB per time step), "
+        f"parallel_blocks {choice.parallel_blocks}; from {choice.source}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
