@@ -63,6 +63,8 @@ __all__ = [
     "D1_ULPS",
     "SAFETY",
     "bound_floor",
+    "central_difference_floor",
+    "feature_magnitudes",
     "gamma",
     "kernel_floor",
     "linearized_floor",
@@ -227,6 +229,24 @@ def kernel_floor(params: Any, seq_len: int, dtype: Any) -> FloatArray:
     M, E = gbar + Gbar, Eg + EG
     own = (E @ M.T + M @ E.T) / m
     return np.asarray(own + sum_floor(M @ M.T / m, m * (1 + d) + 1, dtype), dtype=np.float64)
+
+
+def central_difference_floor(
+    value_floor: ArrayLike, step: float, theta_max: float, measured: ArrayLike, dim: int, dtype: Any
+) -> Any:
+    """Floor of the operator norm of a ``dim x dim`` matrix of central differences.
+
+    Each entry is ``(J(theta + h e) - J(theta - h e)) / (2h)`` with ``J`` computed within
+    ``value_floor``: the two values contribute ``value_floor / h``; forming ``theta +- h e``
+    rounds by ``u (|theta| + h)``, so the effective step is off by that relative amount; the
+    difference, the division and the symmetrization add ``4 u``. An entrywise error ``e`` moves
+    the operator norm by at most ``||E||_F <= dim e``, and the eigenvalue solver (backward
+    stable) by ``gamma_dim`` times the norm.
+    """
+    u = unit_roundoff(dtype)
+    rel = u * (theta_max + step) / step + gamma(dim + 4, dtype)
+    measured = np.asarray(measured, dtype=np.float64)
+    return dim * np.asarray(value_floor, dtype=np.float64) / step + SAFETY * rel * measured
 
 
 def risk_floor(
