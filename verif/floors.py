@@ -64,10 +64,12 @@ __all__ = [
     "SAFETY",
     "bound_floor",
     "central_difference_floor",
+    "feature_average_floor",
     "feature_magnitudes",
     "gamma",
     "kernel_floor",
     "linearized_floor",
+    "omega_output_floor",
     "output_floor",
     "recurrence_floors",
     "risk_floor",
@@ -102,11 +104,13 @@ def gamma(k: int, dtype: Any = np.float64) -> float:
 
 
 def sum_floor(abs_sum: ArrayLike, count: int, dtype: Any = np.float64) -> Any:
-    """``SAFETY gamma_count sum |x_i|``: the rounding floor of a sum of ``count`` terms.
+    """``SAFETY (gamma_count sum |x_i| + count denorm_min)``: the floor of a sum of ``count`` terms.
 
-    ``abs_sum`` is the sum of the absolute values of the terms (an array of sums is fine).
+    ``abs_sum`` is the sum of the absolute values of the terms (an array of sums is fine); the
+    second term is gradual underflow (:func:`underflow_floor`) in the products that formed them.
     """
-    return SAFETY * gamma(count, dtype) * np.asarray(abs_sum, dtype=np.float64)
+    scaled = gamma(count, dtype) * np.asarray(abs_sum, dtype=np.float64)
+    return SAFETY * (scaled + underflow_floor(count, dtype))
 
 
 def underflow_floor(count: int, dtype: Any = np.float64) -> float:
@@ -247,6 +251,49 @@ def central_difference_floor(
     rel = u * (theta_max + step) / step + gamma(dim + 4, dtype)
     measured = np.asarray(measured, dtype=np.float64)
     return dim * np.asarray(value_floor, dtype=np.float64) / step + SAFETY * rel * measured
+
+
+def omega_output_floor(params0: Any, radii: tuple[float, float], seq_len: int, dtype: Any) -> float:
+    """Floor of ``F_t`` at any point of ``Omega`` around ``params0`` (the largest over ``t``).
+
+    Every neuron of ``Omega`` has ``|w_i| <= |w_i(0)| + r_w`` and ``||u_i|| <= ||u_i(0)|| + r_u``
+    (``radii = (r_w, r_u)``, per neuron), and ``|h| <= sigma_0``, so
+    ``(1/sqrt m) sum_i E^h_{t,i} + gamma_{m+2} sqrt(m) sigma_0`` bounds the output floor of
+    :func:`output_floor` at every iterate of projected gradient descent.
+    """
+    s0 = activations.get(params0.activation).require_smooth()[0]
+    w = np.abs(np.asarray(params0.w0, dtype=np.float64)) + radii[0]
+    un = np.linalg.norm(np.asarray(params0.U0, dtype=np.float64), axis=1) + radii[1]
+    m, d = params0.U.shape
+    Eh, _, _ = recurrence_floors(w, un, params0.activation, seq_len, d, dtype)
+    own = float(np.max(np.sum(Eh, axis=-1))) / math.sqrt(m)
+    return own + float(sum_floor(math.sqrt(m) * s0, m + 2, dtype))
+
+
+def feature_average_floor(
+    w_abs: ArrayLike,
+    u_norm: ArrayLike,
+    vw_abs: ArrayLike,
+    vu_norm: ArrayLike,
+    activation: str,
+    seq_len: int,
+    input_dim: int,
+    dtype: Any,
+) -> FloatArray:
+    """Floor of ``(1/N) sum_i phi_t(theta_i)``, ``phi_t = v_w g_t + <v_u, G_t>``, shape ``(T,)``.
+
+    ``(1/N) sum_i (|v_w,i| E^g_{t,i} + ||v_u,i|| E^G_{t,i})`` (the features' floors) plus
+    ``gamma_{N+d+3} (1/N) sum_i (|v_w,i| bar g_{t,i} + ||v_u,i|| bar G_{t,i})`` (the ``d + 1``-term
+    inner product, the ``N``-term sum, the division).
+    """
+    vw = np.abs(np.asarray(vw_abs, dtype=np.float64)).ravel()
+    vu = np.abs(np.asarray(vu_norm, dtype=np.float64)).ravel()
+    _, Eg, EG = recurrence_floors(w_abs, u_norm, activation, seq_len, input_dim, dtype)
+    gbar, Gbar = feature_magnitudes(w_abs, activation, seq_len)
+    N = vw.size
+    own = (Eg @ vw + EG @ vu) / N
+    terms = (gbar @ vw + Gbar @ vu) / N
+    return np.asarray(own + sum_floor(terms, N + input_dim + 3, dtype), dtype=np.float64)
 
 
 def risk_floor(
