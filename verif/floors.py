@@ -72,6 +72,7 @@ __all__ = [
     "omega_output_floor",
     "output_floor",
     "recurrence_floors",
+    "richardson_floor",
     "risk_floor",
     "sum_floor",
     "underflow_floor",
@@ -294,6 +295,17 @@ def feature_average_floor(
     own = (Eg @ vw + EG @ vu) / N
     terms = (gbar @ vw + Gbar @ vu) / N
     return np.asarray(own + sum_floor(terms, N + input_dim + 3, dtype), dtype=np.float64)
+
+
+def richardson_floor(count: int, size: float, step: float, dtype: Any = np.float64) -> float:
+    """``3 sqrt(count) eps s / h``: rounding of ``count`` Richardson values ``(4 D_{h/2} - D_h)/3``.
+
+    Each value of size ``s`` is computed to about ``eps s``; ``D_h`` divides a difference of two
+    by ``2h``, the combination weighs them ``(4 * 2 + 1)/3 = 3``; the Frobenius norm of ``count``
+    independent such errors grows like ``sqrt(count)``. (A statistical level, not a worst case:
+    the central-difference comparison of E2 keeps a relative tolerance of ``1e-6`` besides it.)
+    """
+    return 3.0 * math.sqrt(count) * float(np.finfo(np.dtype(dtype)).eps) * size / step
 
 
 def risk_floor(
