@@ -21,8 +21,8 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shlex
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -126,8 +126,12 @@ def parse_args(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=20, help="number of seeds (default 20)")
     parser.add_argument("--seed", type=int, default=None, help="first seed (default: drawn and printed)")
-    parser.add_argument("--profile", default="dev", help=f"Hypothesis profile, one of {PROFILES} (default dev)")
-    parser.add_argument("--jobs", type=int, default=1, help=f"pytest processes at once, 1..{MAX_JOBS} (default 1)")
+    parser.add_argument(
+        "--profile", default="dev", help=f"Hypothesis profile, one of {PROFILES} (default dev)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help=f"pytest processes at once, 1..{MAX_JOBS} (default 1)"
+    )
     parser.add_argument("--log-dir", type=Path, default=None, help="write each seed's pytest output here")
     ns = parser.parse_args(argv)
     if ns.count < 1:
@@ -151,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra = f" -- {shlex.join(pytest_args)}" if pytest_args else ""
     print(
         f"fresh seeds: {ns.count} seeds from {first}, profile {ns.profile}, {ns.jobs} at once "
-        f"(repeat: python tools/fresh_seeds.py --seed {first} --count {ns.count} --profile {ns.profile}{extra})",
+        f"(repeat: python tools/fresh_seeds.py --seed {first} --count {ns.count} "
+        f"--profile {ns.profile}{extra})",
         flush=True,
     )
 
