@@ -188,17 +188,24 @@ def _neurons(params: Any) -> tuple[FloatArray, FloatArray, FloatArray, FloatArra
     return w, un, dw, du
 
 
-def output_floor(params: Any, H: Any, dtype: Any) -> FloatArray:
+def output_floor(params: Any, H: Any, dtype: Any, seq_len: int | None = None) -> FloatArray:
     """Floor of ``F_t = (1/sqrt m) sum_i c_i h_{t,i}`` at ``params``, shape ``(n, T)``.
 
     ``(1/sqrt m) sum_i E^h_{t,i}`` (the states' own rounding) plus the summation floor
     ``gamma_{m+2} (1/sqrt m) sum_i |h_{t,i}|`` (``m`` terms, the scaling by ``1/sqrt m``), with
-    ``H`` the computed hidden states ``(n, T, m)``.
+    ``H`` the computed hidden states ``(n, T, m)``. With ``H = None`` (and ``seq_len`` given)
+    ``|h_{t,i}| <= sigma_0`` stands in for the states and the result has shape ``(1, T)``.
     """
     w, un, _, _ = _neurons(params)
     m, d = params.U.shape
-    Eh, _, _ = recurrence_floors(w, un, params.activation, np.shape(H)[1], d, dtype)
-    absH = np.sum(np.abs(np.asarray(H, dtype=np.float64)), axis=-1)
+    if H is None:
+        if seq_len is None:
+            raise ValueError("output_floor needs H or seq_len")
+        s0 = activations.get(params.activation).require_smooth()[0]
+        absH = np.full((1, seq_len), m * s0)
+    else:
+        absH = np.sum(np.abs(np.asarray(H, dtype=np.float64)), axis=-1)
+    Eh, _, _ = recurrence_floors(w, un, params.activation, absH.shape[1], d, dtype)
     own = np.sum(Eh, axis=-1) / math.sqrt(m)
     return np.asarray(own[None, :] + sum_floor(absH / math.sqrt(m), m + 2, dtype), dtype=np.float64)
 
