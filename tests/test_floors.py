@@ -212,7 +212,7 @@ def test_tiny_targets_are_no_violation(nu: float) -> None:
 
 @pytest.mark.parametrize("rho", [1.0, 1e-4])
 def test_e07_shrunk_bound_still_fails_at_small_radii(rho: float, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A B6 five times too small fails at rho = 1 and at rho = 1e-4 (bound ~1e-9, floor ~1e-16)."""
+    """A B6 ten times too small fails at rho = 1 and at rho = 1e-4 (bound ~1e-9, floor ~1e-16)."""
     config = RNNConfig(
         width=2,
         input_dim=3,
@@ -223,10 +223,10 @@ def test_e07_shrunk_bound_still_fails_at_small_radii(rho: float, monkeypatch: py
         rho_u=2.0 * rho,
     )
     res = claims.get("E7").check(config, "numpy", 0, kind="boundary")
-    assert res.passed and res.ratio > 0.2, res.describe()
-    assert res.details["floor"] < 1e-6 * res.bound, res.describe()
+    assert res.passed and res.ratio > 0.1, res.describe()
+    assert res.details["floor"] < 1e-5 * res.bound, res.describe()
     original = bounds.linearization_bound
-    monkeypatch.setattr(bounds, "linearization_bound", lambda c: original(c) / 5.0)
+    monkeypatch.setattr(bounds, "linearization_bound", lambda c: original(c) / 10.0)
     assert not claims.get("E7").check(config, "numpy", 0, kind="boundary").passed
 
 
