@@ -20,6 +20,12 @@ of width ``2k`` (each neuron twice, signs ``+1, -1``), so one backend call per d
 serves them all: neurons of a diagonal RNN do not interact. Because the central difference is
 not exact and the bound is attained at ``t = 0``, the claim allows the relative tolerance that
 THEORY states for it: ``||Hess||_op <= beta_t (1 + FD_RTOL)``.
+
+Floor (:mod:`verif.floors`). ``FD_RTOL`` allows for truncation; rounding has its own floor,
+added to the bound: :func:`verif.floors.central_difference_floor` with the features' floors
+``E^g_t + E^G_t`` (:func:`verif.floors.recurrence_floors` at the perturbed neurons), the step
+``h`` and ``dim = 1 + d``: ``(1 + d)(E^g_t + E^G_t)/h + 2 (u (|theta| + h)/h + gamma_{d+5}) ||Hess||``,
+about ``1e-9`` of ``beta_t`` (``h = 6e-6``). ``details['floor']``.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds
+from verif import bounds, floors
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
@@ -128,8 +134,17 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     norms = op_norm(neuron_hessians(backend, w, U, X, config))  # (n, T, k)
     beta = bounds.beta(config)
     per_t = np.max(norms, axis=(0, 2))
-    _, measured, bound = worst_over_time(per_t, beta * (1.0 + FD_RTOL))
-    ratio_beta, _, _ = worst_over_time(per_t, beta)
+    T, d, step = config.seq_len, config.input_dim, fd_step(config.dtype)
+    w_abs = np.abs(np.asarray(w, dtype=float)) + step
+    u_norm = np.linalg.norm(np.asarray(U, dtype=float), axis=1) + step * math.sqrt(d)
+    _, Eg, EG = floors.recurrence_floors(w_abs, u_norm, config.activation, T, d, config.dtype)
+    theta_max = float(max(np.max(w_abs), np.max(np.abs(U)) + step))
+    fl = floors.central_difference_floor(
+        np.max(Eg + EG, axis=-1), step, theta_max, per_t, 1 + d, config.dtype
+    )
+    fl = fl + floors.bound_floor(beta, T)
+    _, measured, bound, floor = worst_over_time(per_t, beta * (1.0 + FD_RTOL), fl)
+    ratio_beta = worst_over_time(per_t, beta, fl)[0]
     return result(
         "E5",
         measured,
@@ -137,6 +152,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         config,
         seed,
         backend,
+        floor=floor,
         kind=kind if theta is None else "theta",
         neurons=len(w),
         ratio_to_beta=ratio_beta,

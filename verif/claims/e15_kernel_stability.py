@@ -16,6 +16,14 @@ Measured: for ``points`` points of ``Omega`` of the requested ``kind`` around on
 initialization, ``|K_Theta - K_Theta_0|`` over every pair of rows ``(j, t), (j', t')`` of the Gram
 matrix (:func:`verif.ntk.gram` at ``"current"`` and ``"init"``), divided entrywise by the bound;
 the reported ratio is the largest.
+
+Floor (:mod:`verif.floors`). B9 vanishes linearly with the radii, while the difference of two
+nearly equal Gram matrices keeps the rounding of each, so each entry carries the floor
+``f_K(Theta) + f_K(Theta_0) + u |K_Theta - K_Theta_0| + gamma_k B9`` with
+:func:`verif.floors.kernel_floor`, ``(1/m) sum_i (E_{t,i} M_{t',i} + M_{t,i} E_{t',i})
++ gamma_{m(1+d)+1} (1/m) sum_i M_{t,i} M_{t',i}`` (``M`` the B1 sizes of the features at the
+neuron's own gain, ``E`` their recursion floors), and the bound's relative floor
+:func:`verif.floors.bound_floor`; ``details['floor']`` is the floor at the worst entry.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, ntk
+from verif import bounds, floors, ntk
 from verif.backends import Backend
 from verif.claims import sampling
 from verif.claims.base import ClaimResult, count_option, init_and_inputs, register, result
@@ -58,9 +66,14 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     points = count_option(options, "points", 3)
     rng, params, X = init_and_inputs(config, seed, options)
     n = X.shape[0]
+    T, dtype = config.seq_len, config.dtype
     bound = np.tile(bounds.kernel_stability_bound(config), (n, n))
-    worst = (-1.0, 0.0, 0.0)
+    init_floor = floors.kernel_floor(params.at_init(), T, dtype)
+    worst = (-1.0, 0.0, 0.0, 0.0)
     for _ in range(points):
         point = sampling.point_in_omega(params, config, rng, kind)
-        worst = max(worst, worst_over_time(kernel_shift(backend, point, X), bound))
-    return result("E15", worst[1], worst[2], config, seed, backend, kind=kind, points=points)
+        shift = kernel_shift(backend, point, X)
+        own = np.tile(floors.kernel_floor(point, T, dtype) + init_floor, (n, n))
+        fl = own + floors.unit_roundoff(dtype) * shift + floors.bound_floor(bound, T)
+        worst = max(worst, worst_over_time(shift, bound, fl))
+    return result("E15", worst[1], worst[2], config, seed, backend, floor=worst[3], kind=kind, points=points)
