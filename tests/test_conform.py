@@ -32,6 +32,8 @@ from verif.testing.plugin import ConformancePlugin, Verdict, claim_of, format_ta
 ROOT = Path(__file__).resolve().parents[1]
 OUTSIDE = ROOT / "tests" / "outside"
 EXAMPLES = "5"
+#: How many claims a full conformance run checks.
+N = len(claims.ids())
 HOOK = "verif.testing._hypothesis:_hypothesis_setup_hook"
 
 
@@ -189,7 +191,7 @@ def test_claims_runs_a_subset_and_never_says_conforms() -> None:
     assert sorted(table_rows(proc.stdout)) == ["E1", "E2"]
     last = proc.stdout.rstrip().splitlines()[-1]
     assert last == (
-        "looprnn:LoopRNN: E2, E1 pass (subset: 2 of 15 claims run; not a conformance verdict; profile ci)"
+        f"looprnn:LoopRNN: E2, E1 pass (subset: 2 of {N} claims run; not a conformance verdict; profile ci)"
     )
     assert "conforms" not in proc.stdout
     assert "test_corpus" not in proc.stdout and "test_training_recursion" not in proc.stdout
@@ -202,7 +204,7 @@ def test_failing_subset_exits_1() -> None:
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert proc.stdout.rstrip().splitlines()[-1] == (
         "looprnn.biased:BiasedRNN does not conform: E1 failed, 0 passed "
-        "(subset: 1 of 15 claims run; not a conformance verdict; profile ci)"
+        f"(subset: 1 of {N} claims run; not a conformance verdict; profile ci)"
     )
 
 
@@ -225,7 +227,7 @@ def test_suite_with_some_claims_is_a_subset(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "conforms" not in proc.stdout
     assert proc.stdout.rstrip().splitlines()[-1] == (
-        "looprnn:LoopRNN: E1 pass (subset: 1 of 15 claims run; not a conformance verdict; profile ci)"
+        f"looprnn:LoopRNN: E1 pass (subset: 1 of {N} claims run; not a conformance verdict; profile ci)"
     )
 
 
@@ -242,7 +244,7 @@ def test_declared_backend_conforms_inside_its_capabilities_and_lists_the_rest() 
     assert all("sigmoid: not supported by the backend" in text for cid, text in skips.items() if cid != "E13")
     assert "NotImplementedError" not in proc.stdout  # never called outside its declaration
     assert proc.stdout.rstrip().splitlines()[-1] == (
-        "looprnn.declared:TanhFloat64RNN conforms: 15 of 15 pass "
+        f"looprnn.declared:TanhFloat64RNN conforms: {N} of {N} pass "
         "(declared activations=('tanh',), dtypes=('float64',); profile ci)"
     )
 
@@ -272,7 +274,7 @@ def test_summary_of_a_declared_backend() -> None:
     line, code = summary(plugin, "mine:RNN", "ci")
     assert code == 0
     assert line == (
-        "mine:RNN conforms: 14 of 15 pass (E13 skipped: outside the backend's declared capabilities; "
+        f"mine:RNN conforms: {N - 1} of {N} pass (E13 skipped: outside the backend's declared capabilities; "
         "declared activations=('sigmoid',), dtypes=('float64',); profile ci)"
     )
     assert re.search(r"^E13\s+skipped\s+0\s+0\s+-", format_table(plugin.verdicts.values()), flags=re.M)
@@ -286,10 +288,10 @@ def test_summary_of_full_failing_and_incomplete_runs() -> None:
     plugin = _plugin(None, everything)
     for cid in claims.ids():
         _ran(plugin, cid)
-    assert summary(plugin, "mine:RNN", "ci") == ("mine:RNN conforms: 15 of 15 pass (profile ci)", 0)
+    assert summary(plugin, "mine:RNN", "ci") == (f"mine:RNN conforms: {N} of {N} pass (profile ci)", 0)
     plugin.verdicts["E7"].failed.append("E7::t")
     assert summary(plugin, "mine:RNN", "thorough") == (
-        "mine:RNN does not conform: E7 failed, 14 passed (profile thorough)",
+        f"mine:RNN does not conform: E7 failed, {N - 1} passed (profile thorough)",
         1,
     )
     selected = _plugin(("E1", "E2"), everything)
@@ -297,7 +299,7 @@ def test_summary_of_full_failing_and_incomplete_runs() -> None:
     line, code = summary(selected, "mine:RNN", "ci")
     assert code == 1  # a selected claim that did not run: not a pass
     assert line.startswith(
-        "mine:RNN: E1 pass (E2 not run; subset: 1 of 15 claims run; not a conformance verdict"
+        f"mine:RNN: E1 pass (E2 not run; subset: 1 of {N} claims run; not a conformance verdict"
     )
 
 

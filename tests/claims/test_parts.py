@@ -40,7 +40,8 @@ def test_e5_blocks_count_and_a_halved_term_fails(monkeypatch: pytest.MonkeyPatch
         bounds, "_hessian_terms", lambda c, log: (lambda A, B, C: (A / 9, B, C))(*correct(c, log))
     )
     broken = claims.get("E5").check(config, "numpy", 0, kind="corner")
-    assert broken.details["ratio_ww"] == pytest.approx(9 * parts["ww"], rel=1e-9)
+    # The floating-point floor (about 1e-9 of beta_t) does not scale with the term.
+    assert broken.details["ratio_ww"] == pytest.approx(9 * parts["ww"], rel=1e-5)
     # A_t halved is enough: the ww block reaches 0.78 of A_1 here, so A_1 / 2 is violated.
     assert parts["ww"] > 0.5
     halved = bounds._hessian_terms

@@ -5,8 +5,12 @@ a bound from :mod:`verif.bounds` (or, for an exact identity, with a dtype-scaled
 It returns a :class:`ClaimResult`: the property tests assert ``result.passed``, the
 benchmarks track ``result.ratio``, the report tabulates results; none recomputes theory.
 
-Convention: ``ratio = measured / bound`` and the claim holds when ``ratio <= 1``. For an exact
-identity ``measured`` is an error and ``bound`` its tolerance.
+Convention: ``ratio = measured / (bound + floor)`` and the claim holds when ``ratio <= 1``.
+``floor`` is the floating-point floor of the comparison (:mod:`verif.floors`): how far rounding
+alone can move the measured value (and the bound), stated in ``details['floor']``; it is of
+order ``u`` times the size of the terms, so ``ratio`` is ``measured / bound`` to many digits
+wherever the bound is not itself at the rounding level. For an exact identity ``measured`` is
+an error and ``bound`` its tolerance.
 """
 
 from __future__ import annotations
@@ -40,12 +44,13 @@ class ClaimResult:
         claim_id: ``E1`` .. ``E13``.
         measured: the measured quantity (an error for exact claims).
         bound: what THEORY allows (a tolerance for exact claims).
-        ratio: ``measured / bound``; the claim holds when ``ratio <= 1``.
+        ratio: ``measured / (bound + floor)``; the claim holds when ``ratio <= 1``.
         passed: ``ratio <= 1`` (and any side conditions the claim lists in ``details``).
         config: the configuration that reproduces the result.
         seed: the seed that reproduces the result.
         backend: backend name.
-        details: further named numbers (per-part ratios, side conditions).
+        details: further named numbers (per-part ratios, side conditions); ``floor`` is the
+            floating-point floor of the comparison (:mod:`verif.floors`).
     """
 
     claim_id: str
@@ -154,10 +159,19 @@ def result(
     seed: int,
     backend: Backend,
     passed: bool | None = None,
+    *,
+    floor: float = 0.0,
     **details: Any,
 ) -> ClaimResult:
-    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``."""
-    ratio = safe_ratio(measured, bound)
+    """Build a :class:`ClaimResult`; ``passed`` defaults to ``ratio <= 1``.
+
+    ``ratio = measured / (bound + floor)`` (:func:`safe_ratio`): a measured value within the
+    floating-point ``floor`` of the bound (:mod:`verif.floors`) is not a violation. The floor
+    is recorded as ``details['floor']``.
+    """
+    if not floor >= 0.0:
+        raise ValueError(f"floor must be >= 0, got {floor}")
+    ratio = safe_ratio(measured, bound + floor)
     ok = (ratio <= 1.0) if passed is None else bool(passed and ratio <= 1.0)
     return ClaimResult(
         claim_id=claim_id,
@@ -168,7 +182,7 @@ def result(
         config=config,
         seed=int(seed),
         backend=backend.name,
-        details=dict(details),
+        details={"floor": float(floor), **details},
     )
 
 

@@ -24,6 +24,13 @@ Three parts, each on ``symmetric_init(config, seed')`` and ``n`` random sequence
 ``passed`` requires all three. A failing result says what a backend must change (``defect``):
 partner states that differ (a bias or an initialization of the backend's own, another order of
 operations for some neurons), or a read-out that does not add each pair first (``H @ c``).
+
+Floors (:mod:`verif.floors`). ``paired``: ``0``. The partners' states are bit for bit equal, so
+each ``c_i (H_{t,i} - H_{t,i+m/2})`` is an exact ``0.0`` and so is their sum: no rounding can
+enter, and any nonzero output is a violation. ``dot``: the exact value of
+``sum_i c_i H_hat_{t,i}`` is ``0`` for the computed (symmetric) states, so only the summation
+rounds: ``|H @ c| / sqrt(m) <= gamma_{m+2} (1/sqrt m) sum_i |H_{t,i}|``
+(:func:`verif.floors.sum_floor`), added to its tolerance (``details['dot_floor']``).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from verif import floors
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims.base import ClaimResult, claim_inputs, register, result
@@ -74,6 +82,8 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     asymmetric = int(np.count_nonzero(H[..., :half] != H[..., half:]))
     dot_tol = dot_tolerance(config.dtype)
     why = defect(paired, asymmetric, half)
+    abs_sum = np.sum(np.abs(np.asarray(H, dtype=np.float64)), axis=-1) / math.sqrt(config.width)
+    dot_floor = float(np.max(floors.sum_floor(abs_sum, config.width + 2, config.dtype)))
     return result(
         "E1",
         measured=paired,
@@ -81,11 +91,13 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         config=config,
         seed=seed,
         backend=backend,
-        passed=dot <= dot_tol and asymmetric == 0,
+        passed=dot <= dot_tol + dot_floor and asymmetric == 0,
+        floor=0.0,
         paired_max_abs=paired,
         dot_max_abs=dot,
         dot_tol=dot_tol,
-        dot_ratio=dot / dot_tol,
+        dot_floor=dot_floor,
+        dot_ratio=dot / (dot_tol + dot_floor),
         asymmetric_entries=asymmetric,
         init_seed=init_seed,
         **({"defect": why} if why else {}),

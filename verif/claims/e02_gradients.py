@@ -54,6 +54,15 @@ float32 configurations: the backends run in float32 and are compared with each o
 ``4 sqrt(eps32) ~ 1.4e-3`` (DESIGN: dtype-scaled ``rtol``) and with the float64 central
 differences at the same ``rtol``.
 
+Floors (:mod:`verif.floors`). Each cross-backend part adds to its tolerance the sum of both
+computations' rounding floors (``details['<part>_floor']``): ``2 ||E^h||_F``, ``2 ||E^g||_F``,
+``2 ||E^G||_F`` for the states and features (:func:`verif.floors.recurrence_floors`), twice the
+output floor (:func:`verif.floors.output_floor`) for ``F``, twice
+:func:`verif.floors.risk_floor` for ``R``, and for ``grad R`` twice
+``mean|r| max_t E_t + f max_t ||grad F_t||`` (``E_t = (1/sqrt m) ||(E^g_t, E^G_t)||``, ``f`` the
+largest output floor). The central differences use :func:`verif.floors.richardson_floor`. The
+floors are inside the part ratios, so the result's own ``floor`` is ``0``.
+
 ``measured`` is the worst ``error / tolerance`` over the parts, ``bound = 1``; per-part ratios and
 errors are in ``details``.
 """
@@ -65,6 +74,7 @@ from typing import Any
 
 import numpy as np
 
+from verif import floors
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
@@ -258,29 +268,52 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     G_terms = np.einsum("nt,ntmd->md", r_abs, np.abs(np.asarray(G_o, dtype=np.float64)))
     grad_scale = _norm(np.concatenate([g_terms, G_terms.ravel()])) / (nT * math.sqrt(m))
 
-    record("g_vs_other", g, g_o, cross_rtol)
-    record("G_vs_other", G, G_o, cross_rtol)
-    record("hidden_vs_other", H, oracle.hidden_states(p, X), cross_rtol)
-    record("outputs_vs_other", F, oracle.outputs(p, X), cross_rtol, scale=F_scale)
-    record("risk_vs_other", R, R_o, cross_rtol)
-    record("risk_vs_risk_and_grad", backend.risk(p, X, Y), R, cross_rtol)
-    record("grad_vs_other", grad, grad_o, cross_rtol, scale=grad_scale)
+    # Rounding floors of each computation (module docstring); two computations are compared.
+    n_seq, T = X.shape[0], config.seq_len
+    Eh, Eg, EG = floors.recurrence_floors(
+        np.abs(p.w), np.linalg.norm(p.U, axis=1), p.activation, T, config.input_dim, config.dtype
+    )
+    f_F = floors.output_floor(p, H, config.dtype)
+    f_max = float(np.max(f_F))
+    r_mean = float(np.mean(r_abs))
+    risk_fl = 2.0 * floors.risk_floor(r_mean, f_max, float(R), nT, config.dtype)
+    E_t = np.sqrt(np.sum(Eg * Eg + EG * EG, axis=-1) / m)
+    grad_F = np.sqrt((np.sum(g_o * g_o, axis=-1) + np.sum(G_o * G_o, axis=(-2, -1))) / m)
+    grad_fl = 2.0 * (r_mean * float(np.max(E_t)) + f_max * float(np.max(grad_F)))
+    sqrt_n = math.sqrt(n_seq)
+    cross_floor = {
+        "g_vs_other": 2.0 * sqrt_n * _norm(Eg),
+        "G_vs_other": 2.0 * sqrt_n * _norm(EG),
+        "hidden_vs_other": 2.0 * sqrt_n * _norm(Eh),
+        "outputs_vs_other": 2.0 * _norm(f_F),
+        "risk_vs_other": risk_fl,
+        "risk_vs_risk_and_grad": risk_fl,
+        "grad_vs_other": grad_fl,
+        "grad_vs_autodiff": grad_fl,
+    }
+    details.update({f"{k}_floor": v for k, v in cross_floor.items()})
+    record("g_vs_other", g, g_o, cross_rtol, cross_floor["g_vs_other"])
+    record("G_vs_other", G, G_o, cross_rtol, cross_floor["G_vs_other"])
+    record("hidden_vs_other", H, oracle.hidden_states(p, X), cross_rtol, cross_floor["hidden_vs_other"])
+    record("outputs_vs_other", F, oracle.outputs(p, X), cross_rtol, cross_floor["outputs_vs_other"], F_scale)
+    record("risk_vs_other", R, R_o, cross_rtol, risk_fl)
+    record("risk_vs_risk_and_grad", backend.risk(p, X, Y), R, cross_rtol, risk_fl)
+    record("grad_vs_other", grad, grad_o, cross_rtol, grad_fl, grad_scale)
     autodiff = autodiff_backend(backend, oracle)
     if autodiff is not None:
         _, (dw_ad, dU_ad) = autodiff.risk_and_grad_autodiff(p, X, Y)
         grad_ad = np.concatenate([np.ravel(dw_ad), np.ravel(dU_ad)])
-        record("grad_vs_autodiff", grad, grad_ad, cross_rtol, scale=grad_scale)
+        record("grad_vs_autodiff", grad, grad_ad, cross_rtol, grad_fl, grad_scale)
         details["autodiff_backend"] = autodiff.name
 
     g_fd, G_fd, dw_fd, dU_fd, h_used = central_differences(backend, p, X, Y, h)
     details["step_used"] = h_used
     grad_fd = np.concatenate([dw_fd.ravel(), dU_fd.ravel()])
-    eps64 = float(np.finfo(np.float64).eps)
     h_max = float(np.max(H64))
     r_max = float(np.max(r_abs)) + h_max
 
     def floor(size: int, s: float) -> float:
-        return 3.0 * math.sqrt(size) * eps64 * s / h_used
+        return floors.richardson_floor(size, s, h_used)
 
     record("g_vs_fd", g, g_fd, fd_rtol, floor(g_fd.size, h_max))
     record("G_vs_fd", G, G_fd, fd_rtol, floor(G_fd.size, h_max))
@@ -294,5 +327,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     details["cross_rtol"] = cross_rtol
     details["fd_rtol"] = fd_rtol
     return result(
-        "E2", measured=parts[worst], bound=1.0, config=config, seed=seed, backend=backend, **details
+        "E2",
+        measured=parts[worst],
+        bound=1.0,
+        config=config,
+        seed=seed,
+        backend=backend,
+        floor=0.0,
+        **details,
     )

@@ -21,6 +21,12 @@ serves them all: neurons of a diagonal RNN do not interact. Because the central 
 not exact and the bound is attained at ``t = 0``, the claim allows the relative tolerance that
 THEORY states for it: ``||Hess||_op <= beta_t (1 + FD_RTOL)``.
 
+Floor (:mod:`verif.floors`). ``FD_RTOL`` allows for truncation; rounding has its own floor,
+added to the bound: :func:`verif.floors.central_difference_floor` with the features' floors
+``E^g_t + E^G_t`` (:func:`verif.floors.recurrence_floors` at the perturbed neurons), the step
+``h`` and ``dim = 1 + d``: ``(1 + d)(E^g_t + E^G_t)/h + 2 (u (|theta| + h)/h + gamma_{d+5}) ||Hess||``,
+about ``1e-9`` of ``beta_t`` (``h = 6e-6``). ``details['floor']``.
+
 Parts (:func:`hessian_blocks`): the derivation bounds the ``ww`` block by ``A_t``, the ``wu``
 block by ``B_t`` and the ``uu`` block by ``C_t``; each block is measured against its own
 recursion (``ratio_ww``, ``ratio_wu``, ``ratio_uu``, with the same tolerance) and every part
@@ -36,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds
+from verif import bounds, floors
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
@@ -152,13 +158,28 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     norms = op_norm(hess)  # (n, T, k)
     beta = bounds.beta(config)
     per_t = np.max(norms, axis=(0, 2))
-    whole = worst_over_time(per_t, beta * (1.0 + FD_RTOL))
-    ratio_beta, _, _ = worst_over_time(per_t, beta)
+    T, d, step = config.seq_len, config.input_dim, fd_step(config.dtype)
+    w_abs = np.abs(np.asarray(w, dtype=float)) + step
+    u_norm = np.linalg.norm(np.asarray(U, dtype=float), axis=1) + step * math.sqrt(d)
+    _, Eg, EG = floors.recurrence_floors(w_abs, u_norm, config.activation, T, d, config.dtype)
+    theta_max = float(max(np.max(w_abs), np.max(np.abs(U)) + step))
+    fl = floors.central_difference_floor(
+        np.max(Eg + EG, axis=-1), step, theta_max, per_t, 1 + d, config.dtype
+    )
+    fl = fl + floors.bound_floor(beta, T)
+    whole = worst_over_time(per_t, beta * (1.0 + FD_RTOL), fl)
+    ratio_beta = worst_over_time(per_t, beta, fl)[0]
     blocks = {part: np.max(b, axis=(0, 2)) for part, b in hessian_blocks(hess).items()}
     terms = dict(zip(("ww", "wu", "uu"), bounds.hessian_terms(config), strict=True))
-    worst = {part: worst_over_time(blocks[part], terms[part] * (1.0 + FD_RTOL)) for part in blocks}
+    # Each block's rounding is at most the whole Hessian's: the same floor, with its term's own.
+    worst = {
+        part: worst_over_time(
+            blocks[part], terms[part] * (1.0 + FD_RTOL), fl + floors.bound_floor(terms[part], T)
+        )
+        for part in blocks
+    }
     # Every part counts in the ratio: beta_t, and each block against its own recursion.
-    _, measured, bound = max([whole, *worst.values()])
+    _, measured, bound, floor = max([whole, *worst.values()])
     part_ratios: dict[str, Any] = {f"ratio_{part}": worst[part][0] for part in worst}
     return result(
         "E5",
@@ -167,11 +188,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         config,
         seed,
         backend,
+        floor=floor,
         ratio_beta_part=whole[0],
         **part_ratios,
         kind=kind if theta is None else "theta",
         neurons=len(w),
         ratio_to_beta=ratio_beta,
         worst_t=int(np.argmax(per_t / np.where(beta > 0, beta, 1.0))),
-        **per_time(per_t, beta * (1.0 + FD_RTOL)),
+        **per_time(per_t, beta * (1.0 + FD_RTOL), fl),
     )

@@ -20,6 +20,11 @@ symmetrized matrix) sees them; their largest entry is reported as ``off_block_ma
 to ``D <= max_dim`` (default 512: ``m <= 64`` at ``d <= 7``). Like E5 the finite difference is
 compared with the relative tolerance that THEORY gives for it: ``<= (beta_t/sqrt(m)) (1 + FD_RTOL)``
 (the bound is attained at ``t = 0`` in the limit of a neuron at the argmax of ``|sigma''|``).
+
+Floor (:mod:`verif.floors`): :func:`verif.floors.central_difference_floor` with the entries of
+``grad_Theta F_t`` within ``(E^g_t + E^G_t)/sqrt(m)`` (the features' recursion floors at the
+perturbed point), the step ``h`` and ``dim = m (1 + d)``, plus the bound's relative floor;
+added to the bound and stated as ``details['floor']``.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds
+from verif import bounds, floors
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims import sampling
@@ -106,8 +111,16 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     hess = output_hessians(backend, point, X, config.dtype)
     per_t = np.max(op_norm(hess), axis=0)
     curvature = bounds.curvature_bound(config)
-    _, measured, bound = worst_over_time(per_t, curvature * (1.0 + FD_RTOL))
-    ratio_curv, _, _ = worst_over_time(per_t, curvature)
+    T, d, step = config.seq_len, config.input_dim, fd_step(config.dtype)
+    w_abs = np.abs(np.asarray(point.w, dtype=float)) + step
+    u_norm = np.linalg.norm(np.asarray(point.U, dtype=float), axis=1) + step
+    _, Eg, EG = floors.recurrence_floors(w_abs, u_norm, config.activation, T, d, config.dtype)
+    theta_max = float(max(np.max(w_abs), np.max(np.abs(point.U)) + step))
+    entry_floor = np.max(Eg + EG, axis=-1) / math.sqrt(config.width)
+    fl = floors.central_difference_floor(entry_floor, step, theta_max, per_t, dim, config.dtype)
+    fl = fl + floors.bound_floor(curvature, T)
+    _, measured, bound, floor = worst_over_time(per_t, curvature * (1.0 + FD_RTOL), fl)
+    ratio_curv = worst_over_time(per_t, curvature, fl)[0]
     blocks = np.arange(dim) // (1 + config.input_dim)
     off_block = blocks[:, None] != blocks[None, :]
     off_block_max = float(np.max(np.abs(hess[..., off_block]))) if off_block.any() else 0.0
@@ -118,10 +131,11 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         config,
         seed,
         backend,
+        floor=floor,
         kind=kind,
         dim=dim,
         ratio_to_curvature_bound=ratio_curv,
         off_block_max=off_block_max,
         hessian_max=float(np.max(np.abs(hess))),
-        **per_time(per_t, curvature * (1.0 + FD_RTOL)),
+        **per_time(per_t, curvature * (1.0 + FD_RTOL), fl),
     )

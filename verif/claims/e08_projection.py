@@ -28,6 +28,15 @@ as ``projection.project`` (a module attribute) so that a replaced projection is 
 
 Tolerances: ``1e-12`` (absolute, times ``max(1, max|theta|)``) in float64; ``16 eps`` times the same
 scale in float32.
+
+Floors (:mod:`verif.floors`), added to the tolerances (``details['floor']`` is the per-coordinate
+one). Projecting one coordinate, ``w(0) + clip(w - w(0), -r, r)`` or
+``u(0) + (u - u(0)) min(1, r / ||u - u(0)||)``, rounds by at most
+``p = 2 gamma_{d+5} s`` with ``s = max(1, max|theta|)`` (a ``d``-term norm, a division, a product,
+two sums). Hence: iterates in ``Omega`` and the reference match, ``p``; idempotence, ``2p`` (the
+outer projection moves a point at most ``p`` outside ``Omega`` by at most ``p``);
+non-expansiveness, ``2 sqrt(D) p + gamma_{D+1} (||x - y|| + ||P(x) - P(y)||)`` with
+``D = m (1 + d)`` (both projected points off by ``sqrt(D) p``, two ``D``-term norms).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import data, projection
+from verif import data, floors, projection
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims.base import ClaimResult, register, result
@@ -119,6 +128,8 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     sqrt_m = math.sqrt(config.width)
     r_w, r_u = projection.radii(config)
     tol = exact_tolerance(config.dtype)
+    D = config.width * (1 + config.input_dim)
+    coord_floor = floors.SAFETY * 2.0 * floors.gamma(config.input_dim + 5, config.dtype)
     parts: dict[str, float] = {}
     details: dict[str, Any] = {}
 
@@ -139,8 +150,9 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     excess_w = float(np.max(traj.drift_w - config.rho_w)) / sqrt_m
     excess_u = float(np.max(traj.drift_u - config.rho_u)) / sqrt_m
     excess = max(excess_w, excess_u, 0.0)
-    final_in = projection.in_omega(traj.final, config, atol=tol)
-    parts["pgd_in_omega"] = excess / tol if final_in else math.inf
+    pgd_atol = tol + coord_floor * _scale(traj.final)
+    final_in = projection.in_omega(traj.final, config, atol=pgd_atol)
+    parts["pgd_in_omega"] = excess / pgd_atol if final_in else math.inf
     active = bool(
         np.any(np.isclose(traj.drift_w[1:], config.rho_w, rtol=1e-9, atol=1e-12))
         or np.any(np.isclose(traj.drift_u[1:], config.rho_u, rtol=1e-9, atol=1e-12))
@@ -162,10 +174,15 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         py = projection.project(y, config)
         ppx = projection.project(px, config)
         scale = _scale(x, y, px, py)
-        atol = tol * scale
-        idem = max(idem, float(np.max(np.abs(_flat(ppx) - _flat(px)))) / atol)
-        gap = float(np.linalg.norm(_flat(px) - _flat(py))) - float(np.linalg.norm(_flat(x) - _flat(y)))
-        nonexp = max(nonexp, max(gap, 0.0) / atol)
+        p_floor = coord_floor * scale
+        atol = tol * scale + p_floor
+        idem = max(idem, float(np.max(np.abs(_flat(ppx) - _flat(px)))) / (atol + p_floor))
+        d_proj = float(np.linalg.norm(_flat(px) - _flat(py)))
+        d_orig = float(np.linalg.norm(_flat(x) - _flat(y)))
+        gap_floor = 2.0 * math.sqrt(D) * p_floor + float(
+            floors.sum_floor(d_proj + d_orig, D + 1, config.dtype)
+        )
+        nonexp = max(nonexp, max(d_proj - d_orig, 0.0) / (tol * scale + gap_floor))
         for q, pq in ((x, px), (y, py)):
             w_ref, U_ref = reference_projection(q, config)
             err = max(float(np.max(np.abs(pq.w - w_ref))), float(np.max(np.abs(pq.U - U_ref))))
@@ -183,5 +200,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     details["worst_part"] = worst
     details["tol"] = tol
     return result(
-        "E8", measured=parts[worst], bound=1.0, config=config, seed=seed, backend=backend, **details
+        "E8",
+        measured=parts[worst],
+        bound=1.0,
+        config=config,
+        seed=seed,
+        backend=backend,
+        floor=coord_floor,
+        **details,
     )

@@ -27,6 +27,19 @@ Parts (``measured`` is the worst ``error / tolerance``, ``bound = 1``):
   (:func:`verif.transport.feature_average`), to ``1e-12`` absolute, scaled by ``max(1, max|F|)``.
 
 Tolerances are ``1e-12`` in float64; in float32 they are scaled by ``eps(float32)/eps(float64)``.
+
+Floors (:mod:`verif.floors`), added to each part's tolerance (the worst part's is
+``details['floor']``):
+
+* ``in_omega``: ``2 (u max|theta_bar| + gamma_{d+3} r)``: forming ``w_bar`` rounds by
+  ``u |w_bar|``, the drift ``||u_bar - u(0)||`` and the radius ``r = rho/sqrt(m)`` by
+  ``gamma_{d+3}`` relative;
+* ``norm_identity`` and ``norm_bound``: ``2 (u R + gamma_{m(1+d)+1} (||Theta_bar - Theta_0||^2 + I))``
+  with ``R = (2/sqrt m) sum (|v_w| |w_bar| + |v_u| |u_bar|)`` the rounding scale above and ``I``
+  the identity's right side (``m (1 + d)`` squares summed), plus ``2 m (1 + d)`` subnormals
+  (:func:`verif.floors.underflow_floor`: squares of tiny ``v`` underflow);
+* ``linearized``: the floor of ``F_lin(Theta_bar)`` (:func:`verif.floors.linearized_floor`) plus
+  that of the feature average (:func:`verif.floors.feature_average_floor`).
 """
 
 from __future__ import annotations
@@ -36,10 +49,10 @@ from typing import Any
 
 import numpy as np
 
-from verif import ntk, projection, transport
+from verif import floors, ntk, projection, transport
 from verif import params as params_mod
 from verif.backends import Backend
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
 
 #: THEORY 9: the comparator identities to 1e-12 in float64.
@@ -73,6 +86,9 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     tol = tolerance(config.dtype)
     m = config.width
     parts: dict[str, float] = {}
+    part_floor: dict[str, float] = {}
+    u = floors.unit_roundoff(config.dtype)
+    d, T = config.input_dim, config.seq_len
 
     # Theta_bar in Omega (radii raised to nu when the configuration has rho < nu).
     raised = config.rho_w < config.nu_w or config.rho_u < config.nu_u
@@ -84,8 +100,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     r_w, r_u = projection.radii(cfg_omega)
     dev_w, dev_u = projection.neuron_drift(pbar)
     excess = max(float(np.max(dev_w)) - r_w, float(np.max(dev_u)) - r_u, 0.0)
-    inside = projection.in_omega(pbar, cfg_omega, atol=tol)
-    parts["in_omega"] = excess / tol if inside else math.inf
+    theta_max = max(float(np.max(np.abs(pbar.w))), float(np.max(np.abs(pbar.U))))
+    part_floor["in_omega"] = floors.SAFETY * (
+        u * theta_max + floors.gamma(d + 3, config.dtype) * max(r_w, r_u)
+    )
+    inside = projection.in_omega(pbar, cfg_omega, atol=tol + part_floor["in_omega"])
+    parts["in_omega"] = excess / (tol + part_floor["in_omega"]) if inside else math.inf
 
     # ||Theta_bar - Theta_0||^2 against (1/m) sum_i (v_w^2 + ||v_u||^2) and nu_w^2 + nu_u^2.
     w0 = np.asarray(p0.w0, dtype=np.float64)
@@ -101,18 +121,25 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     rounding = 2.0 * float(np.sum(np.abs(vw) * wbar) + np.sum(np.abs(vu) * Ubar)) / math.sqrt(m)
     scale = max(dist_sq, identity, rounding)
     id_err = abs(dist_sq - identity)
-    parts["norm_identity"] = id_err / (tol * scale) if scale > 0 else 0.0
+    norm_floor = floors.SAFETY * (
+        u * rounding + floors.gamma(m * (1 + d) + 1, config.dtype) * (dist_sq + identity)
+    ) + floors.underflow_floor(2 * m * (1 + d), config.dtype)
+    part_floor["norm_identity"] = part_floor["norm_bound"] = norm_floor
+    parts["norm_identity"] = safe_ratio(id_err, tol * scale + norm_floor)
     nu_sq = config.nu_w**2 + config.nu_u**2
-    parts["norm_bound"] = (
-        dist_sq / (nu_sq * (1.0 + tol)) if nu_sq > 0 else (0.0 if dist_sq == 0 else math.inf)
-    )
+    parts["norm_bound"] = safe_ratio(dist_sq, nu_sq * (1.0 + tol) + norm_floor)
 
     # F_lin(Theta_bar) == feature average.
     F_lin = np.asarray(ntk.linearized_outputs(pbar, X, backend), dtype=np.float64)
     F_avg = np.asarray(transport.feature_average(p0, X, tmap, backend), dtype=np.float64)
     lin_err = float(np.max(np.abs(F_lin - F_avg)))
     lin_scale = max(1.0, float(np.max(np.abs(F_avg))))
-    parts["linearized"] = lin_err / (tol * lin_scale)
+    vw_abs, vu_norm = np.abs(vw), np.linalg.norm(vu, axis=1)
+    avg_floor = floors.feature_average_floor(
+        np.abs(w0), np.linalg.norm(U0, axis=1), vw_abs, vu_norm, config.activation, T, d, config.dtype
+    )
+    part_floor["linearized"] = float(np.max(floors.linearized_floor(pbar, T, config.dtype) + avg_floor))
+    parts["linearized"] = lin_err / (tol * lin_scale + part_floor["linearized"])
 
     worst = max(parts, key=lambda k: parts[k])
     details: dict[str, Any] = {f"{k}_ratio": v for k, v in parts.items()}
@@ -124,6 +151,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         seed=seed,
         backend=backend,
         **details,
+        part_floor=part_floor,
         worst_part=worst,
         omega_radii_raised=raised,
         max_excess=excess,

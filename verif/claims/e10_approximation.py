@@ -41,9 +41,18 @@ frequency is the separate detail ``violation_frequency = V/S`` against ``frequen
 (:func:`verif.claims.base.per_time`) are the largest error at ``t = T-1`` and over ``t >= T/2``
 over B7.
 
+**Floor** (:mod:`verif.floors`). Both averages are computed in floating point: an
+initialization counts as a violation only when ``e_MC + A > bound + f``, with ``f`` the sum of
+the student's floor (:func:`verif.floors.feature_average_floor` at ``Theta_0``: the features'
+recursion floors times ``|v|``, plus ``gamma_{m+d+3}`` times the average of the absolute terms)
+and the teacher's (the same with ``N = draws`` terms at the worst neuron ``|w| = alpha``,
+``||u|| = sqrt(d) + sqrt(2 log(draws / mc_delta))``, which bounds every draw's ``||u||`` on the
+event of the allowance: ``P(||u|| >= sqrt(d) + s) <= exp(-s^2/2)``). ``f`` is about ``1e-13 K``,
+against bounds of ``0.1 K`` and more; the largest is ``details['floor']``.
+
 ``details`` also gives the median error, the median ``sqrt(m) * error`` and ``max_error_ratio``
-(the largest ``(e_MC + A) / bound``, the conservative tightness that counts the Monte Carlo
-allowance; about ``1/30`` at the median).
+(the largest ``(e_MC + A) / (bound + f)``, the conservative tightness that counts the Monte
+Carlo allowance; about ``1/30`` at the median).
 """
 
 from __future__ import annotations
@@ -54,7 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, transport
+from verif import bounds, floors, transport
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims.base import ClaimResult, claim_inputs, per_time, register, result
@@ -78,6 +87,38 @@ def mc_allowance(config: RNNConfig, n: int, draws: int, mc_delta: float = MC_DEL
     """
     K = bounds.approximation_constant(config)
     return K * math.sqrt(2.0 * math.log(2.0 * n * config.seq_len / mc_delta) / draws)
+
+
+def _student_floor(config: RNNConfig, p0: params_mod.Params, tmap: transport.TransportMap) -> FloatArray:
+    """Floor of the student's feature average ``(1/m) sum_i phi_t(theta_i(0))``, shape ``(T,)``."""
+    w0 = np.asarray(p0.w0, dtype=np.float64)
+    U0 = np.asarray(p0.U0, dtype=np.float64)
+    vw = np.abs(np.asarray(tmap.v_w(w0, U0), dtype=np.float64))
+    vu = np.linalg.norm(np.asarray(tmap.v_u(w0, U0), dtype=np.float64), axis=-1)
+    return np.asarray(
+        floors.feature_average_floor(
+            np.abs(w0),
+            np.linalg.norm(U0, axis=1),
+            vw,
+            vu,
+            config.activation,
+            config.seq_len,
+            config.input_dim,
+            config.dtype,
+        )
+    )
+
+
+def _teacher_floor(config: RNNConfig, draws: int, mc_delta: float) -> FloatArray:
+    """Floor of the teacher's ``draws``-term average, at the worst neuron (module docstring), ``(T,)``."""
+    d, T = config.input_dim, config.seq_len
+    w = np.array([config.memory_alpha])
+    un = np.array([math.sqrt(d) + math.sqrt(2.0 * math.log(draws / mc_delta))])
+    _, Eg, EG = floors.recurrence_floors(w, un, config.activation, T, d, np.float64)
+    gbar, Gbar = floors.feature_magnitudes(w, config.activation, T)
+    own = config.nu_w * Eg[:, 0] + config.nu_u * EG[:, 0]
+    terms = config.nu_w * gbar[:, 0] + config.nu_u * Gbar[:, 0]
+    return np.asarray(own + floors.sum_floor(terms, draws + d + 3, np.float64))
 
 
 def binomial_quantile(trials: int, p: float, gamma: float) -> int:
@@ -167,13 +208,16 @@ def check(
             f"{draws} teacher draws are too few at width {config.width}: the Monte Carlo allowance "
             f"{allowance:.3g} is not below the B7 bound {b7:.3g}; raise draws"
         )
+    teacher_floor = _teacher_floor(config, draws, mc_delta)
     errors_t = np.empty((init_seeds, config.seq_len))
+    error_floors = np.empty(init_seeds)
     for k, s in enumerate(rng.integers(0, 2**32, size=init_seeds)):
         p0 = params_mod.symmetric_init(config, int(s))
         F_lin = np.asarray(transport.feature_average(p0, X, tmap, backend), dtype=np.float64)
         errors_t[k] = np.max(np.abs(F_lin - F_star), axis=0)
+        error_floors[k] = float(np.max(_student_floor(config, p0, tmap) + teacher_floor))
     errors = np.max(errors_t, axis=1)
-    violations = int(np.sum(errors + allowance > b7))
+    violations = int(np.sum(errors + allowance > b7 + error_floors))
     k_star = binomial_quantile(init_seeds, delta, gamma)
     freq_bound = k_star / init_seeds
     sqrt_m = math.sqrt(config.width)
@@ -185,8 +229,10 @@ def check(
         config=config,
         seed=seed,
         backend=backend,
+        floor=float(np.max(error_floors)),
         violation_frequency=violations / init_seeds,
         frequency_bound=freq_bound,
+        error_floor=float(np.max(error_floors)),
         violations=violations,
         init_seeds=init_seeds,
         delta=delta,
@@ -199,12 +245,12 @@ def check(
         median_error=float(np.median(errors)),
         median_sqrt_m_error=float(sqrt_m * np.median(errors)),
         max_error=float(np.max(errors)),
-        max_error_ratio=float(np.max(errors + allowance) / b7) if b7 > 0 else 0.0,
+        max_error_ratio=float(np.max((errors + allowance) / (b7 + error_floors))) if b7 > 0 else 0.0,
         median_bound_over_error=float(b7 / np.median(errors)) if np.median(errors) > 0 else math.inf,
         K=K,
         vacuous=bool(b7 >= 2.0 * K),
         n=n,
-        **per_time(errors_t, np.full(config.seq_len, b7)),
+        **per_time(errors_t, np.full(config.seq_len, b7), float(np.max(error_floors))),
     )
     # The verdict is the frequency test, not ratio <= 1: one seed above B7 is allowed (module docstring).
     return dataclasses.replace(res, passed=violations <= k_star)

@@ -38,6 +38,17 @@ which PGD barely leaves ``Theta_0``. The default is the step at which training m
 ``K_m / (nT)`` of the linearized risk (``K_m`` the NTK Gram matrix at ``Theta_0``, THEORY 6);
 ``step_scale = 1`` is the classical choice (half the stability limit ``2/lambda_max``), and larger
 ``step_scale`` exercises the ``(eta/2) ||grad R||^2`` term. ``step_size`` sets ``eta`` directly.
+
+**Floor** (:mod:`verif.floors`). Both sides are computed; with a tiny target (``nu -> 0``) the
+risks are of the order of the outputs' rounding. Every iterate and ``Theta_bar`` lie in
+``Omega``, where each output is within ``f`` of the exact one
+(:func:`verif.floors.omega_output_floor`), so each risk is within
+``r_f(R) = 2 (sqrt(2R) f + f^2/2) + gamma_{nT+3} R`` (:func:`verif.floors.risk_floor`, with
+``mean|r| <= sqrt(2R)``). The floor is ``max_s r_f(R_s) + r_f(R(Theta_bar))`` plus the rounding
+of the gradient term, ``eta (||grad R|| e + e^2/2)`` with
+``e = sqrt(2 R_max) E + f G_max`` (``E`` the features' floor ``(1/sqrt m) ||(E^g, E^G)||`` over
+``Omega``, ``G_max`` the largest B3 bound), of the residual term, ``f max_t eps_t``, and
+``gamma_{tau+8}`` of both sides. It is stated as ``details['floor']``.
 """
 
 from __future__ import annotations
@@ -47,7 +58,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, ntk, transport
+from verif import bounds, floors, ntk, projection, transport
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.claims.base import ClaimResult, register, result
@@ -97,6 +108,40 @@ def term_use(lhs: float, rhs: float, term: float) -> float:
     if term > 0:
         return (lhs - rest) / term
     return 0.0 if lhs <= rest else math.inf
+
+
+def _pgd_floor(
+    cfg: RNNConfig,
+    p0: Params,
+    X: Any,
+    risks: Any,
+    risk_star: float,
+    step_size: float,
+    max_grad_sq: float,
+    both_sides: float,
+) -> float:
+    """The floor of the comparison ``lhs <= rhs`` of B8 (module docstring)."""
+    dtype, T = cfg.dtype, cfg.seq_len
+    count = int(np.shape(X)[0]) * T
+    f = floors.omega_output_floor(p0, projection.radii(cfg), T, dtype)
+    risks = np.asarray(risks, dtype=np.float64)
+
+    def r_f(R: float) -> float:
+        return floors.risk_floor(math.sqrt(2.0 * max(R, 0.0)), f, R, count, dtype)
+
+    r_w, r_u = projection.radii(cfg)
+    w = np.abs(np.asarray(p0.w0, dtype=np.float64)) + r_w
+    un = np.linalg.norm(np.asarray(p0.U0, dtype=np.float64), axis=1) + r_u
+    _, Eg, EG = floors.recurrence_floors(w, un, p0.activation, T, cfg.input_dim, dtype)
+    E = float(np.max(np.sqrt(np.sum(Eg * Eg + EG * EG, axis=-1) / cfg.width)))
+    G_max = float(np.max(bounds.grad_norm_bound(cfg)))
+    e = math.sqrt(2.0 * float(np.max(risks))) * E + f * G_max
+    grad = step_size * (math.sqrt(max_grad_sq) * e + 0.5 * e * e)
+    residual = f * float(np.max(bounds.pgd_epsilon(cfg)))
+    lhs_floor = max(r_f(float(R)) for R in risks)
+    return float(
+        lhs_floor + r_f(risk_star) + grad + residual + floors.sum_floor(both_sides, len(risks) + 8, dtype)
+    )
 
 
 #: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
@@ -151,6 +196,7 @@ def check(
     max_res = float(np.max(bounds.residual_term(cfg, traj.mean_abs_residuals[:steps])))
     lhs = traj.average_risk()
     rhs = bounds.pgd_rhs(risk_star, dist_sq, step_size, steps, max_grad_sq, max_res)
+    floor = _pgd_floor(cfg, p0, X, traj.risks[:steps], risk_star, step_size, max_grad_sq, lhs + rhs)
     without_residual = bounds.pgd_rhs(risk_star, dist_sq, step_size, steps, max_grad_sq, 0.0)
     terms = {
         "dist": dist_sq / (2.0 * step_size * steps),
@@ -165,6 +211,7 @@ def check(
         config=config,
         seed=seed,
         backend=backend,
+        floor=floor,
         omega_radii_raised=raised,
         rho_w_used=cfg.rho_w,
         rho_u_used=cfg.rho_u,

@@ -31,6 +31,19 @@ teacher (THEORY 7). Two parts, each a ratio that must stay ``<= 1``:
   teacher's Monte Carlo floor ``~ C/draws`` is negligible against ``C/max(widths)``.
 
 ``measured`` is the larger of the two ratios and ``bound = 1``; ``details`` holds each part.
+
+**Floors** (:mod:`verif.floors`). With a tiny target (``nu -> 0``) every risk is of the order of
+the outputs' rounding, and a ratio of two such risks is noise. Each risk ``R`` is within
+``r_f(R) = 2 (sqrt(2R) f + f^2/2) + gamma_{nT+3} R`` of the exact one
+(:func:`verif.floors.risk_floor`), ``f`` the output floor at every point within the recorded
+drift of ``Theta_0`` (:func:`verif.floors.omega_output_floor`; for ``Theta_bar``, within
+``nu/sqrt(m)`` per neuron). The ``training`` ratio is
+``average / (0.5 R(Theta_0) + max_s r_f(R_s) + r_f(R(Theta_0)))``; the ``width`` ratio is
+``max(mean R(m_{k+1}) - f_{k+1}, 0) / (mean R(m_k) + f_k)`` with ``f_k`` the mean of the
+``r_f`` over the seeds: a rise counts from the least the larger width's risk can be to the most
+the smaller one's can be, and no exact zero is divided by. The
+training part's floor is stated (``details['training_floor']``; the result's own ``floor`` is 0, the
+floors being inside the ratios), ``details['width_floors']`` the ``f_k``.
 """
 
 from __future__ import annotations
@@ -41,7 +54,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from verif import bounds, transport
+from verif import bounds, floors, projection, transport
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
@@ -108,6 +121,13 @@ def training_problem(
     X, tmap, Y, rng = realizable_problem(cfg, seed, n, draws, X, teacher_backend)
     p0 = params_mod.symmetric_init(cfg, int(rng.integers(0, 2**32)))
     return TrainingProblem(cfg, raised, X, tmap, Y, p0, rng)
+
+
+def _risk_floor(risk: float, output_floor: float, Y: Any, dtype: Any) -> float:
+    """:func:`verif.floors.risk_floor` of ``R`` over the ``nT`` residuals of the target ``Y``."""
+    return floors.risk_floor(
+        float(np.sqrt(2.0 * max(risk, 0.0))), output_floor, risk, int(np.size(Y)), np.float64
+    )
 
 
 #: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
@@ -186,7 +206,12 @@ def check(
         traj = train(cfg, p0, X, Y, method=method, step_size=step_size, steps=steps, backend=backend)
         average = traj.average_risk()
         risk_bar = prob.comparator_risk(backend)
-        ratios["training"] = safe_ratio(average, RISK_FRACTION * risk_init)
+        sqrt_m = float(np.sqrt(cfg.width))
+        drift = (float(np.max(traj.drift_w)) / sqrt_m, float(np.max(traj.drift_u)) / sqrt_m)
+        f = floors.omega_output_floor(p0, drift, cfg.seq_len, cfg.dtype)
+        iterate_floor = max(_risk_floor(float(R), f, Y, cfg.dtype) for R in traj.risks[:-1])
+        training_floor = iterate_floor + _risk_floor(risk_init, 0.0, Y, cfg.dtype)
+        ratios["training"] = safe_ratio(average, RISK_FRACTION * risk_init + training_floor)
         details.update(
             average_risk=average,
             risk_fraction=average / risk_init if risk_init > 0 else 0.0,
@@ -197,20 +222,28 @@ def check(
             lambda_max=lam,
             steps=steps,
             vacuous=risk_init == 0.0,
+            training_floor=training_floor,
         )
 
     if part in ("both", "width"):
-        means = []
+        means, width_floors = [], []
         for m in widths:
             cfg_m = cfg.replace(width=m)
-            risks = [
-                backend.risk(transport.transported_params(params_mod.symmetric_init(cfg_m, s), tmap), X, Y)
-                for s in width_init_seeds
-            ]
+            risks, risk_floors = [], []
+            for s in width_init_seeds:
+                p0_m = params_mod.symmetric_init(cfg_m, s)
+                R = float(backend.risk(transport.transported_params(p0_m, tmap), X, Y))
+                f_m = floors.omega_output_floor(p0_m, projection.radii(cfg_m), cfg_m.seq_len, cfg_m.dtype)
+                risks.append(R)
+                risk_floors.append(_risk_floor(R, f_m, Y, cfg.dtype))
             means.append(float(np.mean(risks)))
-        steps_down = [safe_ratio(b, a) for a, b in itertools.pairwise(means)]
+            width_floors.append(float(np.mean(risk_floors)))
+        levels = list(zip(means, width_floors, strict=True))
+        steps_down = [safe_ratio(max(b - fb, 0.0), a + fa) for (a, fa), (b, fb) in itertools.pairwise(levels)]
         ratios["width"] = max(steps_down)
-        details.update(widths=list(widths), comparator_risks=means, width_ratios=steps_down)
+        details.update(
+            widths=list(widths), comparator_risks=means, width_floors=width_floors, width_ratios=steps_down
+        )
 
     worst = max(ratios, key=lambda k: ratios[k])
     details.update({f"{k}_ratio": v for k, v in ratios.items()})

@@ -26,6 +26,16 @@ Parts (``measured`` is the worst ``error / tolerance``, ``bound = 1``):
   state reaches ``0.66`` at ``t = 19``, tanh saturates and the ratio is off by ``48%``: outside
   the linear regime, as THEORY warns (the option ``linear_state=None`` checks every
   ``t <= min(T - 1, 19)`` anyway). For other activations the part is skipped.
+
+Floors (:mod:`verif.floors`), in the relative units of each part and added to its tolerance:
+``S_t`` from the closed form or the recursion is ``t + 1`` products and sums plus a power and a
+division, each relative ``u``, and the closed form's subtraction magnifies them by the
+conditioning ``c_t``, so two evaluations differ by at most ``f_t = 2 gamma_{t+6} c_t``
+(``closed_form``, ``mu_T``, array against scalar; the recursion adds one product and one sum,
+``2 gamma_{t+8} max(c_t, c_{t-1})``). ``S_{-1} = S_{-2} = 0`` are assignments: floor ``0``. The
+demo's ``|G_t| / eps`` is within ``E^G_t / eps`` of the exact value
+(:func:`verif.floors.recurrence_floors` for the neuron ``w = alpha``, ``||u|| = 1``), relative
+``E^G_t / (eps S_t)``. ``details['floor']`` is the worst part's.
 """
 
 from __future__ import annotations
@@ -35,9 +45,9 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds
+from verif import bounds, floors
 from verif.backends import Backend
-from verif.claims.base import ClaimResult, register, result
+from verif.claims.base import ClaimResult, register, result, safe_ratio
 from verif.config import RNNConfig
 from verif.params import Params
 
@@ -73,6 +83,11 @@ def _rel(x: float, ref: float) -> float:
     if ref == 0:
         return 0.0 if err == 0 else math.inf
     return err / abs(ref)
+
+
+def _floor(t: int, cond: float, extra: int = 0) -> float:
+    """``2 gamma_{t+6+extra} c_t``: two evaluations of ``S_t`` differ by at most this, relatively."""
+    return floors.SAFETY * floors.gamma(max(t, 0) + 6 + extra) * cond
 
 
 def demo_ratios(
@@ -115,22 +130,32 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     gains = {"a": a, "a0": bounds.gain_at_init(config), "one": 1.0, "zero": 0.0}
     ts = list(range(-2, T + 1))
     closed = recursion = 0.0
+    part_floor = {"closed_form": 0.0, "recursion": 0.0}
     for value in gains.values():
         scalar = [bounds.partial_sum(value, t) for t in ts]
         array = np.asarray(bounds.partial_sum(value, np.array(ts)), dtype=np.float64)
         for t, s in zip(ts, scalar, strict=True):
-            closed = max(closed, _rel(s, closed_form(value, t)) / (RTOL * _conditioning(value, t)))
+            cond = _conditioning(value, t)
+            fl = _floor(t, cond) if t >= 0 else 0.0
+            part_floor["closed_form"] = max(part_floor["closed_form"], fl)
+            closed = max(closed, safe_ratio(_rel(s, closed_form(value, t)), RTOL * cond + fl))
         for k, t in enumerate(ts):
             if t < 0:
                 err = abs(scalar[k]) + abs(array[k])
                 recursion = max(recursion, 0.0 if err == 0 else math.inf)
-            else:
-                recursion = max(recursion, _rel(scalar[k], 1.0 + value * scalar[k - 1]) / RTOL)
-            recursion = max(recursion, _rel(float(array[k]), scalar[k]) / RTOL)
+                continue
+            cond = max(_conditioning(value, t), _conditioning(value, t - 1))
+            fl_rec = _floor(t, cond, extra=2)
+            fl_arr = _floor(t, _conditioning(value, t))
+            part_floor["recursion"] = max(part_floor["recursion"], fl_rec, fl_arr)
+            recursion = max(recursion, _rel(scalar[k], 1.0 + value * scalar[k - 1]) / (RTOL + fl_rec))
+            recursion = max(recursion, _rel(float(array[k]), scalar[k]) / (RTOL + fl_arr))
     parts = {"closed_form": closed, "recursion": recursion}
     mu = bounds.mu_T(config)
+    cond_mu = _conditioning(a, T - 1)
+    part_floor["mu_T"] = _floor(T - 1, cond_mu)
     parts["mu_T"] = max(_rel(mu, closed_form(a, T - 1)), _rel(mu, bounds.partial_sum(a, T - 1))) / (
-        RTOL * _conditioning(a, T - 1)
+        RTOL * cond_mu + part_floor["mu_T"]
     )
     details: dict[str, Any] = {"gain": a, "gain_at_init": gains["a0"], "mu_T": mu}
 
@@ -139,8 +164,15 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         state = eps * expected
         mask = np.ones_like(state, dtype=bool) if linear_state is None else state <= float(linear_state)
         rel = np.abs(measured - expected) / expected
+        n_t = len(expected)
+        _, _, EG = floors.recurrence_floors(
+            [config.memory_alpha], [1.0], "tanh", n_t, config.input_dim, config.dtype
+        )
+        rel_floor = EG[:, 0] / (eps * expected)
+        demo_ratio = rel / (DEMO_RTOL + rel_floor)
         demo_err = float(np.max(rel[mask])) if np.any(mask) else 0.0
-        parts["demo"] = demo_err / DEMO_RTOL
+        parts["demo"] = float(np.max(demo_ratio[mask])) if np.any(mask) else 0.0
+        part_floor["demo"] = float(np.max(rel_floor[mask])) if np.any(mask) else 0.0
         details.update(
             demo_times_checked=int(np.count_nonzero(mask)),
             demo_max_rel_err=demo_err,
@@ -153,6 +185,14 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     worst = max(parts, key=lambda k: parts[k])
     details.update({f"{k}_ratio": v for k, v in parts.items()})
     details["worst_part"] = worst
+    details["part_floor"] = part_floor
     return result(
-        "E13", measured=parts[worst], bound=1.0, config=config, seed=seed, backend=backend, **details
+        "E13",
+        measured=parts[worst],
+        bound=1.0,
+        config=config,
+        seed=seed,
+        backend=backend,
+        floor=0.0,
+        **details,
     )

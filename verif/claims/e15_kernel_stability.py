@@ -17,6 +17,14 @@ initialization, ``|K_Theta - K_Theta_0|`` over every pair of rows ``(j, t), (j',
 matrix (:func:`verif.ntk.gram` at ``"current"`` and ``"init"``), divided entrywise by the bound;
 the reported ratio is the largest.
 
+Floor (:mod:`verif.floors`). B9 vanishes linearly with the radii, while the difference of two
+nearly equal Gram matrices keeps the rounding of each, so each entry carries the floor
+``f_K(Theta) + f_K(Theta_0) + u |K_Theta - K_Theta_0| + gamma_k B9`` with
+:func:`verif.floors.kernel_floor`, ``(1/m) sum_i (E_{t,i} M_{t',i} + M_{t,i} E_{t',i})
++ gamma_{m(1+d)+1} (1/m) sum_i M_{t,i} M_{t',i}`` (``M`` the B1 sizes of the features at the
+neuron's own gain, ``E`` their recursion floors), and the bound's relative floor
+:func:`verif.floors.bound_floor`; ``details['floor']`` is the floor at the worst entry.
+
 Parts: ``K_Theta - K_Theta_0 = (1/m)[(Phi - Phi_0) Phi^T + Phi_0 (Phi - Phi_0)^T]`` (feature
 rows ``phi_{(j,t)}``), and B9 is the sum of the bounds of the two terms, ``beta_t G_{t'} r`` and
 ``G_t beta_{t'} r`` (:func:`moved_feature_bounds`). Each term is measured against its own bound
@@ -32,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from verif import bounds, ntk
+from verif import bounds, floors, ntk
 from verif.backends import Backend
 from verif.claims import sampling
 from verif.claims.base import ClaimResult, count_option, init_and_inputs, per_time, register, result
@@ -99,20 +107,30 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     points = count_option(options, "points", 3)
     rng, params, X = init_and_inputs(config, seed, options)
     n = X.shape[0]
+    T, dtype = config.seq_len, config.dtype
     bound = np.tile(bounds.kernel_stability_bound(config), (n, n))
-    worst = (-1.0, 0.0, 0.0)
-    shifts = []
+    init_floor = floors.kernel_floor(params.at_init(), T, dtype)
+    worst = (-1.0, 0.0, 0.0, 0.0)
+    shifts, shift_floors = [], []
     part_bounds = {part: np.tile(b, (n, n)) for part, b in moved_feature_bounds(config).items()}
-    part_worst = {part: (-1.0, 0.0, 0.0) for part in part_bounds}
+    part_worst = {part: (-1.0, 0.0, 0.0, 0.0) for part in part_bounds}
+    u = floors.unit_roundoff(dtype)
     for _ in range(points):
         point = sampling.point_in_omega(params, config, rng, kind)
-        shifts.append(kernel_shift(backend, point, X))
-        worst = max(worst, worst_over_time(shifts[-1], bound))
+        shift = kernel_shift(backend, point, X)
+        own = np.tile(floors.kernel_floor(point, T, dtype) + init_floor, (n, n))
+        fl = own + u * shift + floors.bound_floor(bound, T)
+        shifts.append(shift)
+        shift_floors.append(fl)
+        worst = max(worst, worst_over_time(shift, bound, fl))
+        # Each term is a product of the same features: the same rounding floor, with its bound's own.
         for part, term in kernel_shift_parts(backend, point, X).items():
-            part_worst[part] = max(part_worst[part], worst_over_time(np.abs(term), part_bounds[part]))
+            b = part_bounds[part]
+            fl_part = own + u * np.abs(term) + floors.bound_floor(b, T)
+            part_worst[part] = max(part_worst[part], worst_over_time(np.abs(term), b, fl_part))
     # Every part counts in the ratio: the whole shift against B9, each term against its own.
     part_ratios: dict[str, Any] = {f"ratio_{part}": v[0] for part, v in part_worst.items()}
-    _, measured, b9 = max([worst, *part_worst.values()])
+    _, measured, b9, floor = max([worst, *part_worst.values()])
     return result(
         "E15",
         measured,
@@ -120,16 +138,17 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         config,
         seed,
         backend,
+        floor=floor,
         ratio_b9=worst[0],
         **part_ratios,
         kind=kind,
         points=points,
-        **per_time(*by_later_time(np.stack(shifts), bound, config.seq_len)),
+        **per_time(*by_later_time(np.stack(shifts), bound, np.stack(shift_floors), T)),
     )
 
 
-def by_later_time(shift: Any, bound: Any, T: int) -> tuple[Any, Any]:
-    """``|K_Theta - K_Theta_0|`` and B9 arranged by the later time of each entry, ``(..., T)``.
+def by_later_time(shift: Any, bound: Any, floor: Any, T: int) -> tuple[Any, Any, Any]:
+    """``|K_Theta - K_Theta_0|``, B9 and the floor arranged by the later time of each entry, ``(..., T)``.
 
     The entry ``(j T + t, k T + s)`` depends on both times; for the per-time ratios
     (:func:`verif.claims.base.per_time`) it counts at ``max(t, s)``: the ratio at ``t`` is the
@@ -142,6 +161,8 @@ def by_later_time(shift: Any, bound: Any, T: int) -> tuple[Any, Any]:
     later = np.maximum(times[:, None], times[None, :])  # (nT, nT)
     onehot = later[..., None] == np.arange(T)  # (nT, nT, T)
     b = np.broadcast_to(np.asarray(bound, dtype=float), shift.shape)
+    f = np.broadcast_to(np.asarray(floor, dtype=float), shift.shape)
     measured_t = np.where(onehot, shift[..., None], 0.0)
     bound_t = np.where(onehot, b[..., None], 1.0)
-    return measured_t.reshape(-1, T), bound_t.reshape(-1, T)
+    floor_t = np.where(onehot, f[..., None], 0.0)
+    return measured_t.reshape(-1, T), bound_t.reshape(-1, T), floor_t.reshape(-1, T)
