@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 import warnings
 from collections.abc import Callable
@@ -26,6 +27,9 @@ from hypothesis import strategies as st
 
 from verif import bounds, gd_bounds
 from verif.config import MAX_SEQ_LEN, RNNConfig
+
+#: CI runs the fuzz derandomized (the same examples every run); elsewhere each run draws afresh.
+IN_CI = bool(os.environ.get("CI"))
 
 PUBLIC = sorted(
     (name, fn)
@@ -193,7 +197,13 @@ def _outcome(fn: Callable[..., Any], kwargs: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("name", "fn"), PUBLIC, ids=[name for name, _ in PUBLIC])
 def test_every_public_function_on_wide_inputs(name: str, fn: Callable[..., Any]) -> None:
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+        derandomize=IN_CI,
+    )
     @given(calls(fn))
     def run(kwargs: dict[str, Any]) -> None:
         _outcome(fn, kwargs)

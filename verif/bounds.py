@@ -773,6 +773,11 @@ def requirements(
         tau_used = values["tau"] if isinstance(iterations, Huge) else _num(float(iterations), log)
         with np.errstate(over="ignore", under="ignore"):
             eta = _huge_or_float(_num(nu, log) / (values["R_max"] * values["G"] * _sqrt(tau_used)))
+        if not log and not math.isfinite(eta):  # R_max G underflowed: the quotient again on logarithms
+            eta = _huge_or_float(
+                _num(nu, True)
+                / (_num(out["R_max"], True) * _num(out["G"], True) * _sqrt(_num(float(iterations), True)))
+            )
     return Requirements(
         width=config.width,
         iterations=iterations,
