@@ -114,7 +114,7 @@ NAMES = [*VALUES, "config", "the gain a"]
 
 def _residuals(draw: st.DrawFn, kind: str, T: Any) -> Any:
     """Mean absolute residuals of shape ``(..., T)``, or a wrong array of the kind asked for."""
-    T = T if isinstance(T, int) and 1 <= T <= 2000 else 3
+    T = T if isinstance(T, int) and not isinstance(T, bool) and 1 <= T <= 2000 else 3  # seq_len=True is drawn
     arr = np.array(draw(st.lists(st.floats(min_value=0.0, max_value=1e300), min_size=T, max_size=T)))
     wrong = {
         "good": arr if draw(st.booleans()) else np.stack([arr, arr]),
