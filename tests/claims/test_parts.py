@@ -22,7 +22,14 @@ def test_per_time_reads_the_last_step_and_the_second_half() -> None:
     measured = np.array([[1.0, 0.1, 0.2, 0.3], [0.5, 0.4, 0.1, 0.05]])
     bound = np.ones(4)
     assert time_ratios(measured, bound).tolist() == [1.0, 0.4, 0.2, 0.3]
-    assert per_time(measured, bound) == {"ratio_last": 0.3, "ratio_late": 0.3}
+    assert per_time(measured, bound) == {
+        "ratio_last": 0.3,
+        "ratio_late": 0.3,
+        "measured_last": 0.3,
+        "bound_last": 1.0,
+    }
+    both = per_time(measured, np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 0.1]]))
+    assert both["ratio_last"] == 0.5 and both["measured_last"] == 0.05 and both["bound_last"] == 0.1
     assert per_time(measured, bound, floor_t=1.0)["ratio_late"] == 0.15
     assert per_time(np.array([0.0, 1.0]), np.array([0.0, 0.0]))["ratio_last"] == math.inf
     with pytest.raises(ValueError, match="one shape"):

@@ -96,6 +96,22 @@ def test_replay_shows_a_difference(tmp_path: Path, capsys: pytest.CaptureFixture
     assert any(line.startswith("ratio ") and "<- differs" in line for line in out.splitlines())
 
 
+def test_replay_names_fields_one_side_lacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A record of an older version lacks a newer detail; a dropped detail is named too."""
+    record = _json_record(capsys)
+    details = record["result"]["details"]
+    newer = next(iter(details))
+    del details[newer]
+    details["dropped_field"] = 1.0
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    status, out, _ = run_cli(["check", "--replay", str(path)], capsys)
+    assert status == 0
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "not in the record (a newer field)" in lines[newer] and "differs" not in lines[newer]
+    assert "not computed by this version" in lines["dropped_field"]
+
+
 def test_replay_from_results_json(
     tiny_report: tuple[int, Path, dict[str, Any]], capsys: pytest.CaptureFixture[str]
 ) -> None:

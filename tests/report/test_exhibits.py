@@ -485,10 +485,10 @@ def test_x6_headline_follows_the_ratios_and_the_axis_names_bounds(
     assert ticks[-1] == ["B1", "E4", "neuron", "g"]
 
 
-def test_e7_figure_draws_the_bound_at_a_fixed_t_and_every_series(
-    figures: list[MplFigure], tmp_path: Path
-) -> None:
-    rows = []
+def _e7_rows(with_last: bool) -> list[dict[str, object]]:
+    """E7-like records: the largest ratio at a ``t`` that moves with ``m`` and is the same for
+    ``alpha = 1`` and ``1.5`` (``t = 0`` dominates); at ``t = T-1`` the three alphas differ."""
+    rows: list[dict[str, object]] = []
     for act, cutoff in (("tanh", 1.0), ("sigmoid", 4.0)):
         for f in (0.5, 1.0, 1.5):
             for m in (8, 32, 128):
@@ -504,22 +504,51 @@ def test_e7_figure_draws_the_bound_at_a_fixed_t_and_every_series(
                 full = bounds.linearization_bound(config)
                 t_worst = {8: 0, 32: 5, 128: 2}[m]  # the t of the largest ratio moves with m
                 measured = (0.01 if f > 0.5 else 0.02) / (m * cutoff)  # alpha = 1 and 1.5 coincide
-                rows.append({"config": config.to_dict(), "measured": measured, "bound": float(full[t_worst])})
+                row: dict[str, object] = {
+                    "config": config.to_dict(),
+                    "measured": measured,
+                    "bound": float(full[t_worst]),
+                }
+                if with_last:
+                    row["details"] = {"measured_last": measured * f**8, "bound_last": float(full[-1])}
+                rows.append(row)
+    return rows
+
+
+def test_e7_figure_draws_measured_and_bound_at_t_last_and_every_series(
+    figures: list[MplFigure], tmp_path: Path
+) -> None:
+    rows = _e7_rows(with_last=True)
     plots.claim_width_figure("E7", rows, tmp_path)
     (fig,) = figures
     check_figure(fig)
     ax = fig.axes[0]
     dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
-    assert len(dashed) == 6
-    at_last = sorted(
-        tuple(float(bounds.linearization_bound(RNNConfig(**r["config"]))[-1]) for r in rows[k : k + 3])
-        for k in range(0, len(rows), 3)
-    )
+    solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]
+    assert len(dashed) == 6 and len(solid) == 6
+    by_series = [rows[k : k + 3] for k in range(0, len(rows), 3)]
+    at_last = sorted(tuple(float(r["details"]["bound_last"]) for r in s) for s in by_series)  # type: ignore[index]
     drawn = sorted(tuple(float(v) for v in ln.get_ydata()) for ln in dashed)
     np.testing.assert_allclose(drawn, at_last, rtol=1e-12)  # B6 at t = T-1, not at the worst t
     assert all(np.all(np.diff(y) < 0) for y in drawn)  # so it falls with m, no zig-zag
+    meas = sorted(tuple(float(r["details"]["measured_last"]) for r in s) for s in by_series)  # type: ignore[index]
+    np.testing.assert_allclose(
+        sorted(tuple(float(v) for v in ln.get_ydata()) for ln in solid), meas, rtol=1e-12
+    )
+    labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
+    assert len(labels) == 6 and not any("same values as" in lab for lab in labels), labels
+    assert "at t = T-1" in ax.get_ylabel()
+
+
+def test_e7_figure_without_per_time_details_says_which_series_coincide(
+    figures: list[MplFigure], tmp_path: Path
+) -> None:
+    plots.claim_width_figure("E7", _e7_rows(with_last=False), tmp_path)
+    (fig,) = figures
+    check_figure(fig)
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert len(labels) == 6 and sum("same values as" in lab for lab in labels) == 2, labels
+    assert "largest ratio" in fig.axes[0].get_ylabel()
 
 
 @pytest.mark.parametrize("exhibit_id", exhibits.ids())

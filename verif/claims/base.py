@@ -107,22 +107,33 @@ def safe_ratio(measured: float, bound: float) -> float:
     return 0.0 if measured <= 0 else math.inf
 
 
-def time_ratios(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> FloatArray:
-    """Entrywise ``measured_t / (bound_t + floor_t)`` (``0/0 = 0``, ``x/0 = inf``), largest over the
-    leading axes: shape ``(T,)`` for arrays of shape ``(..., T)`` (``floor_t`` broadcasts)."""
+def _entry_ratios(measured_t: Any, bound_t: Any, floor_t: Any) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(m, b, r)`` of shape ``(k, T)``: measured, bound and ``m / (b + floor)`` per entry
+    (``0/0 = 0``, ``x/0 = inf``), the leading axes flattened; ``bound_t`` and ``floor_t``
+    broadcast to the shape of ``measured_t``."""
     m_t = np.asarray(measured_t, dtype=float)
-    b_t = np.asarray(bound_t, dtype=float) + np.asarray(floor_t, dtype=float)
+    b_t = np.asarray(bound_t, dtype=float)
+    d_t = b_t + np.asarray(floor_t, dtype=float)
     try:
-        shape = np.broadcast_shapes(m_t.shape, b_t.shape)
+        shape = np.broadcast_shapes(m_t.shape, d_t.shape)
     except ValueError:
         shape = None
     if m_t.ndim < 1 or shape != m_t.shape:
         raise ValueError(
             f"measured_t (..., T) and bound_t must have one shape, got {m_t.shape} and {b_t.shape}"
         )
-    b_t = np.broadcast_to(b_t, m_t.shape)
-    ratios = np.where(b_t > 0, m_t / np.where(b_t > 0, b_t, 1.0), np.where(m_t > 0, np.inf, 0.0))
-    return np.asarray(np.max(ratios.reshape(-1, m_t.shape[-1]), axis=0), dtype=float)
+    T = m_t.shape[-1]
+    m = m_t.reshape(-1, T)
+    b = np.broadcast_to(b_t, m_t.shape).reshape(-1, T)
+    d = np.broadcast_to(d_t, m_t.shape).reshape(-1, T)
+    r = np.where(d > 0, m / np.where(d > 0, d, 1.0), np.where(m > 0, np.inf, 0.0))
+    return m, b, r
+
+
+def time_ratios(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> FloatArray:
+    """Entrywise ``measured_t / (bound_t + floor_t)`` (``0/0 = 0``, ``x/0 = inf``), largest over the
+    leading axes: shape ``(T,)`` for arrays of shape ``(..., T)`` (``floor_t`` broadcasts)."""
+    return np.asarray(np.max(_entry_ratios(measured_t, bound_t, floor_t)[2], axis=0), dtype=float)
 
 
 class PerTime(TypedDict):
@@ -130,6 +141,8 @@ class PerTime(TypedDict):
 
     ratio_last: float
     ratio_late: float
+    measured_last: float
+    bound_last: float
 
 
 def per_time(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> PerTime:
@@ -141,14 +154,25 @@ def per_time(measured_t: Any, bound_t: Any, floor_t: Any = 0.0) -> PerTime:
     * ``ratio_last``: ``r_{T-1}``, the ratio at the last time step, where ``mu_T`` and the
       cutoff act;
     * ``ratio_late``: ``max_{t >= T/2} r_t`` (``t >= floor(T/2)``), the largest ratio over the
-      second half of the sequence.
+      second half of the sequence;
+    * ``measured_last`` and ``bound_last``: the measured value and the bound (without the floor)
+      at ``t = T-1``, at the leading index that gives ``ratio_last``: what a figure against ``m``
+      draws at a fixed ``t``, where the memory regime acts (the record's ``measured`` and
+      ``bound`` are at the ``t`` of the largest ratio, which moves with ``m``).
 
     The claim's overall ratio is ``max_t r_t``; a bound attained only at ``t = 0`` shows here
     as ``ratio_late`` far below it.
     """
-    r = time_ratios(measured_t, bound_t, floor_t)
-    T = r.shape[0]
-    return PerTime(ratio_last=float(r[T - 1]), ratio_late=float(np.max(r[T // 2 :])))
+    m, b, r = _entry_ratios(measured_t, bound_t, floor_t)
+    T = r.shape[1]
+    worst = np.max(r, axis=0)
+    k = int(np.argmax(r[:, T - 1]))
+    return PerTime(
+        ratio_last=float(worst[T - 1]),
+        ratio_late=float(np.max(worst[T // 2 :])),
+        measured_last=float(m[k, T - 1]),
+        bound_last=float(b[k, T - 1]),
+    )
 
 
 def result(

@@ -315,15 +315,29 @@ def side_by_side(recorded: dict[str, Any], replayed: dict[str, Any]) -> str:
     rec_d, rep_d = recorded.get("details", {}), replayed.get("details", {})
     detail_keys = list(dict.fromkeys([*rep_d, *rec_d]))
     rows = [(k, recorded.get(k, ""), replayed.get(k, "")) for k in keys]
-    rows += [(k, rec_d.get(k, ""), rep_d.get(k, "")) for k in detail_keys]
-    cells = [(k, _cell(a), _cell(b), "" if _same(a, b) else "  <- differs") for k, a, b in rows]
+    rows += [(k, rec_d.get(k, _ABSENT), rep_d.get(k, _ABSENT)) for k in detail_keys]
+    cells = [(k, _cell(a), _cell(b), _flag(a, b)) for k, a, b in rows]
     w0 = max(len(c[0]) for c in cells)
     w1 = max(len("recorded"), *(len(c[1]) for c in cells))
     head = f"{'field':<{w0}}  {'recorded':<{w1}}  replayed"
     return "\n".join([head] + [f"{k:<{w0}}  {a:<{w1}}  {b}{flag}" for k, a, b, flag in cells])
 
 
+#: A detail one side does not have (a record of an older or newer version of the claim).
+_ABSENT = object()
+
+
+def _flag(recorded: Any, replayed: Any) -> str:
+    if recorded is _ABSENT:
+        return "  <- not in the record (a newer field)"
+    if replayed is _ABSENT:
+        return "  <- not computed by this version"
+    return "" if _same(recorded, replayed) else "  <- differs"
+
+
 def _cell(v: Any) -> str:
+    if v is _ABSENT:
+        return "-"
     v = restore_floats(v)
     text = f"{v:.6g}" if isinstance(v, float) else str(v)
     return text if len(text) <= 40 else text[:37] + "..."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,6 @@ from matplotlib.ticker import (
     LogLocator,
     NullFormatter,
 )
-
-from verif import bounds
-from verif.config import RNNConfig
 
 #: Pixels per inch of the written PNGs.
 DPI = 110
@@ -116,9 +113,6 @@ def loglog_slope(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.polyfit(np.log(xa[keep]), np.log(ya[keep]), 1)[0])
 
 
-#: Claims whose bound per ``t`` the width figure can draw at a fixed ``t`` (``T - 1``): a claim's
-#: record keeps the bound at the ``t`` of its largest ratio, which moves with ``m``.
-BOUND_PER_T: dict[str, Callable[[RNNConfig], Any]] = {"E7": bounds.linearization_bound}
 #: Markers of the series, hollow and shrinking, so that series with equal values stay visible.
 MARKERS = "os^vDP"
 
@@ -134,18 +128,21 @@ def claim_width_figure(
     """Measured and bound against ``m`` (log-log) and ``sqrt(m) * measured``, per configuration.
 
     ``rows`` are claim results (``to_dict()``); the median over seeds is drawn per width, one
-    series per activation, ``alpha`` and ``T``. The bound is drawn at ``t = T - 1`` for the claims
-    of :data:`BOUND_PER_T` (else the recorded bound, at the ``t`` of the largest ratio). Returns
-    the file name, the caption and the fitted slope of the median measured value against ``m``
-    over every series (pooled after centring each series' logarithms).
+    series per activation, ``alpha`` and ``T``. Both are drawn at ``t = T - 1`` (the details
+    ``measured_last`` and ``bound_last`` of :func:`verif.claims.base.per_time`), where the memory
+    regime acts and the ``t`` does not move with ``m``; rows without them are drawn at the ``t``
+    of their largest ratio (the record's ``measured`` and ``bound``). Returns the file name, the
+    caption and the fitted slope of the median measured value against ``m`` over every series
+    (pooled after centring each series' logarithms).
     """
     series: dict[str, dict[int, list[tuple[float, float]]]] = {}
-    per_t = BOUND_PER_T.get(claim_id)
+    at_last = bool(rows) and all("measured_last" in r.get("details", {}) for r in rows)
     for r in rows:
         c = r["config"]
         key = f"{c['activation']} alpha={c['memory_alpha']:g} T={c['seq_len']}"
-        bound = float(per_t(RNNConfig(**c))[-1]) if per_t is not None else float(r["bound"])
-        series.setdefault(key, {}).setdefault(int(c["width"]), []).append((float(r["measured"]), bound))
+        d = r.get("details", {})
+        pair = (d["measured_last"], d["bound_last"]) if at_last else (r["measured"], r["bound"])
+        series.setdefault(key, {}).setdefault(int(c["width"]), []).append((float(pair[0]), float(pair[1])))
     fig, (ax, ax2) = figure(2, width=6.6, height=4.0)
     slopes = []
     xs_all, ys_all = [], []
@@ -168,11 +165,11 @@ def claim_width_figure(
     pooled = (
         float(np.polyfit(np.concatenate(xs_all), np.concatenate(ys_all), 1)[0]) if xs_all else float("nan")
     )
-    at = "at t = T-1" if per_t is not None else "at the t of the largest ratio"
+    at = "at t = T-1" if at_last else "at the t of the largest ratio"
     for a in (ax, ax2):
         ticks_at(a.xaxis, [m for by_m in series.values() for m in by_m])
     ax.set_xlabel("width m")
-    ax.set_ylabel(f"measured (solid), bound {at} (dashed)", fontsize=8)
+    ax.set_ylabel(f"measured (solid) and bound (dashed) {at}", fontsize=8)
     ax.set_title(f"{claim_id} against m: fitted slope {pooled:.2f}")
     ax2.set_xlabel("width m")
     ax2.set_ylabel("sqrt(m) * measured")
@@ -180,8 +177,8 @@ def claim_width_figure(
     legend_outside(ax2)
     name = save(fig, directory, f"{claim_id.lower()}_width.png")
     caption = (
-        f"{claim_id} against the width m (log-log): the measured value at the t of the largest ratio "
-        f"(solid) and the bound {at} (dashed), median over seeds per configuration; right, sqrt(m) "
+        f"{claim_id} against the width m (log-log): the measured value (solid) and the bound "
+        f"(dashed) {at}, median over seeds per configuration; right, sqrt(m) "
         "times the measured value. "
         f"Fitted slope of the measured value against m: {pooled:.2f} "
         f"(per series {', '.join(f'{s:.2f}' for s in slopes)}); "
