@@ -1,4 +1,4 @@
-"""The exhibit record and registry (THEORY section 9, X1-X6), beside the claims registry.
+"""The exhibit record and registry (THEORY section 9, X1-X7), beside the claims registry.
 
 An exhibit asserts nothing beyond sanity: it measures on a sweep and draws a figure. It is
 defined once, in four parts, so that the report can run its measurements as independent jobs

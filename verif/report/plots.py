@@ -157,7 +157,7 @@ def claim_width_figure(
         drawn[key] = meas
         ax.loglog(ms, meas, "-", label=label, **style)
         ax.loglog(ms, bnd, "--", color=color, alpha=0.5)
-        ax2.semilogx(ms, np.sqrt(ms) * np.asarray(meas), "-", label=label, **style)
+        ax2.loglog(ms, np.sqrt(ms) * np.asarray(meas), "-", label=label, **style)
         slopes.append(loglog_slope(ms, meas))
         lx, ly = np.log(ms), np.log(np.maximum(meas, 1e-300))
         xs_all.append(lx - lx.mean())
