@@ -61,3 +61,26 @@ def test_x4_measures_both_parts_and_the_theory_ratios_follow_b10() -> None:
     assert x4_factor.exponent(eps, rec["theory"]["width_ratio"]) == pytest.approx(1.0, abs=1e-3)
     assert x4_factor.exponent(eps, rec["theory"]["iteration_ratio"]) == pytest.approx(-1.0, abs=1e-3)
     assert rec["gd"]["iterations"][0] is not None  # eps = 0.1 R(Theta_0) is reached within 40 steps
+
+
+@pytest.mark.parametrize(
+    ("drifts", "says"), [((0.5, 0.9), "never acted"), ((0.5, 1.3), "acted in 1 of 2 runs")]
+)
+def test_the_headline_says_whether_the_projection_acted(drifts: tuple[float, float], says: str) -> None:
+    """Computed from GD's drift against rho: a run that leaves the ball turns the sentence."""
+    records = [
+        {
+            "part": x4_factor.PART,
+            "regime": "short",
+            "width": 16,
+            "seed_index": k,
+            "rho": 1.0,
+            "gd": {"iterations": [10, 30, 100, None], "max_drift": d},
+            "pgd": {"iterations": [10, 30, 100, None], "max_drift": min(d, 1.0)},
+            "theory": {"width_ratio": [1.0] * 4, "iteration_ratio": [1.0] * 4},
+        }
+        for k, d in enumerate(drifts)
+    ]
+    headline = x4_factor.factor_summary(records).headline
+    assert says in headline
+    assert ("never acted" in headline) == (max(drifts) <= 1.0)
