@@ -394,18 +394,23 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
 
     fig, axes = plots.figure(len(PANELS))
     panel = {var: ax for (var, _), ax in zip(PANELS, axes, strict=True)}
-    for i, (row, ss) in enumerate(series_of(records).items()):
+    drawn: dict[str, str] = {}  # a row of ALSO shares its source's line, and adds its own reference
+    for row, ss in series_of(records).items():
         s0 = ss[0]
         xs, fit_xs = np.asarray(s0["xs"]), np.asarray(s0["fit_xs"])
         mean = np.abs(np.mean([s["values"] for s in ss], axis=0))
         ax = panel[s0["variable"]]
-        color = f"C{i % 10}"
-        ax.plot(xs, mean, "o-", color=color, label=f"{row} measured")
+        source = ALSO.get(row, (row,))[0]
+        color = drawn.get(source, f"C{len(drawn) % 10}")
+        if source not in drawn:
+            drawn[source] = color
+            ax.plot(xs, mean, "o-", color=color, label=f"{row} measured")
         if s0["form"] == "exponential":
             ref = mean[-1] * np.exp(s0["reference"] * (fit_xs - fit_xs[-1]))
         else:
             ref = mean[-1] * (fit_xs / fit_xs[-1]) ** s0["reference"]
-        ax.plot(xs, ref, ":", color=color, label=f"{row} {s0['whose']} rate")
+        style = ":" if source == row else "--"
+        ax.plot(xs, ref, style, color=color, label=f"{row}: {s0['whose']} rate")
     for var, label in PANELS:
         ax = panel[var]
         ax.set_xscale("log")
@@ -416,8 +421,9 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
     panel["m"].set_ylabel("measured (mean over seeds)")
     name = plots.save(fig, directory, "x7_rates.png")
     caption = (
-        "X7: measured quantities (solid) against the reference rate (dotted, drawn through the last point), "
-        "log-log; in tau the average risk less the final risk."
+        "X7: measured quantities (solid) against the reference rate (dotted, drawn through the last point; "
+        "dashed: E7's typical rate through B6's measurement), log-log; in tau the average risk less the "
+        "final risk."
     )
     return [Figure(name, caption)]
 
