@@ -392,7 +392,7 @@ PANELS = (("m", "width m"), ("n", "sequences n"), ("T", "sequence length T"), ("
 def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> list[Figure]:
     from verif.report import plots
 
-    fig, axes = plots.figure(len(PANELS))
+    fig, axes = plots.figure(len(PANELS), height=5.6)
     panel = {var: ax for (var, _), ax in zip(PANELS, axes, strict=True)}
     drawn: dict[str, str] = {}  # a row of ALSO shares its source's line, and adds its own reference
     for row, ss in series_of(records).items():
@@ -417,7 +417,7 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
         ax.set_yscale("log")
         ax.set_xlabel(label)
         ax.set_title(f"X7: rates in {var}")
-        ax.legend(fontsize=6)
+        plots.legend_below(ax, ncol=2, fontsize=6)
     panel["m"].set_ylabel("measured (mean over seeds)")
     name = plots.save(fig, directory, "x7_rates.png")
     caption = (
