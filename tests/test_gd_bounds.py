@@ -119,3 +119,61 @@ def test_drift_bounds_accumulate_the_residual_terms() -> None:
         gd_bounds.drift_bounds(cfg, 0.1, res[:1], drift_w)
     with pytest.raises(ValueError, match="step_size"):
         gd_bounds.drift_bounds(cfg, 0.0, res, drift_w)
+
+
+def test_constants_beyond_float64_are_huge_as_for_pgd() -> None:
+    """Long memory at T = 5000: ``K`` reaches 10^881; GD reports it (and 48 K^2 log(2nT/delta)/eps)
+    by its log10, as B8's requirements do, instead of raising."""
+    cfg = config(memory_alpha=1.5, seq_len=5000)
+    with pytest.raises(bounds.BeyondFloat):
+        bounds.approximation_constant(cfg)
+    log_K = bounds.approximation_constant(cfg, log10=True)
+    req = bounds.requirements(cfg, 1e-3, 10, 0.1, method="gd")
+    assert isinstance(req.K, bounds.Huge) and req.K.log10 == pytest.approx(log_K, rel=1e-12)
+    assert isinstance(req.y_max, bounds.Huge)
+    want = math.log10(48.0) + 2 * log_K + math.log10(math.log(2 * 10 * 5000 / 0.1)) + 3.0
+    assert isinstance(req.width_approximation, bounds.Huge)
+    assert req.width_approximation.log10 == pytest.approx(want, rel=1e-12)
+    assert not req.satisfied and not req.converged
+    d = req.to_dict()
+    assert isinstance(d["K"], bounds.Huge) and d["width_required"] is None  # None: no fixed point
+    pgd = bounds.requirements(cfg, 1e-3, 10, 0.1)
+    assert isinstance(pgd.K, bounds.Huge) and pgd.K.log10 == pytest.approx(req.K.log10, rel=1e-12)
+    with pytest.raises(bounds.WidthNotFound, match="B10"):
+        bounds.required_width(cfg, 1e-3, 10, 0.1, method="gd")
+
+
+def test_the_log_evaluation_agrees_with_float64_where_both_exist() -> None:
+    """The fallback evaluates the same formulas: in range the conditions are the float64 ones."""
+    cfg = config(memory_alpha=1.0, seq_len=6, width=LIMIT)
+    req = gd_bounds.requirements(cfg, 1e-3, 10, 0.1)
+    assert req.converged and not isinstance(req.width_required, bounds.Huge)
+    at = cfg.replace(rho_w=req.radius_w, rho_u=req.radius_u)
+    rho_sq = req.radius_w**2 + req.radius_u**2
+    beta = float(np.max(bounds.beta(at)))
+    logs = gd_bounds._conditions(cfg, at, 1e-3, math.log(2 * 10 * 6 / 0.1), rho_sq, log=True)
+    assert float(np.exp(logs["width_linearization"].ln)) == pytest.approx(req.width_linearization, rel=1e-12)
+    assert req.width_curvature == pytest.approx(
+        3 * beta**2 * (cfg.nu_w**2 + cfg.nu_u**2) ** 2 / 1e-3, rel=1e-12
+    )
+    assert float(np.exp(logs["width_approximation"].ln)) == pytest.approx(req.width_approximation, rel=1e-12)
+
+
+def test_verif_bounds_method_gd_writes_huge_numbers_by_log10() -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    args = ["--width", "64", "--seq-len", "5000", "--memory-alpha", "1.5", "--eps", "1e-3", "--method", "gd"]
+    env = {**os.environ, "JAX_PLATFORMS": "cpu"}
+    run = subprocess.run(
+        [sys.executable, "-m", "verif", "bounds", *args, "--json"], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)["B10_at_width"]
+    assert out["K"]["log10"] > 800 and out["width_approximation"]["log10"] > 1700
+    text = subprocess.run(
+        [sys.executable, "-m", "verif", "bounds", *args], capture_output=True, text=True, env=env
+    )
+    assert text.returncode == 0 and "B10 (plain GD)" in text.stdout, text.stderr

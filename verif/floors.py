@@ -62,8 +62,10 @@ __all__ = [
     "ACT_ULPS",
     "D1_ULPS",
     "SAFETY",
+    "b8_inequality_floor",
     "bound_floor",
     "central_difference_floor",
+    "drift_update_floors",
     "feature_average_floor",
     "feature_magnitudes",
     "gamma",
@@ -75,8 +77,10 @@ __all__ = [
     "richardson_floor",
     "risk_floor",
     "sum_floor",
+    "telescoped_update_floor",
     "underflow_floor",
     "unit_roundoff",
+    "update_size",
 ]
 
 #: ``|sigma_hat(z) - sigma(z)| <= ACT_ULPS u`` (measured: at most 6.9 u for XLA's tanh).
@@ -327,3 +331,98 @@ def risk_floor(
     f = float(output_floor_max)
     own = SAFETY * (abs_residual_mean * f + 0.5 * f * f)
     return float(own + sum_floor(abs(risk), count + 3, dtype) + underflow_floor(count, dtype))
+
+
+def b8_inequality_floor(
+    params0: Any,
+    radii: tuple[float, float],
+    seq_len: int,
+    n: int,
+    risks: ArrayLike,
+    risk_star: float,
+    step_size: float,
+    max_grad_sq: float,
+    grad_bound: float,
+    eps_max: float,
+    both_sides: float,
+    dtype: Any,
+) -> float:
+    """Floor of the comparison ``lhs <= rhs`` of B8 from evaluating both sides at the computed iterates
+    (E11; and E16's B10 (b), B8's right side on the ball a GD run reaches).
+
+    Every iterate and ``Theta_bar`` lie in the ball of per-neuron ``radii`` around ``params0``, where
+    each output is within ``f`` of the exact one (:func:`omega_output_floor`), so each risk is within
+    ``r_f(R) = 2 (sqrt(2R) f + f^2/2) + gamma_{nT+3} R`` (:func:`risk_floor`, with ``mean|r| <=
+    sqrt(2R)``). The floor is ``max_s r_f(R_s) + r_f(R(Theta_bar))`` over the ``risks`` the average
+    covers, plus the rounding of the gradient term, ``eta (||grad R|| e + e^2/2)`` with
+    ``e = sqrt(2 R_max) E + f G_max`` (``E`` the features' floor ``(1/sqrt m) ||(E^g, E^G)||`` over the
+    ball, ``G_max = grad_bound`` the largest B3 bound), of the residual term, ``f max_t eps_t``
+    (``eps_max``), and ``gamma_{tau+8}`` of both sides (``both_sides = lhs + rhs``).
+    """
+    count = int(n) * int(seq_len)
+    f = omega_output_floor(params0, radii, seq_len, dtype)
+    r = np.asarray(risks, dtype=np.float64)
+
+    def r_f(R: float) -> float:
+        return risk_floor(math.sqrt(2.0 * max(R, 0.0)), f, R, count, dtype)
+
+    m = int(np.shape(params0.U0)[0])
+    w = np.abs(np.asarray(params0.w0, dtype=np.float64)) + radii[0]
+    un = np.linalg.norm(np.asarray(params0.U0, dtype=np.float64), axis=1) + radii[1]
+    _, Eg, EG = recurrence_floors(w, un, params0.activation, seq_len, int(np.shape(params0.U0)[1]), dtype)
+    E = float(np.max(np.sqrt(np.sum(Eg * Eg + EG * EG, axis=-1) / m)))
+    e = math.sqrt(2.0 * float(np.max(r))) * E + f * grad_bound
+    grad = step_size * (math.sqrt(max_grad_sq) * e + 0.5 * e * e)
+    residual = f * eps_max
+    lhs_floor = max(r_f(float(R)) for R in r)
+    return float(lhs_floor + r_f(risk_star) + grad + residual + sum_floor(both_sides, len(r) + 8, dtype))
+
+
+def drift_update_floors(
+    params0: Any, drift_bounds: tuple[Any, Any, Any], dtype: Any
+) -> tuple[Any, Any, float]:
+    """What rounding the updates of a GD run adds to its drift ``D_w(s)``, ``D_u(s)`` (``s = 0..tau``)
+    and ``D_F(tau)`` (B10 (a); E16).
+
+    The bounds of B10 (a) are about the exact recursion; a run computes ``fl(Theta_s - eta g_s)``,
+    each coordinate within ``u`` times its magnitude of the exact update, and the magnitudes are at
+    most those at ``Theta_0`` plus the drift bounds ``drift_bounds = (b_w, b_u, b_F)`` (arrays over
+    ``s``). Over ``s`` steps ``D_w`` gains at most ``sqrt(m) s u max_i |w_i|``, ``D_u``
+    ``sqrt(m) s u max_i ||u_i||``, and ``D_F`` ``tau e`` with ``e = u max_s ||Theta_s||``
+    (:func:`update_size`). Below ``1e-12`` of the bounds unless the iterates barely move (a target
+    of order ``1e-16``, whose updates fall below ``u``).
+    """
+    u = unit_roundoff(dtype)
+    bw, bu, bF = (np.asarray(b, dtype=np.float64) for b in drift_bounds)
+    sqrt_m = math.sqrt(int(np.shape(params0.U0)[0]))
+    s = np.arange(bw.shape[0], dtype=np.float64)
+    scale_w = float(np.max(np.abs(np.asarray(params0.w0, dtype=np.float64)))) + float(bw[-1]) / sqrt_m
+    scale_u = (
+        float(np.max(np.linalg.norm(np.asarray(params0.U0, dtype=np.float64), axis=1)))
+        + float(bu[-1]) / sqrt_m
+    )
+    e = update_size(params0, float(bF[-1]), dtype)
+    return sqrt_m * s * u * scale_w, sqrt_m * s * u * scale_u, float(s[-1]) * e
+
+
+def update_size(params0: Any, drift: float, dtype: Any) -> float:
+    """``e = u (||Theta_0|| + drift)``: how far one computed update can be from the exact one, for
+    iterates within ``drift`` (Frobenius) of ``Theta_0``."""
+    norm0 = math.hypot(
+        float(np.linalg.norm(np.asarray(params0.w0, dtype=np.float64))),
+        float(np.linalg.norm(np.asarray(params0.U0, dtype=np.float64))),
+    )
+    return unit_roundoff(dtype) * (norm0 + drift)
+
+
+def telescoped_update_floor(update: float, distance: float, step_size: float) -> float:
+    """What rounding the updates adds to B8's right side (E11, and E16's B10 (b)).
+
+    B8 telescopes ``||Theta_s - Theta*||^2`` over the steps. A computed update within ``e = update``
+    (:func:`update_size`) of the exact one changes each step's squared distance by at most
+    ``2 e d + e^2`` (``d = distance``, the largest ``||Theta_s - Theta*||``), which the telescoped sum
+    divides by ``2 eta tau`` per step: ``(2 e d + e^2) / (2 eta)`` over the run. Negligible unless
+    the iterates barely move (a target of order ``1e-16``, whose updates fall below ``u``), where it
+    keeps rounding from being called a violation.
+    """
+    return (2.0 * update * distance + update * update) / (2.0 * step_size)

@@ -102,6 +102,9 @@ def drift_bounds(
 class GDRequirements:
     """B10 sufficient conditions for average GD risk ``<= eps`` at a given width.
 
+    A number beyond float64 is a :class:`verif.bounds.Huge` (float value ``inf``, ``log10`` kept);
+    a plain ``inf`` marks the conditions that do not exist without a radius fixed point.
+
     The fields shared with :class:`verif.bounds.Requirements` mean the same (a width, the
     iterations, the step, three width conditions, the largest, whether the width meets it).
 
@@ -138,9 +141,11 @@ class GDRequirements:
     converged: bool
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain-dict form (JSON-serializable: infinite values, where no fixed point exists, are ``None``)."""
+        """Plain-dict form: infinite values (no fixed point exists) are ``None``; a
+        :class:`verif.bounds.Huge` stays one (``verif bounds --json`` writes its log10)."""
         return {
-            k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in asdict(self).items()
+            k: None if isinstance(v, float) and not isinstance(v, bounds.Huge) and not math.isfinite(v) else v
+            for k, v in asdict(self).items()
         }
 
 
@@ -220,6 +225,33 @@ def radii(config: RNNConfig, eps: float, limit_gain: bool = False) -> _Radii:
     return _Radii(math.inf, math.inf, -1, 0.0, math.inf, False)
 
 
+def _conditions(
+    config: RNNConfig, at: RNNConfig | None, eps: float, log_term: float, rho_sq: float, log: bool
+) -> dict[str, Any]:
+    """B10 (c)'s constants and width conditions in the arithmetic of ``log`` (:mod:`verif.bounds`).
+
+    ``K`` is taken at ``config`` (gains at initialization), ``beta`` and ``G`` at ``at``, the
+    configuration of ``Omega(rho)``; ``at=None`` (no radius fixed point) gives ``K`` and the
+    approximation condition only.
+    """
+    K = bounds._K(config, log)
+    m_approx = 48.0 * K * K * log_term / eps
+    if at is None:
+        return {"K": K, "width_approximation": m_approx}
+    beta_max = bounds._max(bounds._beta(at, log))
+    m_lin = 48.0 * beta_max * beta_max * (rho_sq * rho_sq) / eps
+    m_curv = 3.0 * beta_max * beta_max * _nu_sq(config) ** 2 / eps
+    return {
+        "K": K,
+        "width_approximation": m_approx,
+        "width_linearization": m_lin,
+        "width_curvature": m_curv,
+        "width_required": bounds._largest(m_lin, m_curv, m_approx),
+        "beta_max": beta_max,
+        "G": bounds._max(bounds._grad_norm(at, log)),
+    }
+
+
 def requirements(
     config: RNNConfig,
     eps: float,
@@ -234,13 +266,21 @@ def requirements(
     (:func:`radii`). ``y_max`` is recorded only (B10 bounds the residuals through the risk).
     With ``limit_gain`` every constant is taken at the gain ``a_0``, the limit of the gain as the
     width grows without bound (THEORY 8, the comparison under B10; used by E17).
+
+    A constant or condition beyond float64 is a :class:`verif.bounds.Huge` (its ``log10`` kept),
+    as in :func:`verif.bounds.requirements`: each is evaluated in float64 and, where that
+    overflows, on logarithms. ``inf`` (not a ``Huge``) means that no radius fixed point exists.
     """
     eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
-    bounds._check_n_delta(n, delta)
-    K = bounds.approximation_constant(config)
-    y = K if y_max is None else require_real("y_max", y_max, 0.0)
-    m_approx = 48.0 * K * K * math.log(2.0 * n * config.seq_len / delta) / eps
+    n, delta = bounds._check_n_delta(n, delta)
+    log_term = bounds._log_term(n, config.seq_len, delta)
+    y_given = None if y_max is None else require_real("y_max", y_max, 0.0)
     rad = radii(config, eps, limit_gain)
+    at = _at_gain(config.replace(rho_u=rad.rho_u), rad.rho_w, limit_gain) if rad.converged else None
+    rho_sq = rad.rho_w * rad.rho_w + rad.rho_u * rad.rho_u if rad.converged else 0.0
+    values = bounds._evaluate(lambda log: _conditions(config, at, eps, log_term, rho_sq, log))
+    out = {k: bounds._huge_or_float(v) for k, v in values.items()}
+    y = out["K"] if y_given is None else y_given
     if not rad.converged:
         return GDRequirements(
             width=config.width,
@@ -248,7 +288,7 @@ def requirements(
             step_size=0.0,
             width_linearization=math.inf,
             width_curvature=math.inf,
-            width_approximation=m_approx,
+            width_approximation=out["width_approximation"],
             width_required=math.inf,
             satisfied=False,
             radius_w=math.inf,
@@ -256,34 +296,21 @@ def requirements(
             drift_scale=math.inf,
             G=math.inf,
             beta_max=math.inf,
-            K=K,
-            y_max=float(y),
+            K=out["K"],
+            y_max=y,
             converged=False,
         )
-    c = _at_gain(config.replace(rho_u=rad.rho_u), rad.rho_w, limit_gain)
-    beta_max = float(np.max(bounds.beta(c)))
-    G = float(np.max(bounds.grad_norm_bound(c)))
-    rho_sq = rad.rho_w * rad.rho_w + rad.rho_u * rad.rho_u
-    m_lin = 48.0 * beta_max * beta_max * rho_sq * rho_sq / eps
-    m_curv = 3.0 * beta_max * beta_max * _nu_sq(config) ** 2 / eps
-    m_req = max(m_lin, m_curv, m_approx)
     return GDRequirements(
         width=config.width,
         iterations=rad.iterations,
         step_size=rad.step_size,
-        width_linearization=m_lin,
-        width_curvature=m_curv,
-        width_approximation=m_approx,
-        width_required=m_req,
-        satisfied=config.width >= m_req,
+        satisfied=config.width >= out["width_required"],
         radius_w=rad.rho_w,
         radius_u=rad.rho_u,
         drift_scale=rad.drift_scale,
-        G=G,
-        beta_max=beta_max,
-        K=K,
-        y_max=float(y),
+        y_max=y,
         converged=True,
+        **out,
     )
 
 

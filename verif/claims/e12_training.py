@@ -49,7 +49,6 @@ floors being inside the ratios), ``details['width_floors']`` the ``f_k``.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -57,70 +56,20 @@ import numpy as np
 from verif import bounds, floors, projection, transport
 from verif import params as params_mod
 from verif.backends import Backend
-from verif.backends import backend as get_backend
-from verif.claims.base import ClaimResult, register, result, safe_ratio
-from verif.claims.e10_approximation import realizable_problem
-from verif.claims.e11_pgd_inequality import ntk_step, omega_for_comparator
+from verif.claims import training_problem as problems
+from verif.claims.base import ClaimResult, OptionSpec, register, result, safe_ratio
+from verif.claims.training_problem import DRAWS as DRAWS
+from verif.claims.training_problem import TrainingOptions
+from verif.claims.training_problem import TrainingProblem as TrainingProblem
+from verif.claims.training_problem import training_problem as training_problem
 from verif.config import RNNConfig
-from verif.params import FloatArray, Params
 from verif.train import train
 
 #: THEORY 9: the average risk must fall below this fraction of ``R(Theta_0)``.
 RISK_FRACTION = 0.5
-#: Teacher draws by default (``>> max(widths)``, see the module docstring).
-DRAWS = 2**15
 PARTS = ("both", "training", "width")
-
-
-@dataclass(frozen=True, eq=False)
-class TrainingProblem:
-    """A realizable problem: radii with ``rho >= nu``, inputs, transport map, target, ``Theta_0``.
-
-    Attributes:
-        config: the configuration used (radii raised to ``nu`` where needed).
-        omega_radii_raised: whether the radii were raised.
-        X: inputs ``(n, T, d)``.
-        transport_map: the map ``v`` that defines the target.
-        Y: the teacher target ``F*(X)``, ``(n, T)``.
-        params: the training initialization ``Theta_0``.
-        rng: the generator the sub-seeds came from (for further sub-seeds).
-    """
-
-    config: RNNConfig
-    omega_radii_raised: bool
-    X: FloatArray
-    transport_map: transport.TransportMap
-    Y: FloatArray
-    params: Params
-    rng: np.random.Generator
-
-    @property
-    def risk_init(self) -> float:
-        """``R(Theta_0) = (1/(2nT)) sum_{j,t} (y^(j)_t)^2`` (``F(Theta_0) = 0``, THEORY 2)."""
-        return 0.5 * float(np.mean(self.Y * self.Y))
-
-    def comparator_risk(self, backend: str | Backend = "numpy") -> float:
-        """``R(Theta_bar)`` for the training initialization (THEORY 7)."""
-        p_bar = transport.transported_params(self.params, self.transport_map)
-        return float(get_backend(backend).risk(p_bar, self.X, self.Y))
-
-
-def training_problem(
-    config: RNNConfig,
-    seed: int,
-    n: int = 3,
-    draws: int = DRAWS,
-    X: Any = None,
-    teacher_backend: str | Backend = "numpy",
-) -> TrainingProblem:
-    """The problem :func:`check` trains on for ``(config, seed)``: same sub-seeds, same target.
-
-    Lets a caller look at the target (``risk_init``, ``comparator_risk``) before running the check.
-    """
-    cfg, raised = omega_for_comparator(config)
-    X, tmap, Y, rng = realizable_problem(cfg, seed, n, draws, X, teacher_backend)
-    p0 = params_mod.symmetric_init(cfg, int(rng.integers(0, 2**32)))
-    return TrainingProblem(cfg, raised, X, tmap, Y, p0, rng)
+#: E12's default ``tau`` (the other training options' defaults are :class:`TrainingOptions`').
+STEPS = 100
 
 
 def _risk_floor(risk: float, output_floor: float, Y: Any, dtype: Any) -> float:
@@ -131,18 +80,12 @@ def _risk_floor(risk: float, output_floor: float, Y: Any, dtype: Any) -> float:
 
 
 #: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
-OPTIONS = (
-    "n",
-    "steps",
-    "step_size",
-    "step_scale",
+OPTIONS: tuple[OptionSpec, ...] = (
+    *problems.OPTIONS,
     ("method", ("gd", "pgd")),
     "widths",
     "width_seeds",
-    "draws",
     ("part", ("both", "training", "width")),
-    "X",
-    "teacher_backend",
 )
 
 
@@ -151,43 +94,31 @@ def check(
     config: RNNConfig,
     backend: Backend,
     seed: int,
-    n: int = 3,
-    steps: int = 100,
-    step_size: float | None = None,
-    step_scale: float = 1.0,
     method: Literal["gd", "pgd"] = "pgd",
     widths: tuple[int, ...] = (16, 64, 256),
     width_seeds: int = 64,
-    draws: int = DRAWS,
     part: Literal["both", "training", "width"] = "both",
-    X: Any = None,
-    teacher_backend: str | Backend = "numpy",
     **options: Any,
 ) -> ClaimResult:
     """Average training risk against ``0.5 R(Theta_0)``, and ``R(Theta_bar)`` against the width.
 
     Options:
-        n: number of random sequences (ignored when ``X`` is given).
-        steps: ``tau``.
-        step_size: ``eta``; ``None`` (default) for ``step_scale / lambda_max`` (module docstring).
-        step_scale: multiplier of the NTK step when ``step_size`` is ``None``.
+        n, steps, step_size, step_scale, draws, X, teacher_backend: the training options
+            (:class:`verif.claims.training_problem.TrainingOptions`; ``steps`` defaults to
+            :data:`STEPS` here).
         method: ``"pgd"`` (default) or ``"gd"``.
         widths: increasing widths for the ``width`` part.
         width_seeds: initializations averaged per width.
-        draws: Monte Carlo draws of the teacher target.
         part: ``"both"``, ``"training"`` or ``"width"``.
-        X: inputs ``(n, T, d)`` to use instead of random ones.
-        teacher_backend: backend that evaluates the teacher target.
     """
-    if options:
-        raise TypeError(f"unknown options for E12: {sorted(options)}")
+    opts = TrainingOptions.read("E12", options, steps=STEPS)
     if part not in PARTS:
         raise ValueError(f"part must be one of {list(PARTS)}, got {part!r}")
     if len(widths) < 2 or any(b <= a for a, b in itertools.pairwise(widths)):
         raise ValueError(f"widths must be at least two increasing widths, got {widths}")
     if width_seeds < 1:
         raise ValueError(f"width_seeds must be >= 1, got {width_seeds}")
-    prob = training_problem(config, seed, n, draws, X, teacher_backend)
+    prob = problems.problem_for(config, seed, opts)
     cfg, X, tmap, Y, p0 = prob.config, prob.X, prob.transport_map, prob.Y, prob.params
     width_init_seeds = [int(s) for s in prob.rng.integers(0, 2**32, size=width_seeds)]
     risk_init = prob.risk_init
@@ -200,9 +131,8 @@ def check(
     ratios: dict[str, float] = {}
 
     if part in ("both", "training"):
-        lam = float("nan")
-        if step_size is None:
-            step_size, lam = ntk_step(p0, X, step_scale)
+        step_size, lam = prob.step(opts)
+        steps = opts.steps
         traj = train(cfg, p0, X, Y, method=method, step_size=step_size, steps=steps, backend=backend)
         average = traj.average_risk()
         risk_bar = prob.comparator_risk(backend)
