@@ -28,7 +28,7 @@ def add_subcommands(sub: Any) -> None:
     p = sub.add_parser(
         "report",
         help="measure every claim and exhibit; write index.html, report.md, results.json, figures/",
-        description="Sweeps every claim of THEORY 9 and draws every registered exhibit (X1-X7, docs/theory.md).",
+        description="Sweeps every claim of THEORY 9 and draws every exhibit (X1-X7, docs/theory.md).",
     )
     p.add_argument("--out", default="verif-report", help="output directory (default ./verif-report)")
     size = p.add_mutually_exclusive_group()
