@@ -137,7 +137,7 @@ def config(**changes: Any) -> verif.RNNConfig:
     return verif.RNNConfig(**fields)
 
 
-SEPARABLE = "assumes neurons are separable (THEORY 2); see E6"
+SEPARABLE = "assumes neurons are separable (THEORY 1); see E6"
 
 
 def test_coupled_backend_is_right_for_its_own_model() -> None:

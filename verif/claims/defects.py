@@ -2,7 +2,7 @@
 
 A claim that can tell the kind of its failure records it in ``details['defect_kind']`` (one of
 the constants below) and says why in ``details['defect']``; E2 and E6, for instance, tell a
-model that is not the theory's (neurons coupled: ``W`` not diagonal, THEORY 2) from derivative
+model that is not the theory's (neurons coupled: ``W`` not diagonal, THEORY 1) from derivative
 code that is wrong for the theory's model. Otherwise the kind follows from the claim's kind
 (:data:`verif.claims.base.Kind`): a violated inequality is :data:`BOUND`, a violated identity
 :data:`IDENTITY`, a missed frequency or trend :data:`STATISTICAL`.

@@ -27,12 +27,12 @@ changes ``F`` by ``delta^+-_i = c_i (H^+-_i - H_i)/sqrt(m)``, hence exactly
 for every coordinate from the same forward passes (no cancellation of two nearly equal risks).
 
 What they assume. Both identities hold for the theory's model only: ``W`` diagonal, so moving
-``w_i`` or ``u_i`` moves neuron ``i`` alone (THEORY 2). For a model with coupled neurons the
+``w_i`` or ``u_i`` moves neuron ``i`` alone (THEORY 1). For a model with coupled neurons the
 separable differences are sums over neurons of derivatives that the backend rightly does not
 include, and a correct backend fails them. A failed E2 therefore moves the few coordinates
 where ``grad R`` disagrees most one at a time (:func:`diagnose`), with no assumption on the
 model: when other neurons' states move, the model is not the theory's and the result says
-"assumes neurons are separable (THEORY 2); see E6" (``defect_kind`` "model structure",
+"assumes neurons are separable (THEORY 1); see E6" (``defect_kind`` "model structure",
 :mod:`verif.claims.defects`), and whether the backend's derivatives are right for its own
 model; states that differ from the other backend's in a separable model are another model too
 (a bias); otherwise the derivative code is wrong (``derivative code``). A passing E2 does not
@@ -279,7 +279,7 @@ FORWARD_PARTS = ("hidden_vs_other", "outputs_vs_other", "risk_vs_other")
 #: What the separable central differences assume, said when E2 fails on a model that breaks it.
 ASSUMES = (
     "E2's central differences shift every w_i (every column of U) at once, which assumes neurons "
-    "are separable (THEORY 2); see E6"
+    "are separable (THEORY 1); see E6"
 )
 
 

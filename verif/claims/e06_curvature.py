@@ -26,7 +26,7 @@ Floor (:mod:`verif.floors`): :func:`verif.floors.central_difference_floor` with 
 perturbed point), the step ``h`` and ``dim = m (1 + d)``, plus the bound's relative floor;
 added to the bound and stated as ``details['floor']``.
 
-The theory's model (THEORY 2, B5). Neuron ``i`` depends on ``(w_i, u_i)`` only, so moving a
+The theory's model (THEORY 1, B5). Neuron ``i`` depends on ``(w_i, u_i)`` only, so moving a
 coordinate of neuron ``j != i`` leaves ``grad_{theta_i} F_t`` bit for bit unchanged and every
 off-block entry of the measured Hessian is an exact ``0``. A backend whose neurons are coupled
 (``W`` not diagonal) is another model, for which B5 says nothing: its off-block entries are
@@ -141,7 +141,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         why = {
             "defect_kind": defects.STRUCTURE,
             "defect": f"the model is not the theory's (neurons coupled: the Hessian has off-block entries "
-            f"{float(off_t[worst_t]):.3g} above the floor {float(off_floor_t[worst_t]):.3g}); THEORY 2: W is "
+            f"{float(off_t[worst_t]):.3g} above the floor {float(off_floor_t[worst_t]):.3g}); THEORY 1: W is "
             "diagonal and neuron i depends on (w_i, u_i) only",
         }
     elif measured > bound + floor:
