@@ -197,6 +197,29 @@ def test_e6_separable_models_have_exactly_zero_off_block_entries(backend_name: s
         assert "defect_kind" not in res.details and defects.defect_kind(res) == ""
 
 
+class FeatureCoupling(NumpyBackend):
+    """Tangent features times ``1 + a sum_j w_j``: every ``g_i`` depends on every ``w_j`` by ``a``."""
+
+    def __init__(self, a: float) -> None:
+        self.a = a
+        self.name = f"feature-coupling-{a:g}"
+
+    def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+        g, G = super().tangent_features(params, X)
+        f = 1.0 + self.a * float(np.sum(params.w))
+        return f * g, f * G
+
+
+def test_e6_tells_coupling_from_rounding() -> None:
+    """A dependence that moves the features by a few ulps over the step stays under the floor; one
+    well above it does not."""
+    rounding = claims.get("E6").check(config(), FeatureCoupling(1e-10), 0)
+    assert rounding.passed and 0.0 < rounding.details["off_block_ratio"] < 1.0, rounding.describe()
+    coupled = claims.get("E6").check(config(), FeatureCoupling(1e-6), 0)
+    assert not coupled.passed and coupled.details["off_block_ratio"] > 10.0, coupled.describe()
+    assert coupled.details["defect_kind"] == defects.STRUCTURE
+
+
 def test_e6_curvature_failure_is_a_violated_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     original = bounds.curvature_bound
     monkeypatch.setattr(bounds, "curvature_bound", lambda c: original(c) / 100.0)
