@@ -93,7 +93,7 @@ from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.claims import defects, sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
 
@@ -324,21 +324,15 @@ def diagnose(
     DH, DR, s = coordinate_differences(backend, params, X, Y, coords, h)
     h_max, r_size = sizes
     fl_one = floors.richardson_floor(1, h_max, s)
-    coupling, own = 0.0, 0.0
+    coupling, own, coupled_at = 0.0, 0.0, ""
     names = []
     for dH, dR, k in zip(DH, DR, coords, strict=True):
-        i, feature, name = (
-            (k, g[..., k], f"w_{k}")
-            if k < m
-            else (
-                (k - m) // d,
-                G[..., (k - m) // d, (k - m) % d],
-                f"U[{(k - m) // d}, {(k - m) % d}]",
-            )
-        )
-        names.append(name)
-        others = np.delete(dH, i, axis=-1)
-        coupling = max(coupling, float(np.max(np.abs(others), initial=0.0)) / fl_one)
+        i, col = (int(k), None) if k < m else divmod(int(k) - m, d)
+        feature = g[..., i] if col is None else G[..., i, col]
+        names.append(f"w_{i}" if col is None else f"U[{i}, {col}]")
+        cross = safe_ratio(float(np.max(np.abs(np.delete(dH, i, axis=-1)), initial=0.0)), fl_one)
+        if cross > coupling:
+            coupling, coupled_at = cross, names[-1]
         own = max(
             own,
             _err_ratio(feature, dH[..., i], fd_rtol, floors.richardson_floor(feature.size, h_max, s))[1],
@@ -357,7 +351,7 @@ def diagnose(
         )
         out["defect_kind"] = defects.STRUCTURE
         out["defect"] = (
-            f"{ASSUMES}: this model is not separable (moving {names[0]} alone changes other neurons' "
+            f"{ASSUMES}: this model is not separable (moving {coupled_at} alone changes other neurons' "
             f"states, {coupling:.3g} times their rounding floor); {verdict}"
         )
     elif forward:
