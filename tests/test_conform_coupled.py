@@ -182,7 +182,7 @@ def test_e6_says_a_coupled_model_is_not_the_theorys(kind: str) -> None:
     assert res.details["off_block_ratio"] > 1e3
     assert re.search(
         r"the model is not the theory's \(neurons coupled: the Hessian has off-block entries \S+ above "
-        r"the floor \S+\)",
+        r"the floor \S+ at t=\d+\)",
         res.details["defect"],
     ), res.describe()
     assert defects.defect_kind(res) == defects.STRUCTURE
@@ -318,7 +318,7 @@ def test_conform_tells_a_coupled_backend_it_is_not_the_theorys_model() -> None:
     assert table_rows(proc.stdout)["E6"][0] == "FAIL"
     assert re.search(
         r"^E6 defect: model structure \(not the theory's model\): the model is not the theory's "
-        r"\(neurons coupled: the Hessian has off-block entries \S+ above the floor \S+\)",
+        r"\(neurons coupled: the Hessian has off-block entries \S+ above the floor \S+ at t=\d+\)",
         proc.stdout,
         flags=re.M,
     ), proc.stdout[-3000:]

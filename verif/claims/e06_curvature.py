@@ -141,7 +141,8 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         why = {
             "defect_kind": defects.STRUCTURE,
             "defect": f"the model is not the theory's (neurons coupled: the Hessian has off-block entries "
-            f"{float(off_t[worst_t]):.3g} above the floor {float(off_floor_t[worst_t]):.3g}); THEORY 1: W is "
+            f"{float(off_t[worst_t]):.3g} above the floor {float(off_floor_t[worst_t]):.3g} at t={worst_t}); "
+            "THEORY 1: W is "
             "diagonal and neuron i depends on (w_i, u_i) only",
         }
     elif measured > bound + floor:
