@@ -323,3 +323,25 @@ def test_conform_tells_a_coupled_backend_it_is_not_the_theorys_model() -> None:
         flags=re.M,
     ), proc.stdout[-3000:]
     assert proc.stdout.rstrip().splitlines()[-1].startswith(f"{target} does not conform: E6 failed, 0 passed")
+
+
+class WideFeaturesMissing(NumpyBackend):
+    """Tangent features for the probe's width only: any other width raises (an error, not a verdict)."""
+
+    name = "features-missing"
+
+    def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+        if params.width != 4:
+            raise NotImplementedError(f"tangent features for width {params.width}")
+        return super().tangent_features(params, X)
+
+
+def test_conform_says_an_error_is_not_a_measurement() -> None:
+    target = f"{__name__}:WideFeaturesMissing"
+    proc = run(["conform", target, "--claims", "E6", "--fail-fast", "--no-shrink"])
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert re.search(
+        r"^E6 defect: error, not a measurement: NotImplementedError: tangent features for width \d+$",
+        proc.stdout,
+        flags=re.M,
+    ), proc.stdout[-3000:]
