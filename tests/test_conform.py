@@ -84,6 +84,7 @@ def test_buggy_outside_backend_fails_and_names_the_claim(buggy: subprocess.Compl
     # Only the derivatives are wrong: hidden states, outputs and risks conform.
     assert {cid for cid, (verdict, _) in rows.items() if verdict != "pass"} == {"E2"}
     assert re.search(r"^E2 FAILS: ", buggy.stdout, flags=re.M)
+    assert re.search(r"^E2 defect: derivative code: the neurons are separable ", buggy.stdout, flags=re.M)
     assert float(rows["E2"][1]) > 1e6
     assert "looprnn.buggy:StaleTangentRNN does not conform: E2 failed, " in buggy.stdout
 

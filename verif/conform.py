@@ -7,7 +7,9 @@ loaded or returns the wrong types, shapes or dtypes), then the property suite ru
 in place of the built-in backends (:mod:`verif.testing.plugin`; the NumPy backend is the
 reference where a claim compares two), claim by claim. The output ends with a table of each
 claim's verdict and the worst ratio ``measured / bound`` found, what was skipped because the
-backend does not declare it (:mod:`verif.backends.capabilities`), and one line:
+backend does not declare it (:mod:`verif.backends.capabilities`), one line per failed claim on
+the kind of defect it points to (``E2 defect: derivative code: ...``, :mod:`verif.claims.defects`),
+and one line:
 
 * ``... conforms: 15 of 15 pass`` (exit 0) only when every claim of the suite ran and held;
 * ``... does not conform: E1 failed, ...`` (exit 1) when one failed;

@@ -43,6 +43,7 @@ import numpy as np
 from verif import floors
 from verif import params as params_mod
 from verif.backends import Backend
+from verif.claims import defects
 from verif.claims.base import ClaimResult, claim_inputs, register, result
 from verif.config import RNNConfig
 
@@ -100,7 +101,11 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         dot_ratio=dot / (dot_tol + dot_floor),
         asymmetric_entries=asymmetric,
         init_seed=init_seed,
-        **({"defect": why} if why else {}),
+        **(
+            {"defect": why, "defect_kind": defects.INITIALIZATION if asymmetric else defects.READOUT}
+            if why
+            else {}
+        ),
     )
 
 

@@ -26,6 +26,18 @@ changes ``F`` by ``delta^+-_i = c_i (H^+-_i - H_i)/sqrt(m)``, hence exactly
 
 for every coordinate from the same forward passes (no cancellation of two nearly equal risks).
 
+What they assume. Both identities hold for the theory's model only: ``W`` diagonal, so moving
+``w_i`` or ``u_i`` moves neuron ``i`` alone (THEORY 1). For a model with coupled neurons the
+separable differences are sums over neurons of derivatives that the backend rightly does not
+include, and a correct backend fails them. A failed E2 therefore moves the few coordinates
+where ``grad R`` disagrees most one at a time (:func:`diagnose`), with no assumption on the
+model: when other neurons' states move, the model is not the theory's and the result says
+"assumes neurons are separable (THEORY 1); see E6" (``defect_kind`` "model structure",
+:mod:`verif.claims.defects`), and whether the backend's derivatives are right for its own
+model; states that differ from the other backend's in a separable model are another model too
+(a bias); otherwise the derivative code is wrong (``derivative code``). A passing E2 does not
+pay for these differences.
+
 Step and tolerance. The reference is computed in float64 (on a float64 copy of the
 parameters) as the Richardson combination ``(4 D_{h/2} - D_h)/3`` of two central differences
 with ``h = 1e-4`` (``4(d + 1)`` forward passes), repeated with the step halved until two
@@ -69,7 +81,9 @@ errors are in ``details``.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -78,8 +92,8 @@ from verif import floors
 from verif import params as params_mod
 from verif.backends import Backend
 from verif.backends import backend as get_backend
-from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, register, result
+from verif.claims import defects, sampling
+from verif.claims.base import ClaimResult, claim_inputs, register, result, safe_ratio
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
 
@@ -152,6 +166,30 @@ def _extrapolate(
     return (4.0 * fine[0] - coarse[0]) / 3.0, (4.0 * fine[1] - coarse[1]) / 3.0
 
 
+def _richardson(
+    differences: Callable[[float], tuple[FloatArray, FloatArray]], h: float
+) -> tuple[tuple[FloatArray, FloatArray], float]:
+    """``(4 D_{s/2} - D_s)/3`` for ``s = h, h/2, ...`` until two successive ones agree, and the
+    smallest step used; ``differences(s)`` is ``D_s`` of two quantities.
+
+    Their difference estimates the error of the coarser one (its ``s^4`` term shrinks 16x
+    per halving), so the finer one is returned once they agree to :data:`FD_AGREE`, or after
+    :data:`FD_HALVINGS` halvings of ``s``.
+    """
+    s = h / 2.0
+    coarse, fine = differences(h), differences(s)
+    best = _extrapolate(coarse, fine)
+    for _ in range(FD_HALVINGS):
+        s /= 2.0
+        coarse, fine = fine, differences(s)
+        finer = _extrapolate(coarse, fine)
+        change = max(_norm(a - b) / max(_norm(a), 1e-300) for a, b in zip(finer, best, strict=True))
+        best = finer
+        if change <= FD_AGREE:
+            break
+    return best, s
+
+
 def central_differences(
     backend: Backend, params: Params, X: Any, Y: Any, h: float = FD_STEP
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
@@ -180,23 +218,7 @@ def central_differences(
         return (Hp - Hm) / (2.0 * step), np.asarray(dR / (2.0 * step))
 
     def richardson(dw: FloatArray, dU: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """``(4 D_{s/2} - D_s)/3`` for ``s = h, h/2, ...`` until two successive ones agree.
-
-        Their difference estimates the error of the coarser one (its ``s^4`` term shrinks 16x
-        per halving), so the finer one is returned once they agree to :data:`FD_AGREE`, or after
-        :data:`FD_HALVINGS` halvings of ``s``.
-        """
-        s = h / 2.0
-        coarse, fine = differences(dw, dU, h), differences(dw, dU, s)
-        best = _extrapolate(coarse, fine)
-        for _ in range(FD_HALVINGS):
-            s /= 2.0
-            coarse, fine = fine, differences(dw, dU, s)
-            finer = _extrapolate(coarse, fine)
-            change = max(_norm(a - b) / max(_norm(a), 1e-300) for a, b in zip(finer, best, strict=True))
-            best = finer
-            if change <= FD_AGREE:
-                break
+        best, s = _richardson(lambda step: differences(dw, dU, step), h)
         steps.append(s)
         return best
 
@@ -209,6 +231,144 @@ def central_differences(
         shift[:, k] = 1.0
         G[..., k], grad_U[:, k] = richardson(np.zeros(m), shift)
     return g, G, grad_w, grad_U, min(steps)
+
+
+def coordinate_differences(
+    backend: Backend, params: Params, X: Any, Y: Any, coords: Any, h: float = FD_STEP
+) -> tuple[FloatArray, FloatArray, float]:
+    """Central differences moving one coordinate ``theta_k`` at a time (no separability assumed).
+
+    ``coords`` index ``theta = (w, vec U)`` (``k < m``: ``w_k``; else ``U`` in row-major order).
+    Returns ``D H`` of every neuron ``(K, n, T, m)`` and ``dR/dtheta_k`` ``(K,)``, Richardson
+    combinations in float64 as in :func:`central_differences`, and the smallest step used. The
+    risk's difference is formed from the backend's own outputs,
+    ``delta^+- = F(theta +- h e_k) - F(theta)``, so it holds for any model.
+    """
+    p = _as_float64(params)
+    X64 = np.asarray(X, dtype=np.float64)
+    Y64 = np.asarray(Y, dtype=np.float64)
+    n, T, _ = X64.shape
+    m, d = p.width, p.input_dim
+    F = backend.outputs(p, X64)
+    r = F - Y64
+
+    def differences(k: int, step: float) -> tuple[FloatArray, FloatArray]:
+        e = np.zeros(m * (1 + d))
+        e[k] = step
+        plus = p.with_weights(p.w + e[:m], p.U + e[m:].reshape(m, d))
+        minus = p.with_weights(p.w - e[:m], p.U - e[m:].reshape(m, d))
+        dp = backend.outputs(plus, X64) - F
+        dm = backend.outputs(minus, X64) - F
+        dR = np.sum((dp - dm) * (2.0 * r + dp + dm)) / (2.0 * n * T)
+        dH = backend.hidden_states(plus, X64) - backend.hidden_states(minus, X64)
+        return dH / (2.0 * step), np.asarray(dR / (2.0 * step))
+
+    DH, DR, steps = [], [], []
+    for k in coords:
+        (dH, dR), s = _richardson(functools.partial(differences, int(k)), h)
+        DH.append(dH)
+        DR.append(float(dR))
+        steps.append(s)
+    return np.asarray(DH), np.asarray(DR), min(steps)
+
+
+#: How many coordinates a failed E2 moves one at a time to tell coupling from wrong derivatives.
+PROBE_COORDS = 3
+#: Parts that compare the forward pass (states, outputs, risk) with the other backend's.
+FORWARD_PARTS = ("hidden_vs_other", "outputs_vs_other", "risk_vs_other")
+#: What the separable central differences assume, said when E2 fails on a model that breaks it.
+ASSUMES = (
+    "E2's central differences shift every w_i (every column of U) at once, which assumes neurons "
+    "are separable (THEORY 1); see E6"
+)
+
+
+def diagnose(
+    backend: Backend,
+    params: Params,
+    X: Any,
+    Y: Any,
+    parts: dict[str, float],
+    derivatives: tuple[Any, Any, Any],
+    grad_fd: FloatArray,
+    grad_terms: FloatArray,
+    sizes: tuple[float, float],
+    fd_rtol: float,
+    h: float,
+) -> dict[str, Any]:
+    """What kind of defect a failed E2 points to (:mod:`verif.claims.defects`), and why.
+
+    The :data:`PROBE_COORDS` coordinates where the backend's ``grad R`` is farthest from the
+    separable central differences are moved one at a time (:func:`coordinate_differences`):
+
+    * ``coupling_ratio``: the largest ``|D h_j|`` of a neuron ``j`` other than the coordinate's
+      own, over its rounding floor (:func:`verif.floors.richardson_floor` of one value). In the
+      theory's model it is an exact ``0``; above ``1`` the neurons are coupled, the model is not
+      the theory's and the separable differences do not apply (``model structure``);
+    * ``own_model_ratio``: the backend's ``g_i`` / ``G_{i,l}`` and ``dR/dtheta_k`` against these
+      differences of its own model, with E2's central-difference tolerance.
+
+    An uncoupled model whose states, outputs or risk differ from the other backend's computes
+    another model (a bias, another recurrence): ``model structure`` too. Otherwise the model is
+    the theory's and the derivatives are wrong: ``derivative code``.
+
+    Args:
+        derivatives: the backend's ``(g, G, grad R)``, ``grad R`` flattened as ``(w, vec U)``.
+        grad_terms: ``(1/(nT sqrt m)) sum_{j,t} |r_{j,t}| (|g_{t,i}|, |G_{t,i,l}|)`` per coordinate.
+        sizes: the sizes that set the rounding floors of a difference of ``H`` and of ``R``, as in
+            :func:`check` (``max |H|`` and ``max |r| max |H| / sqrt(m)``).
+    """
+    g, G, grad = (np.asarray(a, dtype=np.float64) for a in derivatives)
+    m, d = params.width, params.input_dim
+    coords = np.argsort(-np.abs(grad - grad_fd), kind="stable")[: min(PROBE_COORDS, grad.size)]
+    DH, DR, s = coordinate_differences(backend, params, X, Y, coords, h)
+    h_max, r_size = sizes
+    fl_one = floors.richardson_floor(1, h_max, s)
+    coupling, own, coupled_at = 0.0, 0.0, ""
+    names = []
+    for dH, dR, k in zip(DH, DR, coords, strict=True):
+        i, col = (int(k), None) if k < m else divmod(int(k) - m, d)
+        feature = g[..., i] if col is None else G[..., i, col]
+        names.append(f"w_{i}" if col is None else f"U[{i}, {col}]")
+        cross = safe_ratio(float(np.max(np.abs(np.delete(dH, i, axis=-1)), initial=0.0)), fl_one)
+        if cross > coupling:
+            coupling, coupled_at = cross, names[-1]
+        own = max(
+            own,
+            _err_ratio(feature, dH[..., i], fd_rtol, floors.richardson_floor(feature.size, h_max, s))[1],
+            _err_ratio(grad[k], dR, fd_rtol, floors.richardson_floor(1, r_size, s), grad_terms[k])[1],
+        )
+    out: dict[str, Any] = {"probed": ", ".join(names), "coupling_ratio": coupling, "own_model_ratio": own}
+    failed = [k for k, v in parts.items() if v > 1.0]
+    forward = [k for k in failed if k in FORWARD_PARTS]
+    if coupling > 1.0:
+        verdict = (
+            f"its derivatives agree with per-coordinate differences of its own model (ratio {own:.3g}): "
+            "they are right for it"
+            if own <= 1.0
+            else f"its derivatives disagree with per-coordinate differences of its own model too "
+            f"(ratio {own:.3g}): derivative code as well"
+        )
+        out["defect_kind"] = defects.STRUCTURE
+        out["defect"] = (
+            f"{ASSUMES}: this model is not separable (moving {coupled_at} alone changes other neurons' "
+            f"states, {coupling:.3g} times their rounding floor); {verdict}"
+        )
+    elif forward:
+        out["defect_kind"] = defects.STRUCTURE
+        out["defect"] = (
+            f"the model is not the theory's: {', '.join(forward)} differ from the reference backend's "
+            "(a bias, another activation or recurrence; THEORY 1), so its derivatives are compared with "
+            "another model's; see E1"
+        )
+    else:
+        out["defect_kind"] = defects.DERIVATIVE
+        out["defect"] = (
+            f"the neurons are separable (moving one coordinate changes no other neuron's "
+            f"state) and the states agree with the reference, yet {', '.join(failed)} fail; "
+            f"per-coordinate differences on {', '.join(names)}: ratio {own:.3g}"
+        )
+    return out
 
 
 #: The options ``check`` accepts (values checked by ``Claim.check`` where listed).
@@ -323,6 +483,12 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
 
     worst = max(parts, key=lambda k: parts[k])
     details.update({f"{k}_ratio": v for k, v in parts.items()})
+    if parts[worst] > 1.0:
+        grad_terms = np.concatenate([g_terms, G_terms.ravel()]) / (nT * math.sqrt(m))
+        sizes = (h_max, r_max * h_max / math.sqrt(m))
+        details.update(
+            diagnose(backend, p, X, Y, parts, (g, G, grad), grad_fd, grad_terms, sizes, fd_rtol, h)
+        )
     details["worst_part"] = worst
     details["cross_rtol"] = cross_rtol
     details["fd_rtol"] = fd_rtol

@@ -25,6 +25,17 @@ Floor (:mod:`verif.floors`): :func:`verif.floors.central_difference_floor` with 
 ``grad_Theta F_t`` within ``(E^g_t + E^G_t)/sqrt(m)`` (the features' recursion floors at the
 perturbed point), the step ``h`` and ``dim = m (1 + d)``, plus the bound's relative floor;
 added to the bound and stated as ``details['floor']``.
+
+The theory's model (THEORY 1, B5). Neuron ``i`` depends on ``(w_i, u_i)`` only, so moving a
+coordinate of neuron ``j != i`` leaves ``grad_{theta_i} F_t`` bit for bit unchanged and every
+off-block entry of the measured Hessian is an exact ``0``. A backend whose neurons are coupled
+(``W`` not diagonal) is another model, for which B5 says nothing: its off-block entries are
+compared with the floor of one central-difference entry,
+:func:`verif.floors.central_difference_floor` with ``dim = 1`` and the largest ``|entry|`` at
+``t`` (``details['off_block_floor']``); ``off_block_ratio = max_t off_block_max_t / floor_t``.
+Above ``1`` the claim fails with ``defect_kind`` "model structure" (:mod:`verif.claims.defects`)
+and a ``defect`` that names the entries and the floor, whatever the curvature ratio; a
+curvature ratio above ``1`` of a separable model is a violated bound.
 """
 
 from __future__ import annotations
@@ -37,8 +48,8 @@ import numpy as np
 from verif import bounds, floors
 from verif import params as params_mod
 from verif.backends import Backend
-from verif.claims import sampling
-from verif.claims.base import ClaimResult, claim_inputs, per_time, register, result
+from verif.claims import defects, sampling
+from verif.claims.base import ClaimResult, claim_inputs, per_time, register, result, time_ratios
 from verif.claims.e03_lipschitz import worst_over_time
 from verif.claims.e05_neuron_hessian import FD_RTOL, fd_step, op_norm
 from verif.config import RNNConfig
@@ -121,9 +132,21 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     fl = fl + floors.bound_floor(curvature, T)
     _, measured, bound, floor = worst_over_time(per_t, curvature * (1.0 + FD_RTOL), fl)
     ratio_curv = worst_over_time(per_t, curvature, fl)[0]
-    blocks = np.arange(dim) // (1 + config.input_dim)
-    off_block = blocks[:, None] != blocks[None, :]
-    off_block_max = float(np.max(np.abs(hess[..., off_block]))) if off_block.any() else 0.0
+    off_t, off_floor_t = off_block_entries(hess, d, entry_floor, step, theta_max, config.dtype)
+    off_ratio = float(np.max(time_ratios(off_t, 0.0, off_floor_t)))
+    worst_t = int(np.argmax(off_t / off_floor_t))
+    coupled = off_ratio > 1.0
+    why: dict[str, str] = {}
+    if coupled:
+        why = {
+            "defect_kind": defects.STRUCTURE,
+            "defect": f"the model is not the theory's (neurons coupled: the Hessian has off-block entries "
+            f"{float(off_t[worst_t]):.3g} above the floor {float(off_floor_t[worst_t]):.3g} at t={worst_t}); "
+            "THEORY 1: W is "
+            "diagonal and neuron i depends on (w_i, u_i) only",
+        }
+    elif measured > bound + floor:
+        why = {"defect_kind": defects.BOUND}
     return result(
         "E6",
         measured,
@@ -131,11 +154,36 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         config,
         seed,
         backend,
+        passed=not coupled,
         floor=floor,
         kind=kind,
         dim=dim,
         ratio_to_curvature_bound=ratio_curv,
-        off_block_max=off_block_max,
+        off_block_max=float(np.max(off_t)),
+        off_block_floor=float(off_floor_t[worst_t]),
+        off_block_ratio=off_ratio,
         hessian_max=float(np.max(np.abs(hess))),
         **per_time(per_t, curvature * (1.0 + FD_RTOL), fl),
+        **why,
     )
+
+
+def off_block_entries(
+    hess: FloatArray, input_dim: int, entry_floor: Any, step: float, theta_max: float, dtype: Any
+) -> tuple[FloatArray, FloatArray]:
+    """``(max |off-block entry|, its floor)`` at each ``t``, both ``(T,)``.
+
+    ``hess`` is ``(n, T, D, D)`` with coordinates ordered by neuron (:func:`output_gradient`);
+    an entry is off-block when its row and column belong to different neurons. The floor is
+    that of one central-difference entry (:func:`verif.floors.central_difference_floor`,
+    ``dim = 1``) whose values are within ``entry_floor`` ``(T,)``, scaled by the largest
+    ``|entry|`` at ``t``.
+    """
+    dim = hess.shape[-1]
+    blocks = np.arange(dim) // (1 + input_dim)
+    off_block = blocks[:, None] != blocks[None, :]
+    absolute = np.abs(hess)
+    largest = np.max(absolute, axis=(0, 2, 3))
+    off = np.max(absolute[..., off_block], axis=(0, 2)) if off_block.any() else np.zeros_like(largest)
+    fl = floors.central_difference_floor(entry_floor, step, theta_max, largest, 1, dtype)
+    return np.asarray(off, dtype=float), np.broadcast_to(np.asarray(fl, dtype=float), off.shape)

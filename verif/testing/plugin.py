@@ -8,10 +8,11 @@ two backends use the NumPy backend as the reference; tests without ``backend_nam
 deselected. A test counts for the claims it checked (see :class:`ConformancePlugin`). At the end
 a table gives each claim's verdict and the worst ratio ``measured / bound`` of the checks made
 with the backend (``<= 1`` holds; checks inside strict-xfail tests, the known gaps of the
-theory, are left out). ``--verif-max-examples N`` caps the examples per property,
-``--verif-claims E1,E2`` runs the tests of those claims only, ``--verif-no-shrink`` reports the
-first counterexample Hypothesis finds instead of shrinking it. ``VERIF_BACKEND`` is the default
-of ``--verif-backend``.
+theory, are left out), then one line per failed claim on the kind of defect it points to
+(``E6 defect: model structure (not the theory's model): ...``, :mod:`verif.claims.defects`).
+``--verif-max-examples N`` caps the examples per property, ``--verif-claims E1,E2`` runs the
+tests of those claims only, ``--verif-no-shrink`` reports the first counterexample Hypothesis
+finds instead of shrinking it. ``VERIF_BACKEND`` is the default of ``--verif-backend``.
 
 Tests run claim by claim (E1 first, then E2, ...; tests of no claim last), so that pytest's
 ``-x`` stops at the first failing claim. A backend that declares the activations or dtypes it
@@ -35,7 +36,7 @@ import pytest
 
 from verif import claims
 from verif.backends import capabilities
-from verif.claims import ClaimResult
+from verif.claims import ClaimResult, defects
 from verif.testing.recording import observing
 
 _CLAIM_MODULE = re.compile(r"test_e(\d+)_")
@@ -54,6 +55,8 @@ class Verdict:
         checks: how many results were recorded.
         skipped_examples: examples left out because the backend does not compute them, by reason.
         skipped_tests: tests skipped whole for that reason: node id -> reason.
+        error: the first line of the first failure that recorded no violated result (an
+            exception rather than a measurement).
     """
 
     claim_id: str
@@ -64,6 +67,7 @@ class Verdict:
     checks: int = 0
     skipped_examples: Counter[str] = field(default_factory=Counter)
     skipped_tests: dict[str, str] = field(default_factory=dict)
+    error: str = ""
 
     @property
     def status(self) -> str:
@@ -95,6 +99,23 @@ class Verdict:
     def ratio(self) -> float:
         """The worst ratio seen (``nan`` when no result was recorded)."""
         return self.worst.ratio if self.worst is not None else math.nan
+
+    @property
+    def defect(self) -> str:
+        """One line on the kind of defect a failed claim points to (``''`` unless it failed).
+
+        The kind of its worst violation (:func:`verif.claims.defects.defect_kind`), followed by
+        the claim's own explanation (``details['defect']``) where it gives one; a failure that
+        measured nothing is an error, with its first line.
+        """
+        if not self.failed:
+            return ""
+        res = self.worst_violation
+        if res is None:
+            return f"error, not a measurement: {self.error or 'see the failure above'}"
+        why = res.details.get("defect")
+        kind = defects.defect_kind(res)
+        return f"{kind}: {why}" if isinstance(why, str) and why else kind
 
     def observe(self, res: ClaimResult) -> None:
         """Count ``res`` and keep it if it is the worst so far."""
@@ -301,10 +322,20 @@ class ConformancePlugin:
                 verdict.nodes.append(report.nodeid)
             if report.failed and report.nodeid not in verdict.failed:
                 verdict.failed.append(report.nodeid)
+                if not violated and not verdict.error:
+                    verdict.error = _first_line(report)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         terminalreporter.write_sep("=", f"conformance of {self.spec}")
         terminalreporter.write_line(format_table(self.verdicts.values()))
+
+
+def _first_line(report: pytest.TestReport) -> str:
+    """The first line of a failed report's exception (``TypeError: ...``), at most 200 characters."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = str(getattr(crash, "message", "") or report.longrepr or "")
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= 200 else line[:197] + "..."
 
 
 def _order(key: str) -> tuple[int, int, str]:
@@ -313,13 +344,15 @@ def _order(key: str) -> tuple[int, int, str]:
 
 
 def format_table(verdicts: Iterable[Verdict]) -> str:
-    """The verdict table (claims, then other tests by module), then how to reproduce each failure."""
+    """The verdict table (claims, then other tests by module), the kind of defect of each failed claim
+    (:attr:`Verdict.defect`), then how to reproduce each failure."""
     known = set(claims.ids())
     ordered = sorted(verdicts, key=lambda v: _order(v.claim_id))
     width = max([5, *(len(v.claim_id) for v in ordered)])
     rows = [f"{'claim':<{width}} {'verdict':<8} {'tests':>5} {'checks':>6} {'worst ratio':>12}  statement"]
     notes = []
     skipped = []
+    kinds = []
     for v in ordered:
         title = claims.get(v.claim_id).title if v.claim_id in known else "(tests of this module)"
         ratio = "-" if math.isnan(v.ratio) else f"{v.ratio:.4g}"
@@ -327,9 +360,10 @@ def format_table(verdicts: Iterable[Verdict]) -> str:
         if v.skips():
             skipped.append(f"{v.claim_id} skipped: {'; '.join(v.skips())}")
         if v.failed:
+            kinds.append(f"{v.claim_id} defect: {v.defect}")
             why = v.worst_violation.describe() if v.worst_violation else f"failed: {', '.join(v.failed)}"
             notes.append(f"{v.claim_id} FAILS: {why}")
-    return "\n".join(rows + skipped + notes)
+    return "\n".join(rows + skipped + kinds + notes)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
