@@ -412,7 +412,7 @@ def target_compiles(full: bool) -> list[Row]:
         p = verif.symmetric_init(cfg, i)
         X = verif.data.random_inputs(cfg, n, i)
         Y = rng.standard_normal((n, T))
-        for fn in (be.hidden_states, be.outputs, be.tangent_features):
+        for fn in (be.hidden_states, be.outputs, be.tangent_features, be.feature_gram):
             fn(p, X)
         be.risk(p, X, Y)
         be.risk_and_grad(p, X, Y)

@@ -41,7 +41,13 @@ from jax import lax
 
 from verif import activations, projection
 from verif.backends import tuning
-from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
+from verif.backends.common import (
+    feature_gram,
+    prepare_inputs,
+    prepare_targets,
+    readout,
+    risk_from_outputs,
+)
 from verif.params import FloatArray, Params
 
 #: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
@@ -302,8 +308,7 @@ def _outputs_jit(w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, act_nam
     return readout(_hidden(w, U, X, act_name), c, jnp)
 
 
-@partial(jax.jit, static_argnames=("act_name",))
-def _features_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tuple[jax.Array, jax.Array]:
+def _features(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tuple[jax.Array, jax.Array]:
     """``g = dH/dw`` and ``G = dH/du`` per neuron by forward-mode autodiff.
 
     Neuron ``i``'s state depends on ``(w_i, u_i)`` only, so a tangent of ones in ``w`` gives every
@@ -321,6 +326,18 @@ def _features_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tu
 
     G = jax.vmap(column, out_axes=-1)(jnp.arange(U.shape[1]))
     return g, G
+
+
+_features_jit = jax.jit(_features, static_argnames=("act_name",))
+
+
+@partial(jax.jit, static_argnames=("act_name",))
+def _feature_gram_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Array:
+    """``sum_i [g_i g_i^T + G_i G_i^T]`` over the neurons of ``(w, U)``, features and products in
+    one program (:func:`verif.backends.common.feature_gram`), so that the features never
+    leave it."""
+    g, G = _features(w, U, X, act_name)
+    return feature_gram(g, G, jnp)
 
 
 _risk_jit = jax.jit(_risk, static_argnames=("act_name",))
@@ -465,6 +482,7 @@ COMPILED: dict[str, Any] = {
     "hidden_states": _hidden_jit,
     "outputs": _outputs_jit,
     "tangent_features": _features_jit,
+    "feature_gram": _feature_gram_jit,
     "risk": _risk_jit,
     "risk_and_grad": _risk_and_grad_jit,
     "risk_and_grad_autodiff": _risk_and_grad_autodiff_jit,
@@ -520,6 +538,13 @@ class JaxBackend:
             w, U, _, Xj = self._args(params, X)
             g, G = _features_jit(w, U, Xj, params.activation)
             return self._out(params, X, g), self._out(params, X, G)
+
+    def feature_gram(self, params: Params, X: Any) -> FloatArray:
+        """``sum_i [g_i g_i^T + G_i G_i^T]`` over the neurons of ``params``, shape ``(nT, nT)``:
+        ``m`` times the NTK Gram matrix of those neurons (what :func:`verif.ntk.gram` sums)."""
+        with enable_x64():
+            w, U, _, Xj = self._args(params, X)
+            return self._out(params, X, _feature_gram_jit(w, U, Xj, params.activation))
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
         """``R(Theta)`` (THEORY 5)."""
