@@ -20,7 +20,8 @@ and every result (the risk included) is a ``jax.Array`` on the same device. Othe
 inputs are validated on the host and results are NumPy arrays (the risk a ``float``). Make
 float64 device arrays inside ``with enable_x64():`` (JAX's default is float32).
 :func:`verif.train` validates once per run and runs all steps in one compiled scan; small
-problems take :func:`_small_value_grad` there (both passes over time unrolled, no blocks).
+problems take :func:`_small_value_grad` there (no blocks, the reverse pass accumulating
+``grad R`` as it goes).
 
 Compiled functions live at module level (``jax.jit`` caches one executable per shape, dtype and
 activation), so repeated calls of one shape never recompile.
@@ -51,10 +52,12 @@ from verif.backends.common import (
 from verif.params import FloatArray, Params
 
 #: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
+#: No scan is unrolled completely, however small the problem: at n=16, T=8, m=64 (and
+#: n=4, T=32, m=32) a fully unrolled gradient compiled 2-5x longer and ran 1.3-3x slower.
 SCAN_UNROLL = 2
-#: Up to this many values ``n T m``, the scans over time are unrolled completely: for small
-#: problems the cost of a loop trip outweighs the arithmetic (training runs at n=16, T=8, m=64).
-FULL_UNROLL_SIZE = 2**16
+#: Up to this many values ``n T m`` (and every sequence in one block), training takes
+#: :func:`_small_value_grad`.
+SMALL_SIZE = 2**16
 
 
 #: Bytes of one time step's hidden states ``(rows, m)`` that the reverse pass handles at once,
@@ -82,10 +85,6 @@ def _blocks(itemsize: int, blocks: tuning.BlockChoice | None = None) -> tuple[in
         machine.block_bytes if BLOCK_BYTES is None else BLOCK_BYTES,
         machine.parallel_blocks if PARALLEL_BLOCKS is None else PARALLEL_BLOCKS,
     )
-
-
-def _unroll(n: int, T: int, m: int) -> int:
-    return T if n * T * m <= FULL_UNROLL_SIZE else SCAN_UNROLL
 
 
 def enable_x64() -> Any:
@@ -167,7 +166,7 @@ def _forward_with_outputs(
         h_next = act.fn(w * h + z_t, jnp)
         return h_next, h_next
 
-    _, H = lax.scan(step, jnp.zeros((n, m), dtype=X_tnd.dtype), Z_in, unroll=_unroll(n, T, m))
+    _, H = lax.scan(step, jnp.zeros((n, m), dtype=X_tnd.dtype), Z_in, unroll=SCAN_UNROLL)
     return H, readout(H, c, jnp)
 
 
@@ -211,7 +210,7 @@ def _block_value_grad(
         delta = (a_t[:, None] * c_scaled + w * delta_next) * d1_from_output(h, jnp)
         return delta, delta
 
-    _, D = lax.scan(back, jnp.zeros((n, m), H.dtype), (H, adj), reverse=True, unroll=_unroll(n, T, m))
+    _, D = lax.scan(back, jnp.zeros((n, m), H.dtype), (H, adj), reverse=True, unroll=SCAN_UNROLL)
     # The block's deltas (T, rows, m) are small enough to stay in cache: both sums in one pass each.
     dw = jnp.einsum("tnm,tnm->m", D[1:], H[:-1])
     dU = jnp.einsum("tnm,tnd->md", D, X_tnd, precision="highest")
@@ -365,16 +364,18 @@ def _small_value_grad(
     """``R``, ``grad R`` packed ``(m, 1 + d)`` like ``P = [w | U]``, and ``F`` ``(T, n)``.
 
     The maths of :func:`_block_value_grad` for one block holding every sequence, written for
-    small problems (:func:`_is_small`), where the fixed cost of each compiled operation and of
-    each loop trip outweighs the arithmetic: both passes over time are Python loops, and the
-    reverse pass accumulates the per-sequence sums elementwise,
+    small problems (:func:`_is_small`), where the fixed cost of each compiled operation
+    outweighs the arithmetic: one scan forward, then one scan back that accumulates the
+    per-sequence sums elementwise,
 
     .. math::
 
         A^w = \\sum_t \\delta_{t+1} \\odot h_t,\\qquad A^{u_k} = \\sum_t \\delta_t \\odot x_{t,k},
 
-    so that ``dR/dw`` and ``dR/dU`` are the column sums (over sequences) of one compiled
-    elementwise pass, without storing the deltas.
+    so that ``dR/dw`` and ``dR/dU`` are the column sums (over sequences) of the accumulators,
+    without storing the deltas. Neither scan is unrolled: an unrolled pass compiled 1.6x
+    longer (XLA's CPU compile time follows the number of fused kernels, and an unrolled pass
+    has some per time step) and ran no faster at n=16, T=8, m=64 (200 PGD steps).
     """
     act = activations.get(act_name)
     d1_from_output = act.d1_from_output
@@ -382,35 +383,41 @@ def _small_value_grad(
     w, U = P[:, 0], P[:, 1:]
     T, n, d = X_tnd.shape
     m = P.shape[0]
-    h = jnp.zeros((n, m), X_tnd.dtype)
-    hs = []
-    for t in range(T):
-        h = _cell(act, w, U, h, X_tnd[t])
-        hs.append(h)
-    F = jnp.stack([readout(h_t, c, jnp) for h_t in hs])  # (T, n)
+
+    def forward(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, jax.Array]:
+        h_next = _cell(act, w, U, h, x_t)
+        return h_next, h_next
+
+    zero = jnp.zeros((n, m), X_tnd.dtype)
+    _, H = lax.scan(forward, zero, X_tnd)  # (T, n, m)
+    F = readout(H, c, jnp)  # (T, n)
     r = F - Y_tn
-    # a_t c / sqrt(m) for every t, stored once: the reverse pass below is evaluated once per
-    # accumulator (XLA's CPU fusions do not share it), so each term it need not form is saved
-    # 1 + d times (7% of the step at n=16, T=8, m=64, d=2).
-    b = lax.optimization_barrier(r[:, :, None] * (c / (math.sqrt(m) * n * T)))
-    delta = jnp.zeros((n, m), X_tnd.dtype)
-    acc = [jnp.zeros((n, m), X_tnd.dtype) for _ in range(1 + d)]
-    for t in range(T - 1, -1, -1):
-        if t + 1 < T:
-            acc[0] = acc[0] + delta * hs[t]  # delta_{t+1} h_t
-        delta = (b[t] + w * delta) * d1_from_output(hs[t], jnp)
-        for k in range(d):
-            acc[1 + k] = acc[1 + k] + delta * X_tnd[t, :, k : k + 1]
+    b = r[:, :, None] * (c / (math.sqrt(m) * n * T))  # a_t c / sqrt(m)
+
+    def back(
+        carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, jax.Array, jax.Array]
+    ) -> tuple[tuple[jax.Array, jax.Array, jax.Array], None]:
+        delta_next, acc_w, acc_u = carry  # delta_{t+1}; delta_T = 0
+        h_t, b_t, x_t = inputs
+        acc_w = acc_w + delta_next * h_t
+        delta = (b_t + w * delta_next) * d1_from_output(h_t, jnp)
+        acc_u = acc_u + delta * jnp.swapaxes(x_t, 0, 1)[:, :, None]  # (d, n, m)
+        return (delta, acc_w, acc_u), None
+
+    start = (zero, zero, jnp.zeros((d, n, m), X_tnd.dtype))
+    (_, acc_w, acc_u), _ = lax.scan(back, start, (H, b, X_tnd), reverse=True)
     ones = jnp.ones((n,), X_tnd.dtype)
-    G = jnp.stack([jnp.matmul(ones, a, precision="highest") for a in acc], axis=1)
+    gw = jnp.matmul(ones, acc_w, precision="highest")  # (m,)
+    gu = jnp.einsum("knm,n->mk", acc_u, ones, precision="highest")  # (m, d)
+    G = jnp.concatenate([gw[:, None], gu], axis=1)
     return risk_from_outputs(r, 0.0, jnp), G, F
 
 
 def _is_small(n: int, T: int, m: int, itemsize: int, act_name: str) -> bool:
-    """Whether training takes :func:`_small_value_grad`: the scans over time would be unrolled
-    completely and every sequence fits in one block."""
+    """Whether training takes :func:`_small_value_grad`: at most :data:`SMALL_SIZE` values
+    ``n T m`` and every sequence in one block."""
     return (
-        _unroll(n, T, m) == T
+        n * T * m <= SMALL_SIZE
         and _block_rows(n, m, itemsize) >= n
         and activations.get(act_name).d1_from_output is not None
     )
