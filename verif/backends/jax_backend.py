@@ -511,17 +511,19 @@ class JaxBackend:
 
     @staticmethod
     def _args(params: Params, X: Any) -> tuple[Any, Any, Any, Any]:
-        """``(w, U, c, X)`` as JAX arrays; host input is validated first (call inside ``enable_x64``)."""
+        """``(w, U, c, X)`` for a compiled function: device arrays as they are, host input
+        validated and left as NumPy arrays (the compiled call moves them to the device itself;
+        a ``jnp.asarray`` each compiled one more small program per shape). Call inside
+        ``enable_x64``."""
         if _on_device(params, X):
             return params.w, params.U, params.c, X.astype(params.dtype)
-        Xn = prepare_inputs(params, X)
-        return jnp.asarray(params.w), jnp.asarray(params.U), jnp.asarray(params.c), jnp.asarray(Xn)
+        return params.w, params.U, params.c, prepare_inputs(params, X)
 
     @staticmethod
-    def _targets(params: Params, X: Any, Xj: jax.Array, Y: Any) -> jax.Array:
+    def _targets(params: Params, X: Any, Xj: Any, Y: Any) -> Any:
         if _on_device(params, X):
             return jnp.asarray(Y, dtype=params.dtype)
-        return jnp.asarray(prepare_targets(params, Xj.shape, Y))
+        return prepare_targets(params, Xj.shape, Y)
 
     @staticmethod
     def _out(params: Params, X: Any, a: jax.Array) -> Any:
