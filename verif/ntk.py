@@ -120,9 +120,9 @@ def gram(
     ``K = (1/m) sum_b (g_b g_b^T + G_b G_b^T)`` with the block's features flattened to
     ``(nT, b)`` and ``(nT, b d)``, so that the ``(n, T, m, d)`` feature tensor is never held:
     the peak memory is the Gram matrix plus one block's features. When partners share their
-    weights (:func:`paired_half`, always so at a symmetric ``Theta_0``), the sum runs over the
-    first ``m/2`` neurons only, ``K = (2/m) sum_{i <= m/2} [...]``: half the features and half
-    the products, the same ``K`` up to rounding.
+    weights (:func:`paired_half`: at a symmetric ``Theta_0`` whenever ``m/2`` is even), the
+    sum runs over the first ``m/2`` neurons only, ``K = (2/m) sum_{i <= m/2} [...]``: half the
+    features and half the products, the same ``K`` up to rounding.
     """
     p = _params_at(params, at)
     be = get_backend(backend)
