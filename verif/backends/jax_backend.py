@@ -20,8 +20,7 @@ and every result (the risk included) is a ``jax.Array`` on the same device. Othe
 inputs are validated on the host and results are NumPy arrays (the risk a ``float``). Make
 float64 device arrays inside ``with enable_x64():`` (JAX's default is float32).
 :func:`verif.train` validates once per run and runs all steps in one compiled scan; small
-problems take :func:`_small_value_grad` there (no blocks, the reverse pass accumulating
-``grad R`` as it goes).
+problems take :func:`_small_value_grad` there (both passes over time unrolled, no blocks).
 
 Compiled functions live at module level (``jax.jit`` caches one executable per shape, dtype and
 activation), so repeated calls of one shape never recompile.
@@ -53,7 +52,9 @@ from verif.params import FloatArray, Params
 
 #: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
 #: No scan is unrolled completely, however small the problem: at n=16, T=8, m=64 (and
-#: n=4, T=32, m=32) a fully unrolled gradient compiled 2-5x longer and ran 1.3-3x slower.
+#: n=4, T=32, m=32) a fully unrolled ``risk_and_grad`` compiled 2-5x longer and ran 1.3-3x
+#: slower. (Training's small-problem gradient, :func:`_small_value_grad`, is written as
+#: Python loops over ``t``.)
 SCAN_UNROLL = 2
 #: Up to this many values ``n T m`` (and every sequence in one block), training takes
 #: :func:`_small_value_grad`.
@@ -364,19 +365,19 @@ def _small_value_grad(
     """``R``, ``grad R`` packed ``(m, 1 + d)`` like ``P = [w | U]``, and ``F`` ``(T, n)``.
 
     The maths of :func:`_block_value_grad` for one block holding every sequence, written for
-    small problems (:func:`_is_small`), where the fixed cost of each compiled operation
-    outweighs the arithmetic: one scan forward, then one scan back that accumulates the
-    per-sequence sums elementwise,
+    small problems (:func:`_is_small`), where the fixed cost of each compiled operation and of
+    each loop trip outweighs the arithmetic: both passes over time are Python loops, and the
+    reverse pass accumulates the per-sequence sums elementwise,
 
     .. math::
 
         A^w = \\sum_t \\delta_{t+1} \\odot h_t,\\qquad A^{u_k} = \\sum_t \\delta_t \\odot x_{t,k},
 
-    one ``(1 + d, n, m)`` accumulator, so that ``dR/dw`` and ``dR/dU`` are its column sums
-    (over sequences), without storing the deltas. Neither scan is unrolled: for 200 PGD steps
-    at n=16, T=8, m=64 both passes unrolled (Python loops over ``t``) took 1.6x the CPU time
-    to compile (1.15 s against 0.7 s) and ran 10-15% faster (5.1 ms against 5.9 ms), which
-    repays the compilation after some 10^5 steps of one shape; a scan's ``unroll`` ran slower.
+    so that ``dR/dw`` and ``dR/dU`` are the column sums (over sequences) of one compiled
+    elementwise pass, without storing the deltas. The Python loops cost compile time: for 200
+    PGD steps at n=16, T=8, m=64, one scan forward and one back (a ``(1 + d, n, m)``
+    accumulator) compiled in 0.7 s of CPU time against 1.15 s, but the compiled run was
+    10-45% slower (5.9-8.5 ms against 5.1-5.8 ms), so training keeps the loops.
     """
     act = activations.get(act_name)
     d1_from_output = act.d1_from_output
@@ -384,30 +385,27 @@ def _small_value_grad(
     w, U = P[:, 0], P[:, 1:]
     T, n, d = X_tnd.shape
     m = P.shape[0]
-
-    def forward(h: jax.Array, x_t: jax.Array) -> tuple[jax.Array, jax.Array]:
-        h_next = _cell(act, w, U, h, x_t)
-        return h_next, h_next
-
-    zero = jnp.zeros((n, m), X_tnd.dtype)
-    _, H = lax.scan(forward, zero, X_tnd)  # (T, n, m)
-    F = readout(H, c, jnp)  # (T, n)
+    h = jnp.zeros((n, m), X_tnd.dtype)
+    hs = []
+    for t in range(T):
+        h = _cell(act, w, U, h, X_tnd[t])
+        hs.append(h)
+    F = jnp.stack([readout(h_t, c, jnp) for h_t in hs])  # (T, n)
     r = F - Y_tn
-    c_scaled = c / (math.sqrt(m) * n * T)  # a_t c / sqrt(m) = r_t c_scaled
-
-    def back(
-        carry: tuple[jax.Array, jax.Array, jax.Array], inputs: tuple[jax.Array, jax.Array, jax.Array]
-    ) -> tuple[tuple[jax.Array, jax.Array, jax.Array], None]:
-        delta_next, acc = carry  # delta_{t+1} (delta_T = 0); (A^w, A^u)
-        h_t, r_t, x_t = inputs
-        delta = (r_t[:, None] * c_scaled + w * delta_next) * d1_from_output(h_t, jnp)
-        terms = [(delta_next * h_t)[None], delta * jnp.swapaxes(x_t, 0, 1)[:, :, None]]
-        return (delta, acc + jnp.concatenate(terms, axis=0)), None
-
-    start = (zero, jnp.zeros((1 + d, n, m), X_tnd.dtype))
-    (_, acc), _ = lax.scan(back, start, (H, r, X_tnd), reverse=True)
+    # a_t c / sqrt(m) for every t, stored once: the reverse pass below is evaluated once per
+    # accumulator (XLA's CPU fusions do not share it), so each term it need not form is saved
+    # 1 + d times (7% of the step at n=16, T=8, m=64, d=2).
+    b = lax.optimization_barrier(r[:, :, None] * (c / (math.sqrt(m) * n * T)))
+    delta = jnp.zeros((n, m), X_tnd.dtype)
+    acc = [jnp.zeros((n, m), X_tnd.dtype) for _ in range(1 + d)]
+    for t in range(T - 1, -1, -1):
+        if t + 1 < T:
+            acc[0] = acc[0] + delta * hs[t]  # delta_{t+1} h_t
+        delta = (b[t] + w * delta) * d1_from_output(hs[t], jnp)
+        for k in range(d):
+            acc[1 + k] = acc[1 + k] + delta * X_tnd[t, :, k : k + 1]
     ones = jnp.ones((n,), X_tnd.dtype)
-    G = jnp.einsum("knm,n->mk", acc, ones, precision="highest")  # (m, 1 + d) like P
+    G = jnp.stack([jnp.matmul(ones, a, precision="highest") for a in acc], axis=1)
     return risk_from_outputs(r, 0.0, jnp), G, F
 
 
