@@ -81,6 +81,7 @@ def test_device_resident_inputs_stay_on_device(monkeypatch: pytest.MonkeyPatch) 
         "risk": be.risk(params, X, Y),
         "risk_and_grad": be.risk_and_grad(params, X, Y),
         "tangent_features": be.tangent_features(params, X),
+        "feature_gram": be.feature_gram(params, X),
     }
     with jax_backend.enable_x64():
         p_dev = _device_params(params)
@@ -99,6 +100,7 @@ def test_device_resident_inputs_stay_on_device(monkeypatch: pytest.MonkeyPatch) 
             "risk": be.risk(p_dev, X_dev, Y_dev),
             "risk_and_grad": be.risk_and_grad(p_dev, X_dev, Y_dev),
             "tangent_features": be.tangent_features(p_dev, X_dev),
+            "feature_gram": be.feature_gram(p_dev, X_dev),
         }
     for name, value in dev.items():
         for leaf, ref in zip(jax.tree.leaves(value), jax.tree.leaves(host[name]), strict=True):
@@ -110,6 +112,24 @@ def test_device_resident_inputs_stay_on_device(monkeypatch: pytest.MonkeyPatch) 
     with jax_backend.enable_x64():
         moved = p_dev.with_weights(p_dev.w - 0.1 * dw, p_dev.U - 0.1 * dU)
     assert moved.on_device
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_feature_gram_is_the_product_of_the_tangent_features(dtype: str) -> None:
+    # m K_m over the neurons given, rows j*T + t, by a loop over the entries of the features
+    cfg = small_config(width=6, seq_len=4, dtype=dtype)
+    params, X, _ = problem(cfg, n=2, seed=3)
+    p = perturbed(params, scale=0.5)
+    be = verif.backend("jax")
+    K = be.feature_gram(p, X)
+    g, G = (np.asarray(a, np.float64) for a in be.tangent_features(p, X))
+    assert K.shape == (8, 8) and K.dtype == np.dtype(dtype)
+    hand = np.empty((8, 8))
+    for a in range(8):
+        for b in range(8):
+            (ja, ta), (jb, tb) = divmod(a, 4), divmod(b, 4)
+            hand[a, b] = g[ja, ta] @ g[jb, tb] + np.sum(G[ja, ta] * G[jb, tb])
+    assert rel_fro(K, hand) <= (1e-14 if dtype == "float64" else 1e-6)
 
 
 def test_device_params_refuse_bad_shapes() -> None:
@@ -141,7 +161,7 @@ _FRESH_SHAPES = ((2, 3, 6, 2), (3, 2, 10, 1), (1, 4, 14, 3), (2, 5, 18, 2))
 _COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 
 # hidden_states and risk_and_grad_autodiff share their caching with outputs and risk.
-_COUNTED = ("outputs", "tangent_features", "risk", "risk_and_grad")
+_COUNTED = ("outputs", "tangent_features", "feature_gram", "risk", "risk_and_grad")
 
 
 def test_one_compilation_per_shape_and_function() -> None:
@@ -160,6 +180,7 @@ def test_one_compilation_per_shape_and_function() -> None:
         p = perturbed(params, scale=scale, seed=seed)
         be.outputs(p, X)
         be.tangent_features(p, X)
+        be.feature_gram(p, X)
         be.risk(p, X, Y)
         be.risk_and_grad(p, X, Y)
 

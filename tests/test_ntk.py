@@ -197,9 +197,13 @@ def test_default_blocks_hold_bounded_features(monkeypatch: pytest.MonkeyPatch) -
     params, X = _setup()
     p = perturbed(params, scale=0.3)
     K = ntk.gram(p, X, backend=be)
+    assert calls == [2, 2]  # at Theta_0 the first m/2 neurons stand for their partners
+    calls.clear()
+    K_current = ntk.gram(p, X, backend=be, at="current")
     assert calls == [2, 2, 2, 2]
     monkeypatch.undo()
     assert rel_fro(K, _gram_from_full_features(p.at_init(), X, "numpy")) <= 1e-14
+    assert rel_fro(K_current, _gram_from_full_features(p, X, "numpy")) <= 1e-14
     monkeypatch.setattr(ntk, "BLOCK_BYTES", 1024)
     g, G = verif.backend("numpy").tangent_features(p.at_init(), X)
     dw, dU = p.displacement()
@@ -213,3 +217,39 @@ def test_gram_refuses_bad_block_size(bad: object) -> None:
     params, X = _setup()
     with pytest.raises(ValueError, match="block_size must be an even integer >= 2"):
         ntk.gram(params, X, block_size=bad)  # type: ignore[arg-type]
+
+
+def test_paired_half_only_where_partners_share_their_weights() -> None:
+    params, _ = _setup()
+    assert ntk.paired_half(params)
+    assert not ntk.paired_half(perturbed(params, scale=0.3))
+    U = params.U.copy()
+    U[5, 1] = np.nextafter(U[5, 1], np.inf)  # neuron 5 = partner of neuron 1, one ulp apart
+    assert not ntk.paired_half(params.with_weights(params.w, U))
+    w = params.w.copy()
+    w[0] = np.nextafter(w[0], -np.inf)
+    assert not ntk.paired_half(params.with_weights(w, params.U))
+    six = verif.symmetric_init(small_config(width=6, seq_len=5, memory_alpha=0.9), 1)
+    assert not ntk.paired_half(six)  # m/2 = 3 neurons would make an odd block
+
+
+@pytest.mark.parametrize("width", [6, 8, 12])
+def test_gram_at_an_unpaired_or_odd_half_initialization_sums_every_neuron(
+    width: int, backend_name: str
+) -> None:
+    cfg = small_config(width=width, seq_len=5, memory_alpha=0.9)
+    params = verif.symmetric_init(cfg, 2)
+    X = verif.data.random_inputs(cfg, 3, 4)
+    rng = np.random.default_rng(0)
+    # an initialization whose partners differ: every neuron counts
+    unpaired = Params(
+        w=params.w,
+        U=params.U,
+        c=params.c,
+        w0=params.w0 + 0.1 * rng.standard_normal(width),
+        U0=params.U0,
+        activation=params.activation,
+    )
+    for p in (params, unpaired):
+        ref = _gram_from_full_features(p.at_init(), X, backend_name)
+        assert rel_fro(ntk.gram(p, X, backend=backend_name), ref) <= 1e-14

@@ -174,7 +174,7 @@ def test_compiled_jax_run_equals_step_by_step_loop(method: str) -> None:
 
 @pytest.mark.parametrize("n", [3, 1700])
 def test_compiled_jax_run_small_and_blocked_paths_agree_with_numpy(n: int) -> None:
-    # n=3 takes the unrolled small-problem gradient, n=1700 the blocked reverse pass
+    # n=3 takes the small-problem gradient, n=1700 the blocked reverse pass
     cfg, params, _, _ = _problem(rho=0.3)
     X = data.random_inputs(cfg, n, 4)
     Y = 0.3 * np.random.default_rng(5).standard_normal((n, cfg.seq_len))

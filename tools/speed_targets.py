@@ -412,7 +412,7 @@ def target_compiles(full: bool) -> list[Row]:
         p = verif.symmetric_init(cfg, i)
         X = verif.data.random_inputs(cfg, n, i)
         Y = rng.standard_normal((n, T))
-        for fn in (be.hidden_states, be.outputs, be.tangent_features):
+        for fn in (be.hidden_states, be.outputs, be.tangent_features, be.feature_gram):
             fn(p, X)
         be.risk(p, X, Y)
         be.risk_and_grad(p, X, Y)
@@ -427,34 +427,49 @@ def target_compiles(full: bool) -> list[Row]:
     return [("7 compilations per shape and function", f"{worst / 4:.2f}", "== 1", exact)]
 
 
-_FIRST_CHILD = '''from timeit import timeit
-print(repr(timeit(stmt="""{stmt}""", setup="""{setup}""", number=1)))'''
+_FIRST_CHILD = '''import json
+from timeit import timeit
+compiles = []  # (XLA compile seconds) of every compilation of the timed statement
+setup = """{setup}""" + """
+import __main__, jax
+jax.monitoring.register_event_duration_secs_listener(
+    lambda event, seconds, **kwargs: __main__.compiles.append(seconds)
+    if event == "/jax/core/compile/backend_compile_duration" else None
+)"""
+seconds = timeit(stmt="""{stmt}""", setup=setup, number=1)
+print(json.dumps({{"seconds": seconds, "compiles": len(compiles), "compile_seconds": sum(compiles)}}))'''
 
 
-def first_result(kernel: str, shape: tuple[int, int, int, int]) -> float:
-    """Seconds of the first call of ``kernel`` (a key of ``first_result.CALLS``) in a new process."""
+def first_result(kernel: str, shape: tuple[int, int, int, int]) -> dict[str, float]:
+    """The first call of ``kernel`` (a key of ``first_result.CALLS``) in a new process: its
+    wall ``seconds``, the number of XLA ``compiles`` it made and their ``compile_seconds``."""
+    import json
+
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     from asv_bench.benchmarks.first_result import first_call
 
     stmt, setup = first_call(kernel, shape)
     code = _FIRST_CHILD.format(stmt=stmt, setup=setup)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def target_first_result(full: bool) -> list[Row]:
     shape = (16, 8, 64, 2)
     kernels = ["train", "reference_risk_and_grad", "risk_and_grad", "tangent_features", "gram"]
-    runs: dict[str, list[float]] = {k: [] for k in kernels}
+    runs: dict[str, list[dict[str, float]]] = {k: [] for k in kernels}
     before = _load()
     for _ in range(3 if full else 2):  # interleaved: load hits every kernel alike
         for k in kernels:
             runs[k].append(first_result(k, shape))
-    t = {k: float(np.median(v)) for k, v in runs.items()}
+    t = {k: float(np.median([r["seconds"] for r in v])) for k, v in runs.items()}
+    xla = {k: float(np.median([r["compile_seconds"] for r in v])) for k, v in runs.items()}
+    count = {k: int(max(r["compiles"] for r in v)) for k, v in runs.items()}
     print(
         f"  [8] first result in a fresh process, n=16 T=8 m=64 d=2 "
         f"(median of {len(runs['train'])}; {before}, "
-        f"after: {_load()}): " + ", ".join(f"{k} {t[k]:.2f} s" for k in kernels)
+        f"after: {_load()}), with its XLA compilations: "
+        + ", ".join(f"{k} {t[k]:.2f} s ({count[k]} compiled in {xla[k]:.2f} s)" for k in kernels)
     )
     ratio = t["train"] / t["reference_risk_and_grad"]
     return [

@@ -16,7 +16,7 @@ import numpy as np
 
 from verif.backends import Backend
 from verif.backends import backend as get_backend
-from verif.backends.common import prepare_inputs
+from verif.backends.common import feature_gram, prepare_inputs
 from verif.params import FloatArray, Params
 from verif.validation import require_int
 
@@ -49,17 +49,19 @@ def neuron_blocks(params: Params, block: int) -> Iterator[tuple[slice, Params]]:
     m = params.width
     for start in range(0, m, block):
         sl = slice(start, min(start + block, m))
-        yield (
-            sl,
-            Params(
-                w=params.w[sl],
-                U=params.U[sl],
-                c=params.c[sl],
-                w0=params.w0[sl],
-                U0=params.U0[sl],
-                activation=params.activation,
-            ),
-        )
+        yield sl, _neurons(params, sl)
+
+
+def _neurons(params: Params, sl: slice) -> Params:
+    """The network of the neurons ``sl`` (an even number of them)."""
+    return Params(
+        w=params.w[sl],
+        U=params.U[sl],
+        c=params.c[sl],
+        w0=params.w0[sl],
+        U0=params.U0[sl],
+        activation=params.activation,
+    )
 
 
 def _block(params: Params, X: FloatArray, block_size: int | None) -> int:
@@ -70,6 +72,32 @@ def _block(params: Params, X: FloatArray, block_size: int | None) -> int:
     if b % 2:
         raise ValueError(f"block_size must be an even integer >= 2, got {block_size!r}")
     return b
+
+
+def paired_half(params: Params) -> bool:
+    """Whether neuron ``i + m/2`` has the weights ``(w_i, u_i)`` of neuron ``i`` for every
+    ``i <= m/2``, exactly, with ``m/2`` even: the symmetric initialization (THEORY 2) at ``Theta_0``.
+
+    A neuron's tangent features depend on ``(w_i, u_i)`` and ``X`` only (THEORY 6), so partners
+    then have the same features and contribute equal terms to the NTK.
+    """
+    half = params.width // 2
+    return (
+        half % 2 == 0
+        and np.array_equal(params.w[:half], params.w[half:])
+        and np.array_equal(params.U[:half], params.U[half:])
+    )
+
+
+def _block_gram(be: Backend, params: Params, X: FloatArray) -> FloatArray:
+    """``m K_m`` over the neurons of ``params`` (:func:`verif.backends.common.feature_gram`): by
+    the backend's own ``feature_gram`` where it has one (the JAX backend forms the features and
+    their products in one compiled call), else from its ``tangent_features``."""
+    own = getattr(be, "feature_gram", None)
+    if callable(own):
+        return np.asarray(own(params, X))
+    g, G = be.tangent_features(params, X)
+    return np.asarray(feature_gram(g, G, np))
 
 
 def gram(
@@ -91,22 +119,25 @@ def gram(
     The sum runs over blocks of ``block_size`` neurons (default: :func:`block_width`),
     ``K = (1/m) sum_b (g_b g_b^T + G_b G_b^T)`` with the block's features flattened to
     ``(nT, b)`` and ``(nT, b d)``, so that the ``(n, T, m, d)`` feature tensor is never held:
-    the peak memory is the Gram matrix plus one block's features.
+    the peak memory is the Gram matrix plus one block's features. When partners share their
+    weights (:func:`paired_half`: at a symmetric ``Theta_0`` whenever ``m/2`` is even), the
+    sum runs over the first ``m/2`` neurons only, ``K = (2/m) sum_{i <= m/2} [...]``: half the
+    features and half the products, the same ``K`` up to rounding.
     """
     p = _params_at(params, at)
     be = get_backend(backend)
     X = prepare_inputs(p, X)
     block = _block(p, X, block_size)
+    terms = p.width
+    if paired_half(p):
+        terms = p.width // 2
+        p = _neurons(p, slice(0, terms))
     K: FloatArray | None = None
     for _, pb in neuron_blocks(p, block):
-        g, G = be.tangent_features(pb, X)
-        n, T, b, d = G.shape
-        g2 = np.reshape(g, (n * T, b))
-        G2 = np.reshape(G, (n * T, b * d))
-        part = g2 @ g2.T + G2 @ G2.T
+        part = _block_gram(be, pb, X)
         K = part if K is None else K + part
     assert K is not None
-    return np.asarray(K / p.width)
+    return np.asarray(K / terms)
 
 
 def linearized_outputs(params: Params, X: Any, backend: str | Backend = "numpy") -> FloatArray:

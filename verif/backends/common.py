@@ -2,6 +2,7 @@
 
 * the paired read-out ``F_t = (1/sqrt(m)) sum_i c_i H_{t,i}`` (THEORY 1-2),
 * the empirical risk ``R = (1/(2nT)) sum_{j,t} (F_t - y_t)^2`` (THEORY 5),
+* the NTK's sum over neurons of products of tangent features (THEORY 6),
 * input checks, so that bad input is refused before any array code runs.
 
 The cell ``z_t = w * H_{t-1} + U x_t`` (THEORY 1) is the one piece each backend writes itself:
@@ -52,6 +53,21 @@ def risk_from_outputs(F: Array, Y: Array, xp: Any) -> Array:
     """``R = (1/(2 n T)) sum_{j,t} (F_t(X^(j)) - y^(j)_t)^2`` (THEORY 5)."""
     r = F - Y
     return 0.5 * xp.mean(r * r)
+
+
+def feature_gram(g: Array, G: Array, xp: Any) -> Array:
+    """``sum_i [g_{t,i}(X) g_{t',i}(X') + <G_{t,i}(X), G_{t',i}(X')>]`` over the neurons of
+    ``g`` ``(n, T, b)`` and ``G`` ``(n, T, b, d)``: ``m K_m`` restricted to those ``b`` neurons
+    (THEORY 6), shape ``(nT, nT)``, rows ``j*T + t``.
+
+    The features are flattened to ``(nT, b)`` and ``(nT, b d)`` and each is multiplied by its
+    own transpose (NumPy hands such a product to the BLAS's symmetric rank-k update).
+    """
+    n, T, b, d = G.shape
+    g2 = xp.reshape(g, (n * T, b))
+    G2 = xp.reshape(G, (n * T, b * d))
+    precision = _full_precision(xp)
+    return xp.matmul(g2, g2.T, **precision) + xp.matmul(G2, G2.T, **precision)
 
 
 def prepare_inputs(params: Params, X: Any) -> FloatArray:

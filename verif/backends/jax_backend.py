@@ -41,14 +41,24 @@ from jax import lax
 
 from verif import activations, projection
 from verif.backends import tuning
-from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
+from verif.backends.common import (
+    feature_gram,
+    prepare_inputs,
+    prepare_targets,
+    readout,
+    risk_from_outputs,
+)
 from verif.params import FloatArray, Params
 
 #: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
+#: No scan is unrolled completely, however small the problem: at n=16, T=8, m=64 (and
+#: n=4, T=32, m=32) a fully unrolled ``risk_and_grad`` compiled 2-5x longer and ran 1.3-3x
+#: slower. (Training's small-problem gradient, :func:`_small_value_grad`, is written as
+#: Python loops over ``t``.)
 SCAN_UNROLL = 2
-#: Up to this many values ``n T m``, the scans over time are unrolled completely: for small
-#: problems the cost of a loop trip outweighs the arithmetic (training runs at n=16, T=8, m=64).
-FULL_UNROLL_SIZE = 2**16
+#: Up to this many values ``n T m`` (and every sequence in one block), training takes
+#: :func:`_small_value_grad`.
+SMALL_SIZE = 2**16
 
 
 #: Bytes of one time step's hidden states ``(rows, m)`` that the reverse pass handles at once,
@@ -76,10 +86,6 @@ def _blocks(itemsize: int, blocks: tuning.BlockChoice | None = None) -> tuple[in
         machine.block_bytes if BLOCK_BYTES is None else BLOCK_BYTES,
         machine.parallel_blocks if PARALLEL_BLOCKS is None else PARALLEL_BLOCKS,
     )
-
-
-def _unroll(n: int, T: int, m: int) -> int:
-    return T if n * T * m <= FULL_UNROLL_SIZE else SCAN_UNROLL
 
 
 def enable_x64() -> Any:
@@ -161,7 +167,7 @@ def _forward_with_outputs(
         h_next = act.fn(w * h + z_t, jnp)
         return h_next, h_next
 
-    _, H = lax.scan(step, jnp.zeros((n, m), dtype=X_tnd.dtype), Z_in, unroll=_unroll(n, T, m))
+    _, H = lax.scan(step, jnp.zeros((n, m), dtype=X_tnd.dtype), Z_in, unroll=SCAN_UNROLL)
     return H, readout(H, c, jnp)
 
 
@@ -205,7 +211,7 @@ def _block_value_grad(
         delta = (a_t[:, None] * c_scaled + w * delta_next) * d1_from_output(h, jnp)
         return delta, delta
 
-    _, D = lax.scan(back, jnp.zeros((n, m), H.dtype), (H, adj), reverse=True, unroll=_unroll(n, T, m))
+    _, D = lax.scan(back, jnp.zeros((n, m), H.dtype), (H, adj), reverse=True, unroll=SCAN_UNROLL)
     # The block's deltas (T, rows, m) are small enough to stay in cache: both sums in one pass each.
     dw = jnp.einsum("tnm,tnm->m", D[1:], H[:-1])
     dU = jnp.einsum("tnm,tnd->md", D, X_tnd, precision="highest")
@@ -302,8 +308,7 @@ def _outputs_jit(w: jax.Array, U: jax.Array, c: jax.Array, X: jax.Array, act_nam
     return readout(_hidden(w, U, X, act_name), c, jnp)
 
 
-@partial(jax.jit, static_argnames=("act_name",))
-def _features_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tuple[jax.Array, jax.Array]:
+def _features(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tuple[jax.Array, jax.Array]:
     """``g = dH/dw`` and ``G = dH/du`` per neuron by forward-mode autodiff.
 
     Neuron ``i``'s state depends on ``(w_i, u_i)`` only, so a tangent of ones in ``w`` gives every
@@ -321,6 +326,18 @@ def _features_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tu
 
     G = jax.vmap(column, out_axes=-1)(jnp.arange(U.shape[1]))
     return g, G
+
+
+_features_jit = jax.jit(_features, static_argnames=("act_name",))
+
+
+@partial(jax.jit, static_argnames=("act_name",))
+def _feature_gram_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Array:
+    """``sum_i [g_i g_i^T + G_i G_i^T]`` over the neurons of ``(w, U)``, features and products in
+    one program (:func:`verif.backends.common.feature_gram`), so that the features never
+    leave it."""
+    g, G = _features(w, U, X, act_name)
+    return feature_gram(g, G, jnp)
 
 
 _risk_jit = jax.jit(_risk, static_argnames=("act_name",))
@@ -357,7 +374,10 @@ def _small_value_grad(
         A^w = \\sum_t \\delta_{t+1} \\odot h_t,\\qquad A^{u_k} = \\sum_t \\delta_t \\odot x_{t,k},
 
     so that ``dR/dw`` and ``dR/dU`` are the column sums (over sequences) of one compiled
-    elementwise pass, without storing the deltas.
+    elementwise pass, without storing the deltas. The Python loops cost compile time: for 200
+    PGD steps at n=16, T=8, m=64, one scan forward and one back (a ``(1 + d, n, m)``
+    accumulator) compiled in 0.7 s of CPU time against 1.15 s, but the compiled run was
+    10-45% slower (5.9-8.5 ms against 5.1-5.8 ms), so training keeps the loops.
     """
     act = activations.get(act_name)
     d1_from_output = act.d1_from_output
@@ -390,10 +410,10 @@ def _small_value_grad(
 
 
 def _is_small(n: int, T: int, m: int, itemsize: int, act_name: str) -> bool:
-    """Whether training takes :func:`_small_value_grad`: the scans over time would be unrolled
-    completely and every sequence fits in one block."""
+    """Whether training takes :func:`_small_value_grad`: at most :data:`SMALL_SIZE` values
+    ``n T m`` and every sequence in one block."""
     return (
-        _unroll(n, T, m) == T
+        n * T * m <= SMALL_SIZE
         and _block_rows(n, m, itemsize) >= n
         and activations.get(act_name).d1_from_output is not None
     )
@@ -465,6 +485,7 @@ COMPILED: dict[str, Any] = {
     "hidden_states": _hidden_jit,
     "outputs": _outputs_jit,
     "tangent_features": _features_jit,
+    "feature_gram": _feature_gram_jit,
     "risk": _risk_jit,
     "risk_and_grad": _risk_and_grad_jit,
     "risk_and_grad_autodiff": _risk_and_grad_autodiff_jit,
@@ -486,17 +507,19 @@ class JaxBackend:
 
     @staticmethod
     def _args(params: Params, X: Any) -> tuple[Any, Any, Any, Any]:
-        """``(w, U, c, X)`` as JAX arrays; host input is validated first (call inside ``enable_x64``)."""
+        """``(w, U, c, X)`` for a compiled function: device arrays as they are, host input
+        validated and left as NumPy arrays (the compiled call moves them to the device itself;
+        a ``jnp.asarray`` each compiled one more small program per shape). Call inside
+        ``enable_x64``."""
         if _on_device(params, X):
             return params.w, params.U, params.c, X.astype(params.dtype)
-        Xn = prepare_inputs(params, X)
-        return jnp.asarray(params.w), jnp.asarray(params.U), jnp.asarray(params.c), jnp.asarray(Xn)
+        return params.w, params.U, params.c, prepare_inputs(params, X)
 
     @staticmethod
-    def _targets(params: Params, X: Any, Xj: jax.Array, Y: Any) -> jax.Array:
+    def _targets(params: Params, X: Any, Xj: Any, Y: Any) -> Any:
         if _on_device(params, X):
             return jnp.asarray(Y, dtype=params.dtype)
-        return jnp.asarray(prepare_targets(params, Xj.shape, Y))
+        return prepare_targets(params, Xj.shape, Y)
 
     @staticmethod
     def _out(params: Params, X: Any, a: jax.Array) -> Any:
@@ -520,6 +543,13 @@ class JaxBackend:
             w, U, _, Xj = self._args(params, X)
             g, G = _features_jit(w, U, Xj, params.activation)
             return self._out(params, X, g), self._out(params, X, G)
+
+    def feature_gram(self, params: Params, X: Any) -> FloatArray:
+        """``sum_i [g_i g_i^T + G_i G_i^T]`` over the neurons of ``params``, shape ``(nT, nT)``:
+        ``m`` times the NTK Gram matrix of those neurons (what :func:`verif.ntk.gram` sums)."""
+        with enable_x64():
+            w, U, _, Xj = self._args(params, X)
+            return self._out(params, X, _feature_gram_jit(w, U, Xj, params.activation))
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
         """``R(Theta)`` (THEORY 5)."""
