@@ -14,8 +14,9 @@ import pytest
 
 from verif import bounds, claims, ntk, search
 from verif.backends import backend as get_backend
+from verif.backends.numpy_backend import NumpyBackend
 from verif.config import RNNConfig
-from verif.params import FloatArray, Params
+from verif.params import FloatArray, Params, symmetric_init
 
 E14_CONFIG = RNNConfig(width=4, input_dim=2, seq_len=4, memory_alpha=0.9, rho_w=1.0, rho_u=1.0)
 
@@ -48,6 +49,27 @@ def test_e14_bites_on_a_wrong_linearized_model(backend_name: str, monkeypatch: p
     )
     res = claims.get("E14").check(E14_CONFIG, backend_name, 3, kind="corner")
     assert not res.passed and res.details["gram_rel_error"] < 1e-13, res.describe()
+
+
+class WrongPartnerFeatures(NumpyBackend):
+    """Right outputs, but the partner half's ``w``-features (neurons ``m/2 .. m-1``) off by 1%."""
+
+    name = "wrong-partner-features"
+
+    def tangent_features(self, params: Params, X: Any) -> tuple[FloatArray, FloatArray]:
+        g, G = super().tangent_features(params, X)
+        g = np.array(g, copy=True)
+        if params.width == E14_CONFIG.width:  # the whole layer, not a block of it
+            g[..., params.width // 2 :] *= 1.01
+        return g, G
+
+
+def test_e14_bites_on_wrong_features_of_the_partner_half() -> None:
+    """ntk.gram sums the first m/2 neurons at a symmetric Theta_0; E14 still sees the other half."""
+    assert ntk.paired_half(symmetric_init(E14_CONFIG, 3))
+    res = claims.get("E14").check(E14_CONFIG, WrongPartnerFeatures(), 3)
+    assert not res.passed and res.details["gram_rel_error_all_neurons"] > 1e-4, res.describe()
+    assert claims.get("E14").check(E14_CONFIG, NumpyBackend(), 3).passed
 
 
 def test_e14_refuses_a_jacobian_too_large() -> None:

@@ -14,9 +14,12 @@ with respect to ``Theta = (w, U)`` (so ``J`` carries the ``1/sqrt(m)``). Since `
 (the directional derivative, by ``jax.jvp``). Measured: the relative Frobenius error of
 ``ntk.gram`` (the backend's features) against ``J J^T``, and of ``ntk.linearized_outputs`` at a
 point of ``Omega`` against the ``jvp``, the larger of the two, against ``RTOL = 1e-10`` in
-float64 (``4 sqrt(eps)`` in float32). The reference runs in float64 inside
-``jax.enable_x64``, whatever the global flag. Small shapes only: ``J`` has ``m (1 + d)``
-columns.
+float64 (``4 sqrt(eps)`` in float32). At a symmetric ``Theta_0`` ``ntk.gram`` sums only the first
+``m/2`` neurons (:func:`verif.ntk.paired_half`), so the Gram of every neuron's features is
+compared as well (``gram_rel_error`` is the larger, ``gram_rel_error_all_neurons`` the latter):
+a backend whose partner features are wrong is caught here, not only through E1. The reference
+runs in float64 inside ``jax.enable_x64``, whatever the global flag. Small shapes only: ``J`` has
+``m (1 + d)`` columns.
 
 Relative to what (:mod:`verif.floors`). Both quantities are sums that can cancel exactly: with
 ``d = 1`` and ``rho_w = 0`` a boundary point moves partners ``i, i + m/2`` by the same
@@ -41,6 +44,7 @@ import numpy as np
 
 from verif import activations, floors, ntk
 from verif.backends import Backend
+from verif.backends.common import feature_gram
 from verif.claims import sampling
 from verif.claims.base import ClaimResult, init_and_inputs, register, result
 from verif.config import RNNConfig
@@ -148,7 +152,13 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         [np.abs(np.asarray(dw, dtype=np.float64))[:, None], np.abs(np.asarray(dU, dtype=np.float64))], axis=1
     )
     lin_scale = float(np.linalg.norm(phi @ delta.ravel())) / math.sqrt(m)
-    err_gram, den_gram = rel_error(ntk.gram(params, X, backend), K_ref, gram_scale)
+    # ntk.gram may sum only the first m/2 neurons at a symmetric Theta_0 (ntk.paired_half);
+    # the Gram of every neuron's features, formed here from the same features, checks the
+    # partners' features as well.
+    K_all = feature_gram(np.asarray(g, dtype=np.float64), np.asarray(G, dtype=np.float64), np) / m
+    err_lib, den_gram = rel_error(ntk.gram(params, X, backend), K_ref, gram_scale)
+    err_all, _ = rel_error(K_all, K_ref, gram_scale)
+    err_gram = max(err_lib, err_all)
     err_lin, den_lin = rel_error(ntk.linearized_outputs(point, X, backend), lin_ref, lin_scale)
     kf = np.tile(
         floors.kernel_floor(params, T, config.dtype) + floors.kernel_floor(params, T, np.float64), (n, n)
@@ -170,6 +180,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         floor=floor,
         kind=kind,
         gram_rel_error=err_gram,
+        gram_rel_error_all_neurons=err_all,
         linearized_rel_error=err_lin,
         gram_denominator=den_gram,
         linearized_denominator=den_lin,
