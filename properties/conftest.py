@@ -14,7 +14,6 @@ before any test runs; the meta-tests use it to show that the properties can fail
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -51,21 +50,3 @@ BACKENDS = ("numpy", "jax")
 def backend_name(request: pytest.FixtureRequest) -> str:
     """Each property runs once per backend."""
     return str(request.param)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "xdist_group(name): run every test of the group in one worker")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``--dist loadgroup``), the corpus tests of one backend share a worker.
-
-    ``test_corpus.replayed`` keeps each entry's replay per process and backend, and the floor
-    tests read every entry of a claim: in one worker each entry is replayed once per backend.
-    """
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if item.path.parent == here and item.path.name == "test_corpus.py":
-            callspec = getattr(item, "callspec", None)
-            backend = callspec.params.get("backend_name", "any") if callspec is not None else "any"
-            item.add_marker(pytest.mark.xdist_group(f"corpus-{backend}"))

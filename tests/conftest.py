@@ -10,13 +10,10 @@ import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import verif
-from tests import xdist_groups
 from verif import data
 from verif.config import RNNConfig
 from verif.params import Params
@@ -78,12 +75,3 @@ def backend_name(request: pytest.FixtureRequest) -> str:
 def activation(request: pytest.FixtureRequest) -> str:
     """Each activation inside the theory."""
     return str(request.param)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    xdist_groups.register(config)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests below this folder that share a fixture run in one worker (:mod:`tests.xdist_groups`)."""
-    xdist_groups.assign(items, Path(__file__).resolve().parent)
