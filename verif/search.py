@@ -46,6 +46,7 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -431,13 +432,16 @@ class CorpusProblem:
 ENTRY_FIELDS = ("claim_id", "ratio", "measured", "bound", "config", "seed", "backend", "options", "inputs")
 
 
-def entry_problems(item: Any, claim_id: str) -> list[str]:
+def entry_problems(item: Any, claim_id: str, known_backends: Sequence[str] | None = None) -> list[str]:
     """What is wrong with a corpus entry of ``<claim_id>.json``: one message per field; empty when
     it replays (:func:`replay`): the fields of :data:`ENTRY_FIELDS` of the right types, the file's
     claim, a valid :class:`RNNConfig`, a known backend, inputs ``X`` of shape ``(n, T, d)``.
+    ``known_backends``: :func:`verif.backends.names`, when the caller has it (it reads the
+    installed packages' entry points).
     """
     from verif.backends import names as backend_names
 
+    known = list(known_backends) if known_backends is not None else backend_names()
     if not isinstance(item, dict):
         return [f"must be a JSON object with the fields {list(ENTRY_FIELDS)}, got {type(item).__name__}"]
     missing = [k for k in ENTRY_FIELDS if k not in item]
@@ -460,8 +464,8 @@ def entry_problems(item: Any, claim_id: str) -> list[str]:
     for name in ("config", "options", "inputs", "parts", "found_by"):
         if name in item and not isinstance(item[name], dict):
             out.append(f"field {name!r} must be a JSON object, got {type(item[name]).__name__}")
-    if not isinstance(item["backend"], str) or item["backend"] not in backend_names():
-        out.append(f"field 'backend' must be one of {backend_names()}, got {item['backend']!r}")
+    if not isinstance(item["backend"], str) or item["backend"] not in known:
+        out.append(f"field 'backend' must be one of {known}, got {item['backend']!r}")
     if isinstance(item["config"], dict):
         try:
             config = RNNConfig(**item["config"])
@@ -517,10 +521,13 @@ def read_corpus_file(file: str | Path) -> tuple[list[dict[str, Any]], list[Corpu
         return [], [CorpusProblem(file, f"invalid JSON at line {exc.lineno}:{exc.colno}: {exc.msg}{empty}")]
     if not isinstance(items, list):
         return [], [CorpusProblem(file, f"must hold a JSON list of entries, got {type(items).__name__}")]
+    from verif.backends import names as backend_names
+
+    known = backend_names()  # once per file, not per entry
     good: list[dict[str, Any]] = []
     problems: list[CorpusProblem] = []
     for k, item in enumerate(items):
-        wrong = entry_problems(item, claim_id)
+        wrong = entry_problems(item, claim_id, known)
         problems += [CorpusProblem(file, message, k) for message in wrong]
         if not wrong:
             good.append(item)

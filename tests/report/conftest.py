@@ -1,7 +1,8 @@
-"""Fixtures of the report tests: a tiny report written once per module.
+"""Fixtures of the report tests: a tiny report written once per session.
 
 The tiny report runs in this process (``--jobs 1``) on the ``smoke`` sweep of three claims and
-every exhibit, so that the whole directory stays within tens of seconds.
+every exhibit, so that the whole directory stays within tens of seconds. Its tests only read it
+(a test that changes the document changes a deep copy), so one report serves every module.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return status, out.out, out.err
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, dict[str, Any]]:
     """Exit status, directory and ``results.json`` of a tiny report (every exhibit)."""
     out = tmp_path_factory.mktemp("tiny") / "report"

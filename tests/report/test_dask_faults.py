@@ -239,6 +239,8 @@ def test_dask_job_timeout() -> None:
         protocol="tcp",
         host="127.0.0.1",
         dashboard_address=None,
+        # No fixed port: the scheduler's HTTP server would take 8787, shared with any other cluster.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as local:
         ex = DaskExecutor(local.scheduler_address, Timeouts(job_s=1.0), job_fn=_sleepy)
         try:

@@ -40,6 +40,8 @@ def test_dask_equals_local(tmp_path: Path) -> None:
         protocol="tcp",
         host="127.0.0.1",
         dashboard_address=None,
+        # No fixed port: the scheduler's HTTP server would take 8787, shared with any other cluster.
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
