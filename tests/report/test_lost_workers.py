@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.process
 import os
 import signal
 import time
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
 import pytest
@@ -132,6 +135,29 @@ def test_interruption_ends_the_workers_and_counts_the_finished() -> None:
     with pytest.raises(Interrupted) as caught:
         LocalExecutor(2).run(jobs, stop)
     assert caught.value.progress == (1, len(jobs))  # raised when the first job had finished
+    _no_workers_left()
+
+
+def test_a_signal_between_a_workers_start_and_the_pools_map_ends_that_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A SIGTERM that lands in submit() right after a worker process started, before the pool
+    records it: that worker is ended too, not left to fail in its start-up after we exit."""
+    started: list[multiprocessing.process.BaseProcess] = []
+    original = SpawnProcess.start
+
+    def start_then_signal(self: SpawnProcess) -> None:
+        original(self)
+        started.append(self)
+        if len(started) == 2:
+            raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(SpawnProcess, "start", start_then_signal)
+    with pytest.raises(Interrupted):
+        LocalExecutor(2).run(_jobs(), lambda: None)
+    assert len(started) == 2
+    assert all(p.exitcode is not None for p in started), [p.exitcode for p in started]
+    assert not multiprocessing.active_children()
     _no_workers_left()
 
 

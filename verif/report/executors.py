@@ -208,6 +208,14 @@ def end_processes(procs: Sequence[BaseProcess], grace: float = GRACE_S) -> None:
         p.join(grace)
 
 
+def _started_workers(procs: dict[int, BaseProcess]) -> list[BaseProcess]:
+    """The pool's workers and every other live child process this process started, in the order
+    the pool knows them (a child not yet in the pool's map, e.g. a worker still being spawned
+    when a signal came, would otherwise outlive the run and fail in its start-up)."""
+    known = list(procs.values())
+    return known + [p for p in multiprocessing.active_children() if p not in known]
+
+
 def _times(n: int) -> str:
     return {1: "once", 2: "twice"}.get(n, f"{n} times")
 
@@ -316,7 +324,9 @@ class LocalExecutor:
         except BaseException:
             # Ending the workers breaks the pool, which fails every pending job: nothing else
             # runs. (Cancelling the futures first would race with the pool's own bookkeeping.)
-            end_processes(list(procs.values()))
+            # A signal can land inside submit() between a worker's start and its entry in the
+            # pool's map: multiprocessing's own list of started children has it.
+            end_processes(_started_workers(procs))
             pool.shutdown(wait=True)
             raise
         pool.shutdown(wait=True)
