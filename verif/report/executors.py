@@ -36,7 +36,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -208,7 +208,7 @@ def end_processes(procs: Sequence[BaseProcess], grace: float = GRACE_S) -> None:
         p.join(grace)
 
 
-def _started_workers(procs: dict[int, BaseProcess]) -> list[BaseProcess]:
+def _started_workers(procs: Mapping[int, BaseProcess]) -> list[BaseProcess]:
     """The pool's workers and every other live child process this process started, in the order
     the pool knows them (a child not yet in the pool's map, e.g. a worker still being spawned
     when a signal came, would otherwise outlive the run and fail in its start-up)."""
