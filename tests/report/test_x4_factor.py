@@ -84,3 +84,23 @@ def test_the_headline_says_whether_the_projection_acted(drifts: tuple[float, flo
     headline = x4_factor.factor_summary(records).headline
     assert says in headline
     assert ("never acted" in headline) == (max(drifts) <= 1.0)
+
+
+def test_the_projection_count_at_the_largest_width_is_separate() -> None:
+    """GD leaves the ball at a small width only: at the width of the factor it never acted."""
+    records = [
+        {
+            "part": x4_factor.PART,
+            "regime": "short",
+            "width": m,
+            "seed_index": 0,
+            "rho": 1.0,
+            "gd": {"iterations": [10, 30, 100, None], "max_drift": d},
+            "pgd": {"iterations": [10, 30, 100, None], "max_drift": min(d, 1.0)},
+            "theory": {"width_ratio": [1.0] * 4, "iteration_ratio": [1.0] * 4},
+        }
+        for m, d in ((16, 1.8), (256, 0.7))
+    ]
+    headline = x4_factor.factor_summary(records).headline
+    assert "acted in 0 of 1 runs at the largest width (m = 256" in headline
+    assert "1 of 2 at any width" in headline

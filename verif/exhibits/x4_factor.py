@@ -208,7 +208,8 @@ def factor_summary(records: Sequence[Measurement]) -> Summary:
 
 
 def projection_note(records: Sequence[Measurement]) -> str:
-    """Whether PGD's projection acted: in how many runs GD's largest drift left ``Omega(rho)``.
+    """Whether PGD's projection acted: in how many runs GD's largest drift left ``Omega(rho)``,
+    at the largest width of each regime (where the iteration factor is measured) and at any width.
 
     Where GD never leaves the ball, PGD's iterates are GD's and the measured factor is 1 whatever
     the theory's requirements say (they compare worst-case bounds, not these runs).
@@ -216,17 +217,23 @@ def projection_note(records: Sequence[Measurement]) -> str:
     runs = [r for r in records if "rho" in r]
     if not runs:
         return ""
-    left = sum(r["gd"]["max_drift"] > r["rho"] for r in runs)
-    largest = max(r["gd"]["max_drift"] for r in runs)
+    tops = {regime: max(r["width"] for r in rs) for regime, rs in group(runs, lambda r: r["regime"]).items()}
+    at_top = [r for r in runs if r["width"] == tops[r["regime"]]]
+
+    def left(rs: Sequence[Measurement]) -> int:
+        return sum(r["gd"]["max_drift"] > r["rho"] for r in rs)
+
     rho = min(r["rho"] for r in runs)
-    if left == 0:
+    widths = "/".join(f"{m:g}" for m in sorted(set(tops.values())))
+    if left(runs) == 0:
         return (
-            f"the projection never acted: GD's largest drift {largest:.3g} stays within rho = {rho:g} in "
-            f"all {len(runs)} runs, so PGD's iterates are GD's"
+            f"the projection never acted: GD's largest drift {max(r['gd']['max_drift'] for r in runs):.3g} "
+            f"stays within rho = {rho:g} in all {len(runs)} runs, so PGD's iterates are GD's"
         )
     return (
-        f"the projection acted in {left} of {len(runs)} runs "
-        f"(GD's largest drift {largest:.3g}, rho = {rho:g})"
+        f"the projection acted in {left(at_top)} of {len(at_top)} runs at the largest width (m = {widths}; "
+        f"GD's largest drift there {max(r['gd']['max_drift'] for r in at_top):.3g}, rho = {rho:g}) and in "
+        f"{left(runs)} of {len(runs)} at any width"
     )
 
 
