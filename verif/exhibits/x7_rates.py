@@ -410,7 +410,8 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
         color = drawn.get(source, f"C{len(drawn) % 10}")
         if source not in drawn:
             drawn[source] = color
-            ax.plot(xs, mean, "o-", color=color, label=f"{row} measured")
+            what = "the bound's own value" if row.startswith("mu_T") else "measured"
+            ax.plot(xs, mean, "o-", color=color, label=f"{row} {what}")
         if s0["form"] == "exponential":
             ref = mean[-1] * np.exp(s0["reference"] * (fit_xs - fit_xs[-1]))
         else:
@@ -424,7 +425,10 @@ def draw(records: Sequence[Measurement], summary: Summary, directory: Path) -> l
         ax.set_xlabel(label)
         ax.set_title(f"X7: rates in {var}")
         plots.legend_below(ax, ncol=2, fontsize=6)
-    panel["m"].set_ylabel("measured (mean over seeds)")
+        ax.set_ylabel(
+            "average risk - final risk (mean over seeds)" if var == "tau" else "value (mean over seeds)",
+            fontsize=8,
+        )
     name = plots.save(fig, directory, "x7_rates.png")
     caption = (
         "X7: measured quantities (solid) against the reference rate (dotted, drawn through the last point; "
