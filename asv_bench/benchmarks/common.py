@@ -12,6 +12,7 @@ import importlib.util
 import math
 import os
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -62,6 +63,7 @@ class Timing:
     runs each benchmark once.
     """
 
+    timer = staticmethod(time.process_time)
     sample_time = 0.02
     number = 0
     repeat = (10, 20, 4.0)
