@@ -230,8 +230,9 @@ class _Tracks:
         return self.value(cache, claim)[1]
 
 
-#: Claims per graph over the commits: few enough that every legend entry and colour of asv's
-#: graph stays distinct (flot's palette and legend box lose entries from about 8 series on).
+#: Claims per graph over the commits: asv plots at most the first 8 parameter values of a graph
+#: unless asked for more, and flot's colours grow alike beyond its palette of a few, so a group
+#: of six has every claim drawn, in a colour of its own, with its own legend entry.
 GROUP_SIZE = 6
 
 
