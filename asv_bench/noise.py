@@ -1,4 +1,4 @@
-"""Benchmark noise: run one commit several times and compare consecutive runs as the gate does.
+"""Benchmark noise across time: run one commit several times, compare consecutive runs at the gate's factor.
 
 ``python noise.py [--runs K] [--factor F] [-b REGEX] [--machine NAME]`` (from ``asv_bench``, in
 an environment with asv and ``verif`` installed; ``tox -e bench-noise -- ...`` is that) runs
@@ -6,10 +6,12 @@ an environment with asv and ``verif`` installed; ``tox -e bench-noise -- ...`` i
 selected benchmarks, keeps each run's results file under ``.asv/noise/`` and compares every
 pair of consecutive runs with asv's own comparison (``asv compare --factor F --split``, the
 Mann-Whitney test on the recorded samples, then the factor): a benchmark of the same commit
-that compares as changed is noise that the regression gate (``tox -e bench-compare``, factor
-1.25) would report. Prints each pair's changed benchmarks, each run's wall time and the load
-average before and after it, and ends with ``P of Q pairs compared as unchanged``. Exit status
-0 when every pair compared as unchanged, 1 otherwise.
+that compares as changed is noise, here from the load changing between runs minutes apart.
+The regression gate (``tox -e bench-compare``, ``asv continuous``) interleaves the rounds of
+its two commits instead, so that such a change falls on both (README, Benchmarking).
+Prints each pair's changed benchmarks, each run's wall time and the load average before and
+after it, and ends with ``P of Q pairs compared as unchanged``. Exit status 0 when every pair
+compared as unchanged, 1 otherwise.
 """
 
 from __future__ import annotations

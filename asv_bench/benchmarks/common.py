@@ -49,22 +49,22 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Timing:
-    """asv timing settings shared by the ``time_*`` classes, chosen so that two runs of one
-    commit compare as "not significantly changed" under the regression gate's factor 1.25
-    (``asv continuous --factor 1.25``) on a shared, loaded 2-core machine (``asv_bench/noise.py``
-    measures it; README, Benchmarking).
+    """asv timing settings shared by the ``time_*`` classes, for the regression gate's factor 1.25
+    (``asv continuous --factor 1.25``, ``tox -e bench-compare``) on a shared, loaded 2-core
+    machine (README, Benchmarking, "Noise").
 
     ``asv compare`` flags a change when the medians differ by the factor and the two sample sets
     differ by the Mann-Whitney test, which a few dozen tight samples pass at any shift: what
-    has to agree between two runs is the median itself. Two things move it under load:
+    has to agree between the two commits is the median itself. Two things move it under load:
 
     * wall time counts the time the process waits for a core: ``timer`` is the process's CPU
       time (``time.process_time``, every thread of it, so JAX's thread pool counts too);
-    * a neighbour's load slows even the CPU time, by up to 1.5x for millisecond JAX calls,
-      for as long as it lasts (the samples of one round agree with each other and not with the
-      next round's): ``rounds`` interleaves the benchmarks four times, so that each median
-      pools samples from four moments of the run, ``repeat = (5, 10, 2.0)`` samples of at
-      least ``sample_time`` (asv picks ``number`` calls per sample) in each round.
+    * a neighbour's load slows even the CPU time, by up to 1.6x for millisecond calls, for as
+      long as it lasts (the samples of one round agree with each other and not with the next
+      round's): ``rounds`` runs each benchmark in four rounds, which ``asv continuous``
+      interleaves between the two commits (base, head; head, base; ...), so that both medians
+      pool samples from the same four moments; ``repeat = (5, 10, 2.0)`` samples of at least
+      ``sample_time`` (asv picks ``number`` calls per sample) in each round.
 
     ``warmup_time`` runs the (already compiled) call before sampling, which refills the caches
     that ``setup`` and the previous benchmark left cold. ``asv run --quick`` (bench-smoke,
