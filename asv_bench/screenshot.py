@@ -6,7 +6,8 @@ Debian's packaged copies (``apt-get install chromium libjs-jquery libjs-jquery-f
 libjs-bootstrap libjs-jquery-stupidtable``), serves the copy on 127.0.0.1 and takes the
 screenshot. ``PAGE`` is the part of the dashboard's address after ``#`` (a benchmark and its
 parameter selection). Debian ships flot 4, whose legend and axis labels are its own: the copy
-styles the legend and leaves out asv's axis-label plugin, so labels are not drawn twice.
+gives the legend a background and leaves out asv's axis-label plugin, so labels are not drawn
+twice.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ VENDOR = {
 }
 #: Not needed for a graph page (bar charts and the regressions page's ignore keys).
 STUBS = {"jquery.flot.orderBars.js": "", "md5.min.js": "function md5(s) { return String(s); }\n"}
-LEGEND_CSS = (
-    "<style>.legendLayer .background { fill: rgba(255, 255, 255, 0.9); stroke: #888; }"
-    " .legendLayer text { font-size: 12px; }</style>\n"
-)
+#: The legend's background only: flot 4 places each icon and each label in ``em`` of its own
+#: element, so a font size set on the labels alone moves them off their icons, a little more
+#: on each row (the colours then read as shifted by one from the eighth row on).
+LEGEND_CSS = "<style>.legendLayer .background { fill: rgba(255, 255, 255, 0.9); stroke: #888; }</style>\n"
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",

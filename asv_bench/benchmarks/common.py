@@ -12,6 +12,7 @@ import importlib.util
 import math
 import os
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,25 +49,34 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class Timing:
-    """asv timing settings shared by the ``time_*`` classes, chosen so that two runs of one
-    commit compare as "not significantly changed" under the regression gate's factor 1.25
-    (``asv continuous --factor 1.25``) on a shared 2-core machine.
+    """asv timing settings shared by the ``time_*`` classes, for the regression gate's factor 1.25
+    (``asv continuous --factor 1.25``, ``tox -e bench-compare``) on a shared, loaded 2-core
+    machine (README, Benchmarking, "Noise").
 
-    ``asv compare`` flags a change only when the medians differ by the factor and the two
-    sample sets differ statistically, which needs several samples: at least ``repeat[0]``
-    samples of ``sample_time`` each (asv picks ``number`` calls per sample), in each of
-    ``rounds`` rounds that interleave the benchmarks, so that a burst of load elsewhere hits
-    several benchmarks a little rather than one benchmark wholly. ``warmup_time`` runs the
-    (already compiled) call before sampling, which refills the caches that ``setup`` and the
-    previous benchmark left cold. ``asv run --quick`` (bench-smoke) ignores all of these and
-    runs each benchmark once.
+    ``asv compare`` flags a change when the medians differ by the factor and the two sample sets
+    differ by the Mann-Whitney test, which a few dozen tight samples pass at any shift: what
+    has to agree between the two commits is the median itself. Two things move it under load:
+
+    * wall time counts the time the process waits for a core: ``timer`` is the process's CPU
+      time (``time.process_time``, every thread of it, so JAX's thread pool counts too);
+    * a neighbour's load slows even the CPU time, by up to 1.6x for millisecond calls, for as
+      long as it lasts (the samples of one round agree with each other and not with the next
+      round's): ``rounds`` runs each benchmark in four rounds, which ``asv continuous``
+      interleaves between the two commits (base, head; head, base; ...), so that both medians
+      pool samples from the same four moments; ``repeat = (5, 10, 2.0)`` samples of at least
+      ``sample_time`` (asv picks ``number`` calls per sample) in each round.
+
+    ``warmup_time`` runs the (already compiled) call before sampling, which refills the caches
+    that ``setup`` and the previous benchmark left cold. ``asv run --quick`` (bench-smoke,
+    bench-history) ignores all of these and runs each benchmark once.
     """
 
+    timer = staticmethod(time.process_time)
     sample_time = 0.02
     number = 0
-    repeat = (10, 20, 4.0)
-    rounds = 2
-    warmup_time = 0.05
+    repeat = (5, 10, 2.0)
+    rounds = 4
+    warmup_time = 0.1
     timeout = 600.0
 
 

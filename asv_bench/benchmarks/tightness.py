@@ -1,17 +1,22 @@
 """Layer 6, tightness: each registered claim's largest measured/bound ratio (THEORY 9).
 
-``Tightness.track_ratio`` is parametrized by :func:`verif.claims.ids`, so a newly registered
-claim gets its track with no new benchmark code. Each claim is measured with the ``numpy``
-backend on a fixed, deterministic set of cases (:func:`cases`): the configurations of
-:data:`CONFIGS` (both smooth activations, below, at and above the cutoff of THEORY 4, every
-``w_init`` law, small shapes) times :data:`SEEDS`, with the options of :data:`CLAIM_CASES`; the
-track is the largest ratio (a few seconds per claim), together with the ratios of the committed
-corpus of worst cases (``properties/corpus/<claim>.json``) replayed, where there is one.
+Each claim is measured with the ``numpy`` backend on a fixed, deterministic set of cases
+(:func:`cases`): the configurations of :data:`CONFIGS` (both smooth activations, below, at and
+above the cutoff of THEORY 4, every ``w_init`` law, small shapes) times :data:`SEEDS`, with the
+options of :data:`CLAIM_CASES`, together with the committed corpus of worst cases
+(``properties/corpus/<claim>.json``) replayed, where there is one. Two tracks per claim:
 
-``Tightness.track_late_ratio`` is the largest ratio over ``t >= T/2`` of the same cases and
-corpus (``details['ratio_late']``, :func:`verif.claims.base.per_time`), ``nan`` for a claim
-without per-time ratios; the largest ratio is attained at ``t = 0`` for most bounds, so a term
-acting only later in the sequence shows in this track and not in the other.
+* ``track_ratio``: the largest ratio ``measured / bound``;
+* ``track_late_ratio``: the largest ratio over ``t >= T/2`` of the same cases and corpus
+  (``details['ratio_late']``, :func:`verif.claims.base.per_time`), ``nan`` for a claim without
+  per-time ratios; the largest ratio is attained at ``t = 0`` for most bounds, so a term acting
+  only later in the sequence shows in this track and not in the other.
+
+The tracks come twice, from one measurement (``setup_cache``): ``Tightness`` holds every claim
+(read with asv's ``x-axis = claim``: one series per commit), and ``TightnessE1toE6``,
+``TightnessE7toE12``, ... hold :data:`GROUP_SIZE` claims each, so that a graph over the commits
+has a legend entry and a distinct colour per claim. Both are generated from
+:func:`verif.claims.ids`, so a newly registered claim gets its tracks with no new code.
 
 Reading the track: ratio <= 1 is the claim holding; a fall to 0 means a check stopped
 measuring (a weakened check), a rise means a tighter case was found (or a bound got sharper).
@@ -119,27 +124,31 @@ def case_results(claim_id: str, backend: str = "numpy") -> list[Any]:
     return results
 
 
+def ratios(claim_id: str, backend: str = "numpy") -> tuple[float, float]:
+    """``(largest ratio, largest late ratio)`` of ``claim_id`` over :func:`cases` and the corpus.
+
+    The largest ``measured / bound``, and the largest ratio over ``t >= T/2``
+    (``details['ratio_late']``), from one pass over the results; the late ratio is ``nan`` for
+    a claim that reports no per-time ratio (an exact identity, E11, E12): there is no late
+    ratio to track, which is not the same as a late ratio of 0.
+    """
+    results = [*case_results(claim_id, backend), *corpus_replays(claim_id, backend)]
+    late = [float(r.details["ratio_late"]) for r in results if "ratio_late" in r.details]
+    return max(float(r.ratio) for r in results), max(late) if late else math.nan
+
+
 def largest_ratio(claim_id: str, backend: str = "numpy") -> float:
-    """The largest ``measured / bound`` of ``claim_id`` over :func:`cases` and the corpus."""
-    ratios = [r.ratio for r in case_results(claim_id, backend)]
-    return max([*ratios, *corpus_ratios(claim_id, backend)])
+    """The largest ``measured / bound`` of ``claim_id`` (:func:`ratios`)."""
+    return ratios(claim_id, backend)[0]
 
 
 def largest_late_ratio(claim_id: str, backend: str = "numpy") -> float:
-    """The largest ratio over ``t >= T/2`` (``details['ratio_late']``) over :func:`cases` and the corpus.
-
-    ``nan`` for a claim that reports no per-time ratio (an exact identity, E11, E12): there is
-    no late ratio to track, which is not the same as a late ratio of 0.
-    """
-    late = [
-        float(r.details["ratio_late"]) for r in case_results(claim_id, backend) if "ratio_late" in r.details
-    ]
-    late += corpus_ratios(claim_id, backend, key="ratio_late")
-    return max(late) if late else math.nan
+    """The largest ratio over ``t >= T/2`` of ``claim_id``, ``nan`` without one (:func:`ratios`)."""
+    return ratios(claim_id, backend)[1]
 
 
-def corpus_ratios(claim_id: str, backend: str = "numpy", key: str | None = None) -> list[float]:
-    """Ratios of the committed corpus entries of ``claim_id`` (``properties/corpus``), replayed.
+def corpus_replays(claim_id: str, backend: str = "numpy") -> list[Any]:
+    """The committed corpus entries of ``claim_id`` (``properties/corpus``), replayed.
 
     The corpus holds the worst cases that longer searches found; it is read from the checkout
     beside these benchmarks and replayed with ``verif.search.replay`` of the version under test
@@ -152,27 +161,96 @@ def corpus_ratios(claim_id: str, backend: str = "numpy", key: str | None = None)
     except NotImplementedError:
         return []
     entries = search.load_corpus(CORPUS_DIR).get(claim_id, [])
-    replays = [search.replay(entry, backend) for entry in entries]
-    if key is None:
-        return [float(r.ratio) for r in replays]
-    return [float(r.details[key]) for r in replays if key in r.details]
+    return [search.replay(entry, backend) for entry in entries]
 
 
-class Tightness:
-    """Largest measured/bound ratio of each registered claim (unit: ratio; <= 1 holds)."""
+def measure_all() -> dict[str, tuple[float, float] | str]:
+    """:func:`ratios` of every registered claim; for a claim whose measurement fails, the error.
 
-    params: ClassVar[list[str]] = claims.ids()
+    A failure is kept as its message rather than raised, so that it fails that claim's tracks
+    alone (:meth:`_Tracks.value`), not every track sharing the cache.
+    """
+    out: dict[str, tuple[float, float] | str] = {}
+    for claim_id in claims.ids():
+        try:
+            out[claim_id] = ratios(claim_id)
+        except Exception as exc:  # re-raised by the claim's own tracks
+            out[claim_id] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def claim_groups(ids: list[str], size: int) -> dict[str, list[str]]:
+    """``ids`` in groups by claim number, ``E1``-``E<size>``, ``E<size+1>``-``E<2 size>``, ...
+
+    A group is named by its range (``"E1toE6"``), not by the claims it holds, so that a claim
+    registered later joins its group (or opens the next one) and no track changes its name.
+    """
+    out: dict[str, list[str]] = {}
+    for claim_id in ids:
+        lo = (int(claim_id.lstrip("E")) - 1) // size * size + 1
+        out.setdefault(f"E{lo}toE{lo + size - 1}", []).append(claim_id)
+    return out
+
+
+class _Tracks:
+    """The two tracks of the claims in ``params`` (unit: ratio; <= 1 holds).
+
+    The measurements come from ``setup_cache``, which asv runs once per run for every class
+    below (they share this one function), so that each claim is measured once for both tracks
+    and both views.
+    """
+
+    params: ClassVar[list[str]] = []
     param_names: ClassVar[list[str]] = ["claim"]
     unit = "ratio"
     timeout = 600.0
 
-    def setup(self, claim: str) -> None:
-        if claim not in claims.ids():
+    def setup_cache(self) -> dict[str, tuple[float, float] | str]:
+        return measure_all()
+
+    setup_cache.timeout = 1800.0  # type: ignore[attr-defined]
+
+    def setup(self, cache: dict[str, tuple[float, float] | str], claim: str) -> None:
+        if claim not in cache:
             raise NotImplementedError(f"claim {claim} is not registered in this version")
 
-    def track_ratio(self, claim: str) -> float:
-        return largest_ratio(claim)
+    @staticmethod
+    def value(cache: dict[str, tuple[float, float] | str], claim: str) -> tuple[float, float]:
+        entry = cache[claim]
+        if isinstance(entry, str):
+            raise RuntimeError(f"the tightness of {claim} was not measured: {entry}")
+        return entry
 
-    def track_late_ratio(self, claim: str) -> float:
+    def track_ratio(self, cache: dict[str, tuple[float, float] | str], claim: str) -> float:
+        """The largest measured/bound ratio over the cases and the corpus."""
+        return self.value(cache, claim)[0]
+
+    def track_late_ratio(self, cache: dict[str, tuple[float, float] | str], claim: str) -> float:
         """The largest ratio over ``t >= T/2``: a term of a bound acting late shows here."""
-        return largest_late_ratio(claim)
+        return self.value(cache, claim)[1]
+
+
+#: Claims per graph over the commits: asv plots at most the first 8 parameter values of a graph
+#: unless asked for more, and flot's colours grow alike beyond its palette of a few, so a group
+#: of six has every claim drawn, in a colour of its own, with its own legend entry.
+GROUP_SIZE = 6
+
+
+class Tightness(_Tracks):
+    """Every registered claim in one benchmark: read it with ``x-axis = claim`` (one series per
+    commit), or over the commits one group of :data:`GROUP_SIZE` at a time (``TightnessE1toE6``, ...)."""
+
+    params: ClassVar[list[str]] = claims.ids()
+
+
+#: ``TightnessE1toE6``, ``TightnessE7toE12``, ...: the claims of :func:`claim_groups`, generated
+#: from the registry, so that a newly registered claim gets its tracks with no new code.
+GROUPS: dict[str, type[_Tracks]] = {
+    f"Tightness{name}": type(
+        f"Tightness{name}",
+        (_Tracks,),
+        {"params": ids, "__module__": __name__, "__doc__": f"Tracks of claims {name}."},
+    )
+    for name, ids in claim_groups(claims.ids(), GROUP_SIZE).items()
+}
+globals().update(GROUPS)
