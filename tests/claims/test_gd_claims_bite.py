@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.claims.test_e11_e12_e16_training_problem import TINY, TINY_X
 from verif import claims, gd_bounds
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
@@ -60,19 +61,7 @@ def test_e16_does_not_call_rounding_a_violation() -> None:
     The exact recursion would move; the computed one cannot. Without the rounding allowance the
     average risk was 2.36 times B8's right side here (found by the thorough profile).
     """
-    cfg = RNNConfig(
-        width=64,
-        input_dim=1,
-        seq_len=1,
-        memory_alpha=4.0,
-        activation="sigmoid",
-        rho_w=0.0,
-        rho_u=0.0,
-        nu_w=0.0,
-        nu_u=2.220446049250313e-16,
-    )
-    X = np.array([[[0.01652764]], [[-0.81327024]], [[0.91275558]]])
-    res = claims.get("E16").check(cfg, "numpy", 0, X=X, step_scale=0.1)
+    res = claims.get("E16").check(TINY, "numpy", 0, X=TINY_X, step_scale=0.1)
     assert res.details["risk_final"] == res.details["risk_init"], res.describe()  # frozen by rounding
     assert res.passed, res.describe()
     # At the scale of an ordinary run the allowance is negligible against the bound.
