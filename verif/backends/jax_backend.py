@@ -331,13 +331,70 @@ def _features(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> tuple[
 _features_jit = jax.jit(_features, static_argnames=("act_name",))
 
 
-@partial(jax.jit, static_argnames=("act_name",))
-def _feature_gram_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str) -> jax.Array:
+#: Bytes of tangent features ``(nT, c (d + 1))`` that one step of the Gram's loop over
+#: neurons forms on a CPU (:func:`gram_chunk`). ``None``: one core's L2 as the OS reports it
+#: (:func:`verif.backends.tuning.cache_sizes`; :data:`verif.backends.tuning.FALLBACK_L2_BYTES`
+#: without one); an int set here takes precedence.
+GRAM_CHUNK_BYTES: int | None = None
+
+
+@cache
+def _l2_bytes() -> int:
+    return tuning.cache_sizes()[0].get(2, tuning.FALLBACK_L2_BYTES)
+
+
+def gram_chunk(rows: int, m: int, d: int, itemsize: int, platform: str = "cpu") -> int:
+    """Neurons per step of :func:`_feature_gram_jit`'s loop: on a CPU the largest power of two
+    ``c <= m`` whose features ``(rows, c (d + 1))`` fit in :data:`GRAM_CHUNK_BYTES` (at least
+    one neuron); elsewhere (a GPU) all ``m`` at once, one product.
+
+    On a CPU the product of features that stay in the cache is several times faster than one
+    product of all of them: at n=32, T=16, m=512, d=8 (float64, 1 MiB of L2) the Gram took
+    55-80 ms in steps of 16-32 neurons against 180-270 ms in one product.
+    """
+    if platform != "cpu":
+        return m
+    budget = _l2_bytes() if GRAM_CHUNK_BYTES is None else GRAM_CHUNK_BYTES
+    c = 1
+    while 2 * c <= m and 2 * c * rows * (d + 1) * itemsize <= budget:
+        c *= 2
+    return c
+
+
+@partial(jax.jit, static_argnames=("act_name", "chunk"))
+def _feature_gram_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str, chunk: int) -> jax.Array:
     """``sum_i [g_i g_i^T + G_i G_i^T]`` over the neurons of ``(w, U)``, features and products in
     one program (:func:`verif.backends.common.feature_gram`), so that the features never
-    leave it."""
-    g, G = _features(w, U, X, act_name)
-    return feature_gram(g, G, jnp)
+    leave it.
+
+    The sum runs in a ``lax.scan`` over consecutive chunks of ``chunk`` neurons
+    (:func:`gram_chunk`), each chunk's features formed and multiplied in one step, then the
+    ``m mod chunk`` neurons left over; neuron ``i``'s features depend on ``(w_i, u_i)`` only
+    (THEORY 6), so a chunk's features are its columns of the full ones.
+    """
+    m, d = U.shape
+    n, T, _ = X.shape
+
+    def add(K: jax.Array, wu: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, None]:
+        g, G = _features(wu[0], wu[1], X, act_name)
+        return K + feature_gram(g, G, jnp), None
+
+    steps, left = divmod(m, chunk)
+    if steps == 1 and left == 0:
+        return add(jnp.zeros((n * T, n * T), X.dtype), (w, U))[0]
+    full = steps * chunk
+    K = jnp.zeros((n * T, n * T), X.dtype)
+    K, _ = lax.scan(add, K, (w[:full].reshape(steps, chunk), U[:full].reshape(steps, chunk, d)))
+    if left:
+        K, _ = add(K, (w[full:], U[full:]))
+    return K
+
+
+def _platform(X: Any) -> str:
+    """The platform a compiled call with input ``X`` runs on."""
+    if isinstance(X, jax.Array):
+        return str(next(iter(X.devices())).platform)
+    return str(jax.default_backend())
 
 
 _risk_jit = jax.jit(_risk, static_argnames=("act_name",))
@@ -549,7 +606,9 @@ class JaxBackend:
         ``m`` times the NTK Gram matrix of those neurons (what :func:`verif.ntk.gram` sums)."""
         with enable_x64():
             w, U, _, Xj = self._args(params, X)
-            return self._out(params, X, _feature_gram_jit(w, U, Xj, params.activation))
+            n, T, d = Xj.shape
+            chunk = gram_chunk(n * T, params.width, d, params.dtype.itemsize, _platform(Xj))
+            return self._out(params, X, _feature_gram_jit(w, U, Xj, params.activation, chunk))
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
         """``R(Theta)`` (THEORY 5)."""
