@@ -132,6 +132,42 @@ def test_feature_gram_is_the_product_of_the_tangent_features(dtype: str) -> None
     assert rel_fro(K, hand) <= (1e-14 if dtype == "float64" else 1e-6)
 
 
+def test_gram_chunk_is_the_largest_power_of_two_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rows (d + 1) itemsize = 8 * 3 * 8 = 192 bytes per neuron
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 4 * 192)
+    assert jax_backend.gram_chunk(8, 10, 2, 8) == 4
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 4 * 192 - 1)
+    assert jax_backend.gram_chunk(8, 10, 2, 8) == 2
+    assert jax_backend.gram_chunk(8, 10, 2, 4) == 4  # float32: half the bytes
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 1)
+    assert jax_backend.gram_chunk(8, 10, 2, 8) == 1  # at least one neuron
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 2**30)
+    assert jax_backend.gram_chunk(8, 10, 2, 8) == 8  # a power of two, at most m
+    assert jax_backend.gram_chunk(8, 8, 2, 8) == 8
+    assert jax_backend.gram_chunk(8, 10, 2, 8, platform="gpu") == 10  # one product off the CPU
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", None)
+    assert jax_backend.gram_chunk(8, 10, 2, 8) >= 1
+
+
+@pytest.mark.parametrize("budget", [1, 2 * 256, 4 * 256, 2**30])
+def test_feature_gram_in_chunks_of_neurons_sums_every_neuron_once(
+    budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # m = 10 neurons, rows nT = 8, d = 3 (256 bytes per neuron): chunks of 1, 2, 4 (two of
+    # them and 2 left over) and 8 (2 left over): a dropped or repeated chunk changes the sum
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", budget)
+    cfg = small_config(width=10, input_dim=3, seq_len=4)
+    params, X, _ = problem(cfg, n=2, seed=4)
+    p = perturbed(params, scale=0.5, seed=6)
+    be = verif.backend("jax")
+    chunk = jax_backend.gram_chunk(8, 10, 3, 8)
+    assert chunk == {1: 1, 512: 2, 1024: 4, 2**30: 8}[budget]
+    K = be.feature_gram(p, X)
+    g, G = (np.asarray(a) for a in be.tangent_features(p, X))
+    phi = np.concatenate([g[..., None], G], axis=-1).reshape(8, 10 * 4)
+    assert rel_fro(K, phi @ phi.T) <= 1e-14
+
+
 def test_device_params_refuse_bad_shapes() -> None:
     params = verif.symmetric_init(small_config(), 0)
     with pytest.raises(ValueError, match=r"params\.U0 must have shape"):

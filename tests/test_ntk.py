@@ -11,6 +11,7 @@ import pytest
 import verif
 from tests.conftest import SMOOTH_ACTIVATIONS, perturbed, problem, rel_fro, small_config
 from verif import ntk
+from verif.backends import jax_backend
 from verif.params import Params
 
 
@@ -85,6 +86,21 @@ def test_gram_equal_on_both_backends(act: str) -> None:
         K_np = ntk.gram(p, X, backend="numpy", at=at)
         K_jax = ntk.gram(p, X, backend="jax", at=at)
         assert rel_fro(K_np, K_jax) <= 1e-12
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 3 * 5 * 4 * 8 * 3])
+@pytest.mark.parametrize("block", [4, 6, None])
+def test_jax_gram_in_chunks_of_neurons_equals_numpy(
+    chunk_bytes: int, block: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The JAX Gram's loop over chunks of 1 or 2 neurons (n T (d + 1) 8 = 480 bytes a neuron)
+    # inside each neuron block of ntk.gram, at Theta_0 (half the neurons) and at a general point
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", chunk_bytes)
+    params, X = _setup()
+    p = perturbed(params, scale=0.4)
+    for at in ("init", "current"):
+        K_jax = ntk.gram(p, X, backend="jax", at=at, block_size=block)
+        assert rel_fro(K_jax, ntk.gram(p, X, backend="numpy", at=at)) <= 1e-12
 
 
 def test_gram_at_init_ignores_the_current_weights() -> None:
