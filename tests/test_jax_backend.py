@@ -134,6 +134,7 @@ def test_feature_gram_is_the_product_of_the_tangent_features(dtype: str) -> None
 
 def test_gram_chunk_is_the_largest_power_of_two_within_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
     # rows (d + 1) itemsize = 8 * 3 * 8 = 192 bytes per neuron
+    monkeypatch.setattr(jax_backend, "GRAM_MIN_COLUMNS", 1)
     monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 4 * 192)
     assert jax_backend.gram_chunk(8, 10, 2, 8) == 4
     monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 4 * 192 - 1)
@@ -145,6 +146,11 @@ def test_gram_chunk_is_the_largest_power_of_two_within_the_budget(monkeypatch: p
     assert jax_backend.gram_chunk(8, 10, 2, 8) == 8  # a power of two, at most m
     assert jax_backend.gram_chunk(8, 8, 2, 8) == 8
     assert jax_backend.gram_chunk(8, 10, 2, 8, platform="gpu") == 10  # one product off the CPU
+    # at least GRAM_MIN_COLUMNS feature columns c (d + 1) a step, however small the budget
+    monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", 1)
+    monkeypatch.setattr(jax_backend, "GRAM_MIN_COLUMNS", 7)
+    assert jax_backend.gram_chunk(8, 10, 2, 8) == 4  # 4 * 3 >= 7 > 2 * 3
+    assert jax_backend.gram_chunk(8, 2, 2, 8) == 2  # at most m
     monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", None)
     assert jax_backend.gram_chunk(8, 10, 2, 8) >= 1
 
@@ -156,6 +162,7 @@ def test_feature_gram_in_chunks_of_neurons_sums_every_neuron_once(
     # m = 10 neurons, rows nT = 8, d = 3 (256 bytes per neuron): chunks of 1, 2, 4 (two of
     # them and 2 left over) and 8 (2 left over): a dropped or repeated chunk changes the sum
     monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", budget)
+    monkeypatch.setattr(jax_backend, "GRAM_MIN_COLUMNS", 1)
     cfg = small_config(width=10, input_dim=3, seq_len=4)
     params, X, _ = problem(cfg, n=2, seed=4)
     p = perturbed(params, scale=0.5, seed=6)

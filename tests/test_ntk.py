@@ -96,6 +96,7 @@ def test_jax_gram_in_chunks_of_neurons_equals_numpy(
     # The JAX Gram's loop over chunks of 1 or 2 neurons (n T (d + 1) 8 = 480 bytes a neuron)
     # inside each neuron block of ntk.gram, at Theta_0 (half the neurons) and at a general point
     monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(jax_backend, "GRAM_MIN_COLUMNS", 1)
     params, X = _setup()
     p = perturbed(params, scale=0.4)
     for at in ("init", "current"):

@@ -336,6 +336,9 @@ _features_jit = jax.jit(_features, static_argnames=("act_name",))
 #: (:func:`verif.backends.tuning.cache_sizes`; :data:`verif.backends.tuning.FALLBACK_L2_BYTES`
 #: without one); an int set here takes precedence.
 GRAM_CHUNK_BYTES: int | None = None
+#: Feature columns ``c (d + 1)`` that one step of the loop takes at least (where ``m`` has as
+#: many), so that each step's product is wide enough to pay for its pass over ``K``.
+GRAM_MIN_COLUMNS = 128
 
 
 @cache
@@ -345,18 +348,21 @@ def _l2_bytes() -> int:
 
 def gram_chunk(rows: int, m: int, d: int, itemsize: int, platform: str = "cpu") -> int:
     """Neurons per step of :func:`_feature_gram_jit`'s loop: on a CPU the largest power of two
-    ``c <= m`` whose features ``(rows, c (d + 1))`` fit in :data:`GRAM_CHUNK_BYTES` (at least
-    one neuron); elsewhere (a GPU) all ``m`` at once, one product.
+    ``c <= m`` whose features ``(rows, c (d + 1))`` fit in :data:`GRAM_CHUNK_BYTES`, raised to
+    the least power of two with ``c (d + 1) >=`` :data:`GRAM_MIN_COLUMNS` (at most ``m``);
+    elsewhere (a GPU) all ``m`` at once, one product.
 
     On a CPU the product of features that stay in the cache is several times faster than one
     product of all of them: at n=32, T=16, m=512, d=8 (float64, 1 MiB of L2) the Gram took
-    55-80 ms in steps of 16-32 neurons against 180-270 ms in one product.
+    55-80 ms in steps of 16-32 neurons against 180-270 ms in one product. Narrow steps lose
+    where ``K`` itself is large: at n=64, T=32 (``K`` 32 MiB) steps of 4 neurons took 6 s
+    against 3.1-3.7 s for 16-128 neurons or one product.
     """
     if platform != "cpu":
         return m
     budget = _l2_bytes() if GRAM_CHUNK_BYTES is None else GRAM_CHUNK_BYTES
     c = 1
-    while 2 * c <= m and 2 * c * rows * (d + 1) * itemsize <= budget:
+    while 2 * c <= m and (2 * c * rows * (d + 1) * itemsize <= budget or c * (d + 1) < GRAM_MIN_COLUMNS):
         c *= 2
     return c
 
