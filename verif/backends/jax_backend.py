@@ -353,10 +353,11 @@ def gram_chunk(rows: int, m: int, d: int, itemsize: int, platform: str = "cpu") 
     elsewhere (a GPU) all ``m`` at once, one product.
 
     On a CPU the product of features that stay in the cache is several times faster than one
-    product of all of them: at n=32, T=16, m=512, d=8 (float64, 1 MiB of L2) the Gram took
-    55-80 ms in steps of 16-32 neurons against 180-270 ms in one product. Narrow steps lose
-    where ``K`` itself is large: at n=64, T=32 (``K`` 32 MiB) steps of 4 neurons took 6 s
-    against 3.1-3.7 s for 16-128 neurons or one product.
+    product of all of them: at n=32, T=16, m=512, d=8 (float64, 1 MiB of L2, both cores
+    shared with other jobs) the Gram took 55-80 ms in steps of 16-32 neurons against
+    180-270 ms in one product. Narrow steps lose where ``K`` itself is large: at n=64, T=32
+    (``K`` 32 MiB) steps of 4 neurons took 6 s, steps of 16-128 neurons 3.1-4.3 s and one
+    product 3.7 s.
     """
     if platform != "cpu":
         return m
@@ -385,12 +386,13 @@ def _feature_gram_jit(w: jax.Array, U: jax.Array, X: jax.Array, act_name: str, c
         g, G = _features(wu[0], wu[1], X, act_name)
         return K + feature_gram(g, G, jnp), None
 
-    steps, left = divmod(m, chunk)
-    if steps == 1 and left == 0:
-        return add(jnp.zeros((n * T, n * T), X.dtype), (w, U))[0]
-    full = steps * chunk
     K = jnp.zeros((n * T, n * T), X.dtype)
-    K, _ = lax.scan(add, K, (w[:full].reshape(steps, chunk), U[:full].reshape(steps, chunk, d)))
+    steps, left = divmod(m, chunk)
+    full = steps * chunk
+    if steps == 1:
+        K, _ = add(K, (w[:full], U[:full]))
+    elif steps > 1:
+        K, _ = lax.scan(add, K, (w[:full].reshape(steps, chunk), U[:full].reshape(steps, chunk, d)))
     if left:
         K, _ = add(K, (w[full:], U[full:]))
     return K
