@@ -12,6 +12,16 @@ import shutil
 import sys
 import tempfile
 
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+import numpy as np
+import pytest
+
+import verif
+from verif import data
+from verif.config import RNNConfig
+from verif.params import Params
+
 
 def share_jax_compilation_cache() -> None:
     """One persistent JAX compilation cache for the whole test run, removed at its end.
@@ -41,16 +51,7 @@ def share_jax_compilation_cache() -> None:
             jax.config.update(name.lower(), value if name.endswith("DIR") else int(value))
 
 
-os.environ.setdefault("JAX_PLATFORMS", "cpu")
 share_jax_compilation_cache()
-
-import numpy as np
-import pytest
-
-import verif
-from verif import data
-from verif.config import RNNConfig
-from verif.params import Params
 
 BACKENDS = ("numpy", "jax")
 SMOOTH_ACTIVATIONS = ("tanh", "sigmoid")
