@@ -6,7 +6,11 @@ Helpers are plain functions, imported by the test modules as ``from tests.confte
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sys
+import tempfile
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
@@ -17,6 +21,37 @@ import verif
 from verif import data
 from verif.config import RNNConfig
 from verif.params import Params
+
+
+def share_jax_compilation_cache() -> None:
+    """One persistent JAX compilation cache for the whole test run, removed at its end.
+
+    Every ``verif`` or pytest subprocess a test starts, and each pytest-xdist worker, would
+    otherwise compile the same programs again. The first process to load this module (pytest's
+    main process, before it starts its workers) makes a fresh directory and names it in
+    ``JAX_COMPILATION_CACHE_DIR``; the processes it starts inherit it, and only the one that made
+    it removes it. A directory named already (by the user) is used as it is. A hit still counts
+    as a compilation to JAX's ``backend_compile_duration`` event, which the compile-counting tests
+    listen to.
+    """
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return
+    path = tempfile.mkdtemp(prefix="verif-jax-cache-")
+    settings = {
+        "JAX_COMPILATION_CACHE_DIR": path,
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+    }
+    os.environ.update(settings)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    if "jax" in sys.modules:  # imported before this module: its configuration is read already
+        import jax
+
+        for name, value in settings.items():
+            jax.config.update(name.lower(), value if name.endswith("DIR") else int(value))
+
+
+share_jax_compilation_cache()
 
 BACKENDS = ("numpy", "jax")
 SMOOTH_ACTIVATIONS = ("tanh", "sigmoid")

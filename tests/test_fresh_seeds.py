@@ -44,7 +44,7 @@ def test_a_failing_seed_names_its_tests(tmp_path: Path) -> None:
     env = _env()
     env["VERIF_MUTANT"] = "asymmetric_init"
     cmd = [sys.executable, str(SCRIPT), "--seed", "5", "--count", "1", "--log-dir", str(tmp_path)]
-    cmd += ["--", "-k", "e01 and numpy"]
+    cmd += ["--", "-k", "e01 and numpy", "-x"]  # one failing test is enough: its shrinking is the time
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "seed 5: FAILED" in proc.stdout and "test_e01_zero_output.py::" in proc.stdout

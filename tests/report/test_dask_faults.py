@@ -61,7 +61,7 @@ def _report_args(out: Path, address: str, *extra: str) -> list[str]:
 def test_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     address = f"tcp://127.0.0.1:{_closed_port()}"
     out = tmp_path / "r"
-    status, _, err = run_cli(_report_args(out, address, "--connect-timeout", "2"), capsys)
+    status, _, err = run_cli(_report_args(out, address, "--connect-timeout", "1"), capsys)
     assert status == ENVIRONMENT
     _assert_one_line(err, address, "--connect-timeout")
     assert not out.exists() and not staging_dirs(out)
@@ -114,7 +114,7 @@ def test_not_a_scheduler(server: str, tmp_path: Path, capsys: pytest.CaptureFixt
     address = f"tcp://127.0.0.1:{port}"
     out = tmp_path / "r"
     try:
-        status, _, err = run_cli(_report_args(out, address, "--connect-timeout", "2"), capsys)
+        status, _, err = run_cli(_report_args(out, address, "--connect-timeout", "1"), capsys)
     finally:
         stop()
     assert status == ENVIRONMENT

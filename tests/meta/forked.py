@@ -1,0 +1,78 @@
+"""Run the property files of many broken variants, each in a process forked from one warm parent.
+
+    python -m tests.meta.forked OUT_DIR NAME...
+
+The parent imports pytest, Hypothesis and :mod:`tests.meta.mutants` (with the library) once:
+what a fresh pytest process imports before the properties' conftest installs a variant, and most
+of a short run's time. Then for each variant ``NAME`` forks a child that sets
+``VERIF_MUTANT=NAME``, runs ``pytest -x -q -p no:cacheprovider -k numpy FILES...`` on the
+variant's property files (:data:`tests.meta.mutants.MUTANTS`) and exits with pytest's status.
+The child's output goes to ``OUT_DIR/NAME.log``; the parent writes ``OUT_DIR/status.json``
+(``{name: exit status}``, a negative status for a child ended by a signal). No variant is
+installed in the parent: the properties' conftest installs it in the child, at collection, as in
+a fresh interpreter. JAX is left unimported in the parent (it is not safe to fork once started).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import hypothesis  # noqa: F401  (imported once, before the forks)
+import pytest
+
+from tests.meta.mutants import MUTANTS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pytest_args(files: tuple[str, ...]) -> list[str]:
+    """The pytest command line of one variant's run (first failure only, NumPy backend)."""
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-k", "numpy"]
+    # Hypothesis is imported already (before the forks), so pytest cannot rewrite its asserts.
+    args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    return args + [str(ROOT / "properties" / f) for f in files]
+
+
+def _child(name: str, log: Path) -> None:
+    """In the forked child: run the variant's files with output to ``log``; never returns."""
+    code = 70
+    try:
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.environ["VERIF_MUTANT"] = name
+        code = int(pytest.main(pytest_args(MUTANTS[name][1])))
+    except BaseException as exc:
+        print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def run(names: list[str], out: Path) -> dict[str, int]:
+    """Each variant's exit status, its output in ``out/NAME.log``."""
+    status: dict[str, int] = {}
+    for name in names:
+        if name not in MUTANTS:
+            raise ValueError(f"unknown variant {name!r}")
+        pid = os.fork()
+        if pid == 0:
+            _child(name, out / f"{name}.log")
+        _, wait_status = os.waitpid(pid, 0)
+        status[name] = os.waitstatus_to_exitcode(wait_status)
+    return status
+
+
+def main(argv: list[str]) -> int:
+    out, names = Path(argv[0]), argv[1:]
+    os.chdir(ROOT)
+    (out / "status.json").write_text(json.dumps(run(names, out)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
