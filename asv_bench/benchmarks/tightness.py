@@ -21,6 +21,13 @@ has a legend entry and a distinct colour per claim. Both are generated from
 Reading the track: ratio <= 1 is the claim holding; a fall to 0 means a check stopped
 measuring (a weakened check), a rise means a tighter case was found (or a bound got sharper).
 
+Which claims ``setup_cache`` measures: every registered claim, unless the environment variable
+``VERIF_BENCH_CLAIMS`` (:data:`CLAIMS_ENV`) names some, comma-separated (``VERIF_BENCH_CLAIMS=E1,E10``):
+then only those are measured, and the tracks of the others fail with a message naming the
+variable (a track is never read from a claim that was not measured). ``tox -e bench-smoke`` sets
+it to the claims its selection tracks; the dashboard runs leave it unset. An id that is not
+registered is a ``ValueError`` naming the variable and the registered ids.
+
 What a claim needs beyond the defaults is data in :data:`CLAIM_CASES`, taken from the
 strategies its property in ``properties/`` draws from: the point kind of Omega
 (``interior``, ``boundary``, ``corner``) for the claims that sample points, small widths for
@@ -31,6 +38,7 @@ and E12.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -164,14 +172,43 @@ def corpus_replays(claim_id: str, backend: str = "numpy") -> list[Any]:
     return [search.replay(entry, backend) for entry in entries]
 
 
+#: The environment variable that limits the claims :func:`measure_all` measures.
+CLAIMS_ENV = "VERIF_BENCH_CLAIMS"
+
+
+def measured_claims() -> list[str]:
+    """The claims :func:`measure_all` measures, in registry order: those named in
+    :data:`CLAIMS_ENV` (comma-separated ids), or every registered claim when it is unset or empty.
+
+    Raises ``ValueError`` for an id that is not registered, naming the variable and the ids allowed.
+    """
+    registered = claims.ids()
+    raw = os.environ.get(CLAIMS_ENV, "")
+    named = [part.strip() for part in raw.split(",") if part.strip()]
+    if not named:
+        return registered
+    unknown = [cid for cid in named if cid not in registered]
+    if unknown:
+        raise ValueError(
+            f"{CLAIMS_ENV}={raw!r}: unknown claim id(s) {', '.join(unknown)}; allowed: comma-separated "
+            f"ids of {', '.join(registered)} (unset or empty: every claim)"
+        )
+    return [cid for cid in registered if cid in named]
+
+
 def measure_all() -> dict[str, tuple[float, float] | str]:
-    """:func:`ratios` of every registered claim; for a claim whose measurement fails, the error.
+    """:func:`ratios` of each claim of :func:`measured_claims`; for a claim whose measurement
+    fails, or that :data:`CLAIMS_ENV` leaves out, a message instead.
 
     A failure is kept as its message rather than raised, so that it fails that claim's tracks
     alone (:meth:`_Tracks.value`), not every track sharing the cache.
     """
+    selected = measured_claims()
     out: dict[str, tuple[float, float] | str] = {}
     for claim_id in claims.ids():
+        if claim_id not in selected:
+            out[claim_id] = f"left out by {CLAIMS_ENV}={os.environ[CLAIMS_ENV]!r}"
+            continue
         try:
             out[claim_id] = ratios(claim_id)
         except Exception as exc:  # re-raised by the claim's own tracks
