@@ -155,9 +155,10 @@ def configs(
     """A valid :class:`RNNConfig` (every ``w_init`` law, both smooth activations by default).
 
     Shapes ``(m, d, T)`` come from :data:`SHAPES` with the default sets (outside the
-    ``thorough`` profile), from the product of the sets otherwise; the radii are continuous between the smallest and largest
-    of ``radii`` (or one of them), ``alpha`` as :func:`memory_alphas` draws it. This is the
-    strategy ``st.from_type(verif.RNNConfig)`` resolves to.
+    ``thorough`` profile), from the product of the sets otherwise; the radii are continuous
+    between the smallest and largest of ``radii`` (or one of them), ``alpha`` as
+    :func:`memory_alphas` draws it. This is the strategy ``st.from_type(verif.RNNConfig)``
+    resolves to.
 
     Args:
         widths: widths ``m`` to choose from (even).
@@ -172,7 +173,9 @@ def configs(
     if _joint(widths, input_dims, seq_lens):
         m, d, T, _ = draw(st.sampled_from(SHAPES))
     else:
-        m, d, T = draw(st.sampled_from(widths)), draw(st.sampled_from(input_dims)), draw(st.sampled_from(seq_lens))
+        m = draw(st.sampled_from(widths))
+        d = draw(st.sampled_from(input_dims))
+        T = draw(st.sampled_from(seq_lens))
     return RNNConfig(
         width=m,
         input_dim=d,
