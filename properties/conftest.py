@@ -4,7 +4,8 @@ Profiles (``HYPOTHESIS_PROFILE``; ``ci`` is chosen when ``CI`` is set, ``dev`` o
 
 * ``dev``: few examples, for a quick local run;
 * ``ci``: derandomized, no deadline, no example database: the same examples every run;
-* ``thorough``: many more examples and larger widths (see ``strategies.WIDTHS``);
+* ``thorough``: many more examples, larger widths (see ``strategies.WIDTHS``) and every
+  combination of the shape sets instead of the joint shapes ``strategies.SHAPES``;
 * ``meta``: ``ci`` without shrinking, for the meta-tests.
 
 ``VERIF_MUTANT=<name>`` installs a deliberately broken variant from ``tests/meta/mutants.py``

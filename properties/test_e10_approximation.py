@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from properties.strategies import configs, inputs, seeds
+from properties.strategies import configs_with_inputs, seeds
 from verif import claims
 
 #: Teacher draws in the property suite (the Monte Carlo allowance accounts for the smaller count).
@@ -23,8 +23,7 @@ DRAWS = 2**15
 
 @given(data=st.data(), seed=seeds, delta=st.sampled_from((0.05, 0.1, 0.2)))
 def test_b7_violation_frequency(backend_name: str, data: st.DataObject, seed: int, delta: float) -> None:
-    config = data.draw(configs(), label="config")
-    X = data.draw(inputs(config), label="X")
+    config, X = data.draw(configs_with_inputs(), label="case")
     res = claims.get("E10").check(config, backend_name, seed, X=X, delta=delta, draws=DRAWS)
     hypothesis.target(res.details["max_error_ratio"], label="E10 max error / B7 bound")
     assert np.isfinite(res.details["max_error"]), res.describe()

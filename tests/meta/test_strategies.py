@@ -41,3 +41,17 @@ def test_regime_restriction_is_respected() -> None:
         assert bounds.regime(config) == "short memory"
 
     only_short()
+
+
+@settings(max_examples=60, derandomize=True, database=None, deadline=None)
+@given(case=S.configs_with_inputs())
+def test_default_draws_take_the_joint_shapes(case: tuple[RNNConfig, np.ndarray]) -> None:
+    config, X = case
+    assert S.THOROUGH or (config.width, config.input_dim, config.seq_len, len(X)) in S.SHAPES
+
+
+def test_joint_shapes_hold_every_value_of_every_set() -> None:
+    sets = ({m for m in S.WIDTHS if m <= 256}, S.INPUT_DIMS, S.SEQ_LENS, S.N_SEQUENCES)
+    for axis, values in enumerate(sets):
+        assert {shape[axis] for shape in S.SHAPES} == set(values)
+    assert (min(S.WIDTHS), 1, 1, 1) in S.SHAPES

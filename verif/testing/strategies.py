@@ -10,11 +10,17 @@ The property suite (``properties/``) draws from these, and so can any test suite
         config, X = case
         ...
 
-Shapes (width, input dimension, sequence length, number of sequences) come from small fixed
-sets so that compiled backends (JAX) stay cached across examples; the ``thorough`` Hypothesis
-profile (``HYPOTHESIS_PROFILE=thorough`` when this module is imported) adds larger widths.
-Values that do not change shapes (``alpha``, the radii) are continuous. Inputs always satisfy
-``||x_t|| <= 1`` (THEORY 1).
+Shapes (width ``m``, input dimension ``d``, sequence length ``T``, number of sequences ``n``)
+come from small fixed sets so that compiled backends (JAX) stay cached across examples. Drawn
+with the default sets, the shape is one of the joint shapes :data:`SHAPES`, shared by every
+property: each compiled program (one per shape, dtype and activation) then serves every
+property that meets its shape, instead of each example drawing an ``(m, d, T, n)`` of its own
+from the product of the sets (360 shapes, so almost every example compiled anew). The joint
+shapes hold every value of every set and the edge cases (see :data:`SHAPES`); a property that
+passes its own sets draws from their product. The ``thorough`` Hypothesis profile
+(``HYPOTHESIS_PROFILE=thorough`` when this module is imported) draws from the whole product,
+with larger widths. Values that do not change shapes (``alpha``, the radii) are continuous.
+Inputs always satisfy ``||x_t|| <= 1`` (THEORY 1).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ __all__ = [
     "RADII",
     "REGIMES",
     "SEQ_LENS",
+    "SHAPES",
     "SHORT_FACTORS",
     "SMOOTH",
     "THOROUGH",
@@ -60,6 +67,26 @@ INPUT_DIMS: tuple[int, ...] = (1, 2, 3, 5)
 SEQ_LENS: tuple[int, ...] = (1, 2, 4, 8, 12)
 #: Numbers of sequences ``n``.
 N_SEQUENCES: tuple[int, ...] = (1, 3, 8)
+#: The joint shapes ``(m, d, T, n)`` drawn with the default sets (outside the ``thorough``
+#: profile). Every value of :data:`WIDTHS`, :data:`INPUT_DIMS`, :data:`SEQ_LENS` and
+#: :data:`N_SEQUENCES` occurs, and so do the edge cases: every size at its smallest (a single
+#: neuron pair, ``d = 1``, ``T = 1``, one sequence), the smallest width with every other size
+#: at its largest, ``T = 1`` at a wide network, odd ``d`` and ``T = 12`` at widths small and
+#: large, several sequences at every width.
+SHAPES: tuple[tuple[int, int, int, int], ...] = (
+    (2, 1, 1, 1),
+    (2, 5, 12, 8),
+    (4, 2, 4, 3),
+    (4, 3, 1, 8),
+    (8, 3, 8, 1),
+    (8, 1, 2, 3),
+    (16, 1, 12, 3),
+    (16, 5, 2, 1),
+    (64, 2, 1, 8),
+    (64, 3, 8, 3),
+    (256, 1, 4, 1),
+    (256, 5, 2, 3),
+)
 #: Radii ``rho_w, rho_u`` of Omega and ``nu_w, nu_u`` of the target (continuous between 0 and 2).
 RADII: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0)
 #: The activations inside the theory (C^2 and bounded).
@@ -109,6 +136,11 @@ def memory_alphas(draw: st.DrawFn, activation: str, regimes: tuple[str, ...] = R
     return cut * draw(continuous((*LONG_FACTORS, 1.6)))
 
 
+def _joint(widths: tuple[int, ...], input_dims: tuple[int, ...], seq_lens: tuple[int, ...]) -> bool:
+    """Whether shapes are drawn from :data:`SHAPES`: the default sets, outside ``thorough``."""
+    return not THOROUGH and (widths, input_dims, seq_lens) == (WIDTHS, INPUT_DIMS, SEQ_LENS)
+
+
 @st.composite
 def configs(
     draw: st.DrawFn,
@@ -122,9 +154,11 @@ def configs(
 ) -> RNNConfig:
     """A valid :class:`RNNConfig` (every ``w_init`` law, both smooth activations by default).
 
-    Shapes come from the fixed sets; the radii are continuous between the smallest and largest
-    of ``radii`` (or one of them), ``alpha`` as :func:`memory_alphas` draws it. This is the
-    strategy ``st.from_type(verif.RNNConfig)`` resolves to.
+    Shapes ``(m, d, T)`` come from :data:`SHAPES` with the default sets (outside the
+    ``thorough`` profile), from the product of the sets otherwise; the radii are continuous
+    between the smallest and largest of ``radii`` (or one of them), ``alpha`` as
+    :func:`memory_alphas` draws it. This is the strategy ``st.from_type(verif.RNNConfig)``
+    resolves to.
 
     Args:
         widths: widths ``m`` to choose from (even).
@@ -136,10 +170,16 @@ def configs(
         dtype: ``"float64"`` or ``"float32"``.
     """
     act = draw(st.sampled_from(activation_names))
+    if _joint(widths, input_dims, seq_lens):
+        m, d, T, _ = draw(st.sampled_from(SHAPES))
+    else:
+        m = draw(st.sampled_from(widths))
+        d = draw(st.sampled_from(input_dims))
+        T = draw(st.sampled_from(seq_lens))
     return RNNConfig(
-        width=draw(st.sampled_from(widths)),
-        input_dim=draw(st.sampled_from(input_dims)),
-        seq_len=draw(st.sampled_from(seq_lens)),
+        width=m,
+        input_dim=d,
+        seq_len=T,
         memory_alpha=draw(memory_alphas(act, regimes)),
         activation=act,
         rho_w=draw(continuous(radii)),
@@ -183,13 +223,24 @@ def configs_with_inputs(
 ) -> tuple[RNNConfig, np.ndarray[Any, Any]]:
     """A configuration and inputs for it, as a pair ``(config, X)``.
 
+    With the default sets and neither ``n`` nor ``n_choices`` (outside the ``thorough``
+    profile), the shape ``(m, d, T, n)`` is one of the joint shapes :data:`SHAPES`.
+
     Args:
         dtypes: the configuration's ``dtype`` is drawn from these.
         n: number of sequences (fixed).
         n_choices: numbers of sequences to draw from when ``n`` is not given (default
-            :data:`N_SEQUENCES`).
+            :data:`N_SEQUENCES`, or the joint shape's ``n``).
         **config_options: passed to :func:`configs` (``widths``, ``seq_lens``, ``radii``, ...).
     """
+    sets = (
+        config_options.get("widths", WIDTHS),
+        config_options.get("input_dims", INPUT_DIMS),
+        config_options.get("seq_lens", SEQ_LENS),
+    )
+    if n is None and n_choices is None and _joint(*sets):
+        m, d, T, n = draw(st.sampled_from(SHAPES))
+        config_options = {**config_options, "widths": (m,), "input_dims": (d,), "seq_lens": (T,)}
     config = draw(configs(dtype=draw(st.sampled_from(dtypes)), **config_options))
     if n is None and n_choices is not None:
         n = draw(st.sampled_from(n_choices))
