@@ -57,7 +57,7 @@ def test_claims_env_unset_or_empty_measures_every_claim(monkeypatch: pytest.Monk
     assert tightness.measured_claims() == claims.ids()
 
 
-@pytest.mark.parametrize("value", ["E1,E99", "e1", "E1;E2"])
+@pytest.mark.parametrize("value", ["E1,E0", "e1", "E1;E2"])
 def test_claims_env_with_an_unknown_id_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv(tightness.CLAIMS_ENV, value)
     with pytest.raises(
