@@ -129,3 +129,11 @@ def test_e10_records_its_frequency_test() -> None:
         f"frequency test: {res.details['violations']} of 4 initializations above B7, "
         f"at most {round(res.details['frequency_bound'] * 4)} allowed"
     )
+
+
+def test_the_html_table_colours_an_explained_verdict() -> None:
+    from verif.report.render import _cell_class
+
+    assert _cell_class(f"VIOLATED ({COUPLED})") == "bad"
+    assert _cell_class("holds (frequency test: 1 of 20 initializations above B7, at most 2 allowed)") == "ok"
+    assert _cell_class("holds") == "ok" and _cell_class("holds, 2 failed") == ""

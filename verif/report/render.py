@@ -165,7 +165,7 @@ def _h(v: Any) -> str:
 
 def _cell_class(c: Any) -> str:
     text = fmt(c)
-    return "bad" if text.startswith("VIOLATED") else "ok" if text == "holds" else ""
+    return "bad" if text.startswith("VIOLATED") else "ok" if text.split(" (")[0] == "holds" else ""
 
 
 def _html_table(cols: list[str], rows: list[list[Any]], row_ids: list[str] | None = None) -> str:
