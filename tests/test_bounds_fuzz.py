@@ -18,6 +18,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -155,6 +156,13 @@ def _finite_result(value: Any, log10: bool) -> None:
             elif not isinstance(v, bool):
                 assert math.isfinite(v), (key, v)
         return
+    if isinstance(value, gd_bounds.AsymptoticRatios):  # constants beyond float64 are a Huge
+        for key, v in asdict(value).items():
+            if isinstance(v, bounds.Huge):
+                assert math.isfinite(v.log10) and v.log10 > 300, (key, v.log10)
+            else:
+                assert math.isfinite(v), (key, v)
+        return
     if isinstance(value, tuple):
         for v in value:
             _finite_result(v, log10)
@@ -207,6 +215,60 @@ def test_every_public_function_on_wide_inputs(name: str, fn: Callable[..., Any])
         _outcome(fn, kwargs)
 
     run()
+
+
+#: The extremes of THEORY 8's comparison: nu and rho from tiny to 1e75, long sequences and gains
+#: above 1 (B8's G and R_max at width 2^62 beyond float64), y_max up to 1e300.
+EXTREME_REAL = st.sampled_from([5e-324, 1e-300, 1e-150, 1e-12, 0.5, 1.0, 4.0, 1e3, 1e40, 1e75])
+
+
+@settings(max_examples=40, deadline=None, database=None, derandomize=IN_CI)
+@given(
+    st.fixed_dictionaries(
+        {
+            "width": VALUES["width"][0],
+            "input_dim": VALUES["input_dim"][0],
+            "seq_len": st.sampled_from([1, 5, 80, 400, 2000, MAX_SEQ_LEN]),
+            "memory_alpha": EXTREME_REAL | st.just(0.0),
+            "activation": VALUES["activation"][0],
+            "rho_w": EXTREME_REAL | st.just(0.0),
+            "rho_u": EXTREME_REAL | st.just(0.0),
+            "nu_w": EXTREME_REAL,
+            "nu_u": EXTREME_REAL | st.just(0.0),
+        }
+    ),
+    st.none() | EXTREME_REAL | st.sampled_from([0.0, 1e300]),
+)
+def test_asymptotic_ratios_on_extreme_constants(fields: dict[str, Any], y_max: float | None) -> None:
+    """``gd_bounds.asymptotic_ratios`` is finite or a ``Huge`` (never ``inf``/``nan``, no overflow)
+    wherever ``nu > 0`` and ``rho > 0``, however far B8's constants at width 2^62 exceed float64."""
+    config = RNNConfig(**fields)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if config.rho_w == config.rho_u == 0.0:
+            with pytest.raises(ValueError, match="rho_w"):
+                gd_bounds.asymptotic_ratios(config, y_max)
+            return
+        value = gd_bounds.asymptotic_ratios(config, y_max)
+    _finite_result(value, log10=False)
+    assert value.width_constant >= 0.0 and value.iteration_constant >= 0.0
+
+
+def test_asymptotic_ratios_beyond_float_keep_their_log10() -> None:
+    # alpha = 1.5 over T = 2000: G and R_max of B8 at 2^62 are about 10^350; the constants are the
+    # formula's on logarithms: width 432 nu^8 G^4 / (R_max^2 rho^4), iterations 4 / (3 R_max^2)
+    config = RNNConfig(width=2, input_dim=1, seq_len=2000, memory_alpha=1.5)
+    lim = gd_bounds.asymptotic_ratios(config)
+    req = bounds.requirements(config.replace(width=bounds.MAX_WIDTH), 1.0, 1, 0.5)
+    assert isinstance(req.G, bounds.Huge) and isinstance(req.R_max, bounds.Huge)
+    nu_sq = config.nu_w**2 + config.nu_u**2
+    rho_sq = config.rho_w**2 + config.rho_u**2
+    log_w = math.log10(432.0 * nu_sq**4 / rho_sq**2) + 4 * req.G.log10 - 2 * req.R_max.log10
+    assert isinstance(lim.width_constant, bounds.Huge)
+    assert lim.width_constant.log10 == pytest.approx(log_w, rel=1e-12)
+    assert lim.iteration_constant == 0.0 or math.log10(lim.iteration_constant) == pytest.approx(
+        math.log10(4.0 / 3.0) - 2 * req.R_max.log10, rel=1e-12
+    )
 
 
 def test_the_fuzz_covers_every_public_function() -> None:

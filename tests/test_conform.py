@@ -64,8 +64,10 @@ def conform_here(
 
 
 def table_rows(out: str) -> dict[str, tuple[str, str]]:
-    """``{claim: (verdict, worst ratio)}`` from the verdict table."""
-    rows = re.findall(r"^(E\d+)\s+(pass|FAIL|skipped|not run)\s+\d+\s+\d+\s+(\S+)", out, flags=re.M)
+    """``{claim: (verdict, worst ratio)}`` from the verdict table (a verdict's ``(why)`` left out)."""
+    rows = re.findall(
+        r"^(E\d+)\s+(pass|FAIL|skipped|not run)(?: \(.*?\))?\s+\d+\s+\d+\s+(\S+)", out, flags=re.M
+    )
     return {cid: (verdict, ratio) for cid, verdict, ratio in rows}
 
 

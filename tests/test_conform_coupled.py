@@ -316,6 +316,11 @@ def test_conform_tells_a_coupled_backend_it_is_not_the_theorys_model() -> None:
     proc = run(["conform", target, "--claims", "E6", "--fail-fast", "--no-shrink"])
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert table_rows(proc.stdout)["E6"][0] == "FAIL"
+    # the verdict says why it fails below ratio 1: the coupling check, not the curvature bound
+    row = re.search(
+        r"^E6\s+FAIL \(model check: neurons coupled\)\s+\d+\s+\d+\s+(\S+)", proc.stdout, flags=re.M
+    )
+    assert row is not None and float(row.group(1)) <= 1.0, proc.stdout[-3000:]
     assert re.search(
         r"^E6 defect: model structure \(not the theory's model\): the model is not the theory's "
         r"\(neurons coupled: the Hessian has off-block entries \S+ above the floor \S+ at t=\d+\)",

@@ -332,21 +332,39 @@ class AsymptoticRatios:
     iteration_constant: float
 
 
+def _limit_constants(config: RNNConfig, y_max: float | None, log: bool) -> dict[str, Any]:
+    """The two constants of :class:`AsymptoticRatios` in the arithmetic of ``log``
+    (:mod:`verif.bounds`), with ``G`` and ``R_max`` of B8 at ``config``."""
+    b8 = bounds._requirements(config, 1.0, 1, 0.5, y_max, log)
+    R_sq = b8["R_max"] * b8["R_max"]
+    # nu^2 and rho^2 from their norms, so that neither underflows to 0 nor overflows when squared
+    nu_sq = bounds._num(math.hypot(config.nu_w, config.nu_u), log) ** 2
+    rho_sq = bounds._num(math.hypot(config.rho_w, config.rho_u), log) ** 2
+    return {
+        "width_constant": 432.0 * nu_sq**4 * b8["G"] ** 4 / (R_sq * rho_sq**2),
+        "iteration_constant": bounds._num(4.0, log) / (3.0 * R_sq),
+    }
+
+
 def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> AsymptoticRatios:
     """The derived limits of B10's requirements over B8's as ``eps -> 0`` (PGD with ``config``'s radii).
 
     The constants are B8's (:func:`verif.bounds.requirements`) at the width
     :data:`verif.bounds.MAX_WIDTH`, whose gain is within ``sigma_1 rho_w / 2^31`` of ``a_0``, the
     limit of both methods' gains (both required widths grow without bound). Needs ``nu > 0`` and
-    ``rho > 0``.
+    ``rho > 0``. They are evaluated in float64 and, where that overflows, on logarithms, as in
+    :func:`verif.bounds.requirements`: a constant beyond float64 is a :class:`verif.bounds.Huge`
+    (its ``log10`` kept), never ``inf`` or ``nan``.
     """
-    if _nu_sq(config) == 0 or config.rho_w**2 + config.rho_u**2 == 0:
+    bounds._constants(config)
+    if (config.nu_w == 0 and config.nu_u == 0) or (config.rho_w == 0 and config.rho_u == 0):
         raise ValueError("the comparison needs nu_w^2 + nu_u^2 > 0 and rho_w^2 + rho_u^2 > 0")
-    limit = bounds.requirements(config.replace(width=bounds.MAX_WIDTH), 1.0, 1, 0.5, y_max)
-    rho_sq = config.rho_w**2 + config.rho_u**2
+    y = None if y_max is None else require_real("y_max", y_max, 0.0)
+    at = config.replace(width=bounds.MAX_WIDTH)
+    values = bounds._evaluate(lambda log: _limit_constants(at, y, log))
     return AsymptoticRatios(
         width_exponent=WIDTH_EXPONENT,
-        width_constant=432.0 * _nu_sq(config) ** 4 * limit.G**4 / (limit.R_max**2 * rho_sq**2),
+        width_constant=bounds._huge_or_float(values["width_constant"]),
         iteration_exponent=ITERATION_EXPONENT,
-        iteration_constant=4.0 / (3.0 * limit.R_max**2),
+        iteration_constant=bounds._huge_or_float(values["iteration_constant"]),
     )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import importlib
 
-from verif.claims.base import Claim, ClaimResult, register, registry
+from verif.claims.base import Claim, ClaimResult, register, registry, verdict
 
-__all__ = ["Claim", "ClaimResult", "all", "get", "ids", "register"]
+__all__ = ["Claim", "ClaimResult", "all", "get", "ids", "register", "verdict"]
 
 _MODULES = (
     "e01_zero_output",

@@ -63,9 +63,14 @@ class ClaimResult:
     backend: str
     details: dict[str, Any] = field(default_factory=dict)
 
+    def verdict(self, fail: str = "VIOLATED") -> str:
+        """``holds`` or ``fail``, with the test that decided it where that is not the ratio
+        (:func:`verdict`)."""
+        return verdict(self.passed, self.ratio, self.details, fail)
+
     def describe(self) -> str:
         """One line that says what failed or passed and how to reproduce it."""
-        status = "holds" if self.passed else "VIOLATED"
+        status = self.verdict()
         extra = "".join(f" {k}={_fmt(v)}" for k, v in self.details.items())
         return (
             f"{self.claim_id} {status}: ratio={self.ratio:.6g} measured={self.measured:.6g} "
@@ -86,6 +91,43 @@ class ClaimResult:
             "backend": self.backend,
             "details": {k: _jsonable(v) for k, v in self.details.items()},
         }
+
+
+#: The detail in which a claim names, in a few words, the test that decided its verdict where
+#: that is not ``ratio <= 1`` (a side condition such as E6's coupling check, E10's frequency test).
+VERDICT_BY = "verdict_by"
+
+
+def verdict(passed: bool, ratio: Any, details: Mapping[str, Any], fail: str = "VIOLATED") -> str:
+    """The printed verdict of a result: the one place every front end formats it.
+
+    ``holds`` or ``fail`` (``VIOLATED``; the conformance table says ``FAIL``). Where the verdict
+    is not the one ``ratio <= 1`` gives alone, the line says why in parentheses, so that a failure
+    with a ratio below 1 (or a pass above it) explains itself: the claim's
+    ``details['verdict_by']`` (``"model check: neurons coupled"``), else for a failure the kind of
+    defect it recorded (``details['defect_kind']``), else ``side condition, not the ratio``. A
+    failure that names its deciding test says it whatever the ratio.
+
+    Args:
+        passed: the result's verdict.
+        ratio: ``measured / (bound + floor)`` (a float, or the strings ``"inf"``/``"nan"`` of a
+            JSON record).
+        details: the result's details.
+    """
+    by = details.get(VERDICT_BY)
+    by = by if isinstance(by, str) and by else ""
+    try:
+        by_ratio = float(ratio) <= 1.0
+    except (TypeError, ValueError):
+        by_ratio = not passed
+    if passed:
+        return "holds" if by_ratio else f"holds ({by or 'by its own test, not the ratio'})"
+    if by:
+        return f"{fail} ({by})"
+    if not by_ratio:
+        return fail
+    kind = details.get("defect_kind")
+    return f"{fail} ({kind if isinstance(kind, str) and kind else 'side condition, not the ratio'})"
 
 
 def _fmt(v: Any) -> str:

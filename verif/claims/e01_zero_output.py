@@ -101,12 +101,22 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
         dot_ratio=dot / (dot_tol + dot_floor),
         asymmetric_entries=asymmetric,
         init_seed=init_seed,
+        **side_check(dot > dot_tol + dot_floor, asymmetric),
         **(
             {"defect": why, "defect_kind": defects.INITIALIZATION if asymmetric else defects.READOUT}
             if why
             else {}
         ),
     )
+
+
+def side_check(dot_fails: bool, asymmetric: int) -> dict[str, str]:
+    """``{'verdict_by': ...}`` naming the side condition E1 fails (:func:`verif.claims.base.verdict`),
+    ``{}`` when both hold: the pair symmetry ``H_{t,i} = H_{t,i+m/2}`` and the plain read-out
+    ``|<H_t, c>| / sqrt(m)`` within its tolerance."""
+    failed = [f"initialization check: {asymmetric} partner entries differ"] if asymmetric else []
+    failed += ["read-out check: <H_t, c>/sqrt(m) above its tolerance"] if dot_fails else []
+    return {"verdict_by": "; ".join(failed)} if failed else {}
 
 
 def defect(paired: float, asymmetric: int, half: int) -> str:

@@ -140,6 +140,7 @@ def check(config: RNNConfig, backend: Backend, seed: int, **options: Any) -> Cla
     if coupled:
         why = {
             "defect_kind": defects.STRUCTURE,
+            "verdict_by": "model check: neurons coupled",
             "defect": f"the model is not the theory's (neurons coupled: the Hessian has off-block entries "
             f"{float(off_t[worst_t]):.3g} above the floor {float(off_floor_t[worst_t]):.3g} at t={worst_t}); "
             "THEORY 1: W is "

@@ -250,6 +250,8 @@ def check(
         K=K,
         vacuous=bool(b7 >= 2.0 * K),
         n=n,
+        verdict_by=f"frequency test: {violations} of {init_seeds} initializations above B7, "
+        f"at most {k_star} allowed",
         **per_time(errors_t, np.full(config.seq_len, b7), float(np.max(error_floors))),
     )
     # The verdict is the frequency test, not ratio <= 1: one seed above B7 is allowed (module docstring).

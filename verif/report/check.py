@@ -143,7 +143,7 @@ def _status(record: dict[str, Any]) -> int:
 
 def _describe(record: dict[str, Any]) -> str:
     res = record["result"]
-    status = "holds" if res["passed"] else "VIOLATED"
+    status = claims.verdict(res["passed"], restore_floats(res["ratio"]), res.get("details", {}))
     numbers = " ".join(f"{k}={float(restore_floats(res[k])):.6g}" for k in ("ratio", "measured", "bound"))
     # The per-time ratios of a bound claim (verif.claims.base.per_time): at t = T-1, over t >= T/2.
     late = "".join(
@@ -252,7 +252,8 @@ def _pick_record(records: Any, key: str | None) -> dict[str, Any]:
 
 
 _DESCRIBE = re.compile(
-    r"\b(E\d+) (?:holds|VIOLATED): ratio=(\S+) measured=(\S+) bound=(\S+) (.*) config=RNNConfig\((.*)\)"
+    r"\b(E\d+) (?:holds|VIOLATED)(?: \(.*?\))?: "  # a verdict's (why), verif.claims.verdict
+    r"ratio=(\S+) measured=(\S+) bound=(\S+) (.*) config=RNNConfig\((.*)\)"
 )
 _PAIR = re.compile(r"(\w+)=((?:'[^']*'|\[[^\]]*\]|\([^)]*\)|\{[^}]*\}|[^ ,]+))")
 

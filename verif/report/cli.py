@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from verif.interrupts import Interrupted
 from verif.report.check import add_check_arguments, replay_line, run_check
 from verif.report.executors import Timeouts, make_executor
-from verif.report.render import fmt
+from verif.report.render import claim_verdict, fmt
 
 if TYPE_CHECKING:
     from verif.report.build import Report, ReportRequest
@@ -188,7 +188,7 @@ def summary(report: Report) -> str:
     lines = [f"{'claim':<6}{'largest ratio':>14}  verdict"]
     for c in doc["claims"]:
         extra = f"  ({c['errors']} failed)" if c["errors"] else ""
-        lines.append(f"{c['id']:<6}{fmt(c['largest_ratio']):>14}  {c['verdict']}{extra}")
+        lines.append(f"{c['id']:<6}{fmt(c['largest_ratio']):>14}  {claim_verdict(doc, c)}{extra}")
         if c["verdict"] == "VIOLATED":
             lines.append(f"      reproduce: {c['check_line']}")
             lines.append(

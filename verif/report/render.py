@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from verif.claims import verdict
 from verif.report.check import replay_line
 from verif.report.jobs import restore_floats
 
@@ -52,12 +53,23 @@ def _claim_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
             fmt(c.get("largest_ratio_last")),
             fmt(c.get("largest_ratio_late")),
             _by_regime(c.get("late_by_regime")),
-            c["verdict"] + (f", {c['errors']} failed" if c["errors"] else ""),
+            claim_verdict(doc, c) + (f", {c['errors']} failed" if c["errors"] else ""),
             c["worst_record"] or "",
         ]
         for c in doc["claims"]
     ]
     return cols, rows
+
+
+def claim_verdict(doc: dict[str, Any], row: dict[str, Any]) -> str:
+    """A claim row's verdict as printed: that of its worst record (:func:`verif.claims.verdict`), so
+    that a claim violated by a side condition at a ratio below 1 says which, e.g.
+    ``VIOLATED (model check: neurons coupled)``; the row's own verdict where no record is pointed."""
+    record = next((r for r in doc["records"] if r.get("key") == row["worst_record"]), None)
+    res = record.get("result") if record is not None else None
+    if row["verdict"] not in ("holds", "VIOLATED") or not isinstance(res, dict):
+        return str(row["verdict"])
+    return verdict(res["passed"], restore_floats(res["ratio"]), res.get("details", {}))
 
 
 def _by_regime(values: dict[str, Any] | None) -> str:
@@ -153,7 +165,7 @@ def _h(v: Any) -> str:
 
 def _cell_class(c: Any) -> str:
     text = fmt(c)
-    return "bad" if text.startswith("VIOLATED") else "ok" if text == "holds" else ""
+    return "bad" if text.startswith("VIOLATED") else "ok" if text.split(" (")[0] == "holds" else ""
 
 
 def _html_table(cols: list[str], rows: list[list[Any]], row_ids: list[str] | None = None) -> str:

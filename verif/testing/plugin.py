@@ -78,6 +78,16 @@ class Verdict:
             return "pass"
         return "skipped" if self.skipped_tests else "not run"
 
+    @property
+    def label(self) -> str:
+        """The verdict as printed: :attr:`status`, for a failed claim with the test that decided its
+        worst violation where that is not the ratio (``FAIL (model check: neurons coupled)``,
+        :func:`verif.claims.verdict`)."""
+        res = self.worst_violation
+        if self.status != "FAIL" or res is None:
+            return self.status
+        return claims.verdict(res.passed, res.ratio, res.details, fail="FAIL")
+
     def skips(self) -> list[str]:
         """What was left out and why: ``"12 examples (float32: not supported by the backend)"``."""
         tests = Counter(self.skipped_tests.values())
@@ -356,7 +366,7 @@ def format_table(verdicts: Iterable[Verdict]) -> str:
     for v in ordered:
         title = claims.get(v.claim_id).title if v.claim_id in known else "(tests of this module)"
         ratio = "-" if math.isnan(v.ratio) else f"{v.ratio:.4g}"
-        rows.append(f"{v.claim_id:<{width}} {v.status:<8} {v.tests:>5} {v.checks:>6} {ratio:>12}  {title}")
+        rows.append(f"{v.claim_id:<{width}} {v.label:<8} {v.tests:>5} {v.checks:>6} {ratio:>12}  {title}")
         if v.skips():
             skipped.append(f"{v.claim_id} skipped: {'; '.join(v.skips())}")
         if v.failed:
