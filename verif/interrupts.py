@@ -61,6 +61,32 @@ class Interrupted(BaseException):
         return "; ".join([*parts, *self.details])
 
 
+#: While positive (:func:`deferred`), the first signal is recorded instead of raised.
+_defer_depth = 0
+#: The signal that came inside :func:`deferred`, raised when the outermost block ends.
+_pending: int | None = None
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block the first SIGINT/SIGTERM is held back and raised as :class:`Interrupted`
+    when the (outermost) block ends, so that it never lands half-way through code whose state
+    the cleanup relies on (a process pool starting its workers and threads). Python runs signal
+    handlers in the main thread whichever thread the kernel delivered the signal to, so blocking
+    the signal in the main thread alone cannot do this. Without :func:`stop_on_signals` the block
+    changes nothing.
+    """
+    global _defer_depth, _pending
+    _defer_depth += 1
+    try:
+        yield
+    finally:
+        _defer_depth -= 1
+        if _defer_depth == 0 and _pending is not None:
+            signum, _pending = _pending, None
+            raise Interrupted(signum)
+
+
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
     """Within the block, the first SIGINT/SIGTERM raises :class:`Interrupted`; later ones are ignored.
@@ -78,6 +104,10 @@ def stop_on_signals() -> Iterator[None]:
         if fired:  # cleanup of the first one is running: let it finish
             return
         fired.append(signum)
+        if _defer_depth:
+            global _pending
+            _pending = signum
+            return
         raise Interrupted(signum)
 
     previous = {sig: signal.signal(sig, handler) for sig in STATUS}

@@ -34,7 +34,7 @@ from tests.report.procs import (
 from verif import claims, exhibits
 from verif.exhibits import Mode
 from verif.exit_status import EnvironmentFailure
-from verif.interrupts import Interrupted
+from verif.interrupts import Interrupted, stop_on_signals
 from verif.report.executors import LocalExecutor, Timeouts
 from verif.report.jobs import Job, run_job
 from verif.report.sweep import claim_jobs
@@ -156,6 +156,38 @@ def test_a_signal_between_a_workers_start_and_the_pools_map_ends_that_worker(
     with pytest.raises(Interrupted):
         LocalExecutor(2).run(_jobs(), lambda: None)
     assert len(started) == 2
+    assert all(p.exitcode is not None for p in started), [p.exitcode for p in started]
+    assert not multiprocessing.active_children()
+    _no_workers_left()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_real_signal_while_the_pool_starts_waits_until_submit_is_done(
+    monkeypatch: pytest.MonkeyPatch, sig: int
+) -> None:
+    """A real signal to this process as the pool starts its first worker is handled only once
+    submit() has returned: every worker is started and in the pool's map, and then all are ended
+    (the signal never lands half-way through the pool's bookkeeping)."""
+    started: list[multiprocessing.process.BaseProcess] = []
+    original = SpawnProcess.start
+
+    def start_and_signal(self: SpawnProcess) -> None:
+        original(self)
+        started.append(self)
+        if len(started) == 1:
+            os.kill(os.getpid(), sig)
+
+    monkeypatch.setattr(SpawnProcess, "start", start_and_signal)
+    # stop_on_signals leaves both signals ignored after one came (the command is exiting): restore.
+    previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with pytest.raises(Interrupted) as caught, stop_on_signals():
+            LocalExecutor(2).run(_jobs(), lambda: None)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert caught.value.signum == sig
+    assert len(started) == 2, "the signal interrupted submit() before the pool had started its workers"
     assert all(p.exitcode is not None for p in started), [p.exitcode for p in started]
     assert not multiprocessing.active_children()
     _no_workers_left()

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any, Protocol
 
+from verif import interrupts
 from verif.exit_status import EnvironmentFailure
 from verif.interrupts import Interrupted
 from verif.report.jobs import Job, error_record, run_job
@@ -301,7 +302,8 @@ class LocalExecutor:
         procs = pool._processes
         futures: dict[cf.Future[Record], int] = {}
         try:
-            with _sigint_held():  # the pool starts its workers (and threads) in submit()
+            # The pool starts its workers (and threads) in submit(): a signal meanwhile waits.
+            with interrupts.deferred(), _sigint_held():
                 for i in todo:
                     futures[pool.submit(_run_marked, self.job_fn, i, jobs[i])] = i
             pending = set(futures)
