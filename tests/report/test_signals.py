@@ -53,6 +53,21 @@ def _started(out: Path, settle: float = 1.0) -> subprocess.Popen[str]:
     return proc
 
 
+def _still_running(sid: int) -> str:
+    """What of the report's session is alive (a process holding the output pipes keeps
+    ``communicate`` waiting after the parent exited), each with its command line."""
+
+    def cmdline(pid: int) -> str:
+        try:
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return "?"
+        return raw.replace(b"\0", b" ").decode(errors="replace").strip()[:160]
+
+    members = session_members(sid)
+    return "; ".join(f"{pid}: {cmdline(pid)}" for pid in members) or "nothing alive"
+
+
 @pytest.mark.parametrize(
     ("sig", "status", "twice", "settle"),
     [
@@ -85,7 +100,10 @@ def test_signal_stops_the_report_cleanly(
         if twice:
             time.sleep(0.05)  # during the cleanup
             send(sig)
-        stdout, err = proc.communicate(timeout=LIMIT_S)
+        try:
+            stdout, err = proc.communicate(timeout=LIMIT_S)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"no exit within {LIMIT_S} s of the signal: {_still_running(proc.pid)}")
         took = time.monotonic() - t0
     finally:
         kill_all([proc.pid, *below])
