@@ -148,7 +148,8 @@ def _sigint_held() -> Iterator[None]:
 
     A Ctrl-C reaches the whole process group, workers still importing included; they ignore
     it before they unblock it (:func:`_worker_init`), as ``multiprocessing.resource_tracker``
-    does. Here a SIGINT that comes meanwhile waits, and is handled when the block ends.
+    does. It does not hold the signal back from this process (the kernel hands it to another
+    thread, and Python runs the handler here anyway): :func:`verif.interrupts.deferred` does.
     """
     if not hasattr(signal, "pthread_sigmask"):
         yield
