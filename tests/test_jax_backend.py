@@ -155,6 +155,35 @@ def test_gram_chunk_is_the_largest_power_of_two_within_the_budget(monkeypatch: p
     assert jax_backend.gram_chunk(8, 10, 2, 8) >= 1
 
 
+def test_gram_row_blocks_are_the_most_that_hold_the_least_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jax_backend, "GRAM_MIN_ROWS", 128)
+    monkeypatch.setattr(jax_backend, "GRAM_MAX_ROW_BLOCKS", 8)
+    assert jax_backend.gram_row_blocks(255) == 1
+    assert jax_backend.gram_row_blocks(256) == 2
+    assert jax_backend.gram_row_blocks(512) == 4
+    assert jax_backend.gram_row_blocks(2048) == 8
+    assert jax_backend.gram_row_blocks(10**6) == 8  # at most GRAM_MAX_ROW_BLOCKS
+    assert jax_backend.gram_row_blocks(2048, platform="gpu") == 1  # one product off the CPU
+    assert jax_backend._row_cuts(15, 4) == [0, 3, 7, 11, 15]
+
+
+@pytest.mark.parametrize("row_blocks", [1, 2, 3, 8])
+def test_feature_gram_by_row_blocks_fills_every_entry(row_blocks: int) -> None:
+    # K's 8 rows in 1, 2, 3 (uneven: 2, 3, 3) or 8 blocks: only the upper blocks are formed, the
+    # lower ones are their transposes; a block left out or not transposed changes K
+    cfg = small_config(width=10, input_dim=3, seq_len=4)
+    params, X, _ = problem(cfg, n=2, seed=4)
+    p = perturbed(params, scale=0.5, seed=6)
+    be = verif.backend("jax")
+    g, G = (np.asarray(a) for a in be.tangent_features(p, X))
+    phi = np.concatenate([g[..., None], G], axis=-1).reshape(8, 10 * 4)
+    with jax_backend.enable_x64():
+        K = jax_backend._feature_gram_jit(
+            jnp.asarray(p.w), jnp.asarray(p.U), jnp.asarray(X), p.activation, chunk=4, row_blocks=row_blocks
+        )
+    assert rel_fro(np.asarray(K), phi @ phi.T) <= 1e-14
+
+
 @pytest.mark.parametrize("budget", [1, 2 * 256, 4 * 256, 2**30])
 def test_feature_gram_in_chunks_of_neurons_sums_every_neuron_once(
     budget: int, monkeypatch: pytest.MonkeyPatch

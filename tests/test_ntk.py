@@ -88,15 +88,20 @@ def test_gram_equal_on_both_backends(act: str) -> None:
         assert rel_fro(K_np, K_jax) <= 1e-12
 
 
+@pytest.mark.parametrize("row_blocks", [1, 4])
 @pytest.mark.parametrize("chunk_bytes", [1, 3 * 5 * 4 * 8 * 3])
 @pytest.mark.parametrize("block", [4, 6, None])
 def test_jax_gram_in_chunks_of_neurons_equals_numpy(
-    chunk_bytes: int, block: int | None, monkeypatch: pytest.MonkeyPatch
+    chunk_bytes: int, block: int | None, row_blocks: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The JAX Gram's loop over chunks of 1 or 2 neurons (n T (d + 1) 8 = 480 bytes a neuron)
-    # inside each neuron block of ntk.gram, at Theta_0 (half the neurons) and at a general point
+    # inside each neuron block of ntk.gram, at Theta_0 (half the neurons) and at a general point;
+    # its 15 rows in one block or in four uneven ones (3, 4, 4, 4 rows, the upper blocks only)
     monkeypatch.setattr(jax_backend, "GRAM_CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(jax_backend, "GRAM_MIN_COLUMNS", 1)
+    monkeypatch.setattr(jax_backend, "GRAM_MIN_ROWS", 1)
+    monkeypatch.setattr(jax_backend, "GRAM_MAX_ROW_BLOCKS", row_blocks)
+    assert jax_backend.gram_row_blocks(15) == row_blocks
     params, X = _setup()
     p = perturbed(params, scale=0.4)
     for at in ("init", "current"):
