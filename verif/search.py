@@ -515,7 +515,7 @@ def read_corpus_file(file: str | Path) -> tuple[list[dict[str, Any]], list[Corpu
     except OSError as exc:
         return [], [CorpusProblem(file, f"cannot be read ({exc.strerror})")]
     try:
-        items = json.loads(text)
+        items = validation.parse_json(text)
     except json.JSONDecodeError as exc:
         empty = " (the file is empty)" if not text.strip() else ""
         return [], [CorpusProblem(file, f"invalid JSON at line {exc.lineno}:{exc.colno}: {exc.msg}{empty}")]

@@ -5,6 +5,7 @@ NumPy scalars count as numbers (``np.float32(0.1)`` is a valid step size); ``boo
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from typing import Any
@@ -84,3 +85,16 @@ def parse_number(text: str) -> int | float | str:
         except ValueError:
             pass
     return text
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads(text)``, with nesting too deep for the parser reported as the
+    ``json.JSONDecodeError`` (a ``ValueError``) of any other malformed text, not a ``RecursionError``.
+
+    Every reader of a file or value given to verif uses it, so that a damaged or hostile file is
+    refused like any other invalid JSON.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
