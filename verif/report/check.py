@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from verif import claims
+from verif.backends import backend as get_backend
 from verif.backends import names as backend_names
 from verif.config import RNNConfig
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
@@ -107,6 +108,7 @@ def _job_from_args(args: argparse.Namespace) -> Job:
     seed = require_seed(args.seed)
     if args.backend not in backend_names():
         raise ValueError(f"backend must be one of {backend_names()}, got {args.backend!r}")
+    get_backend(args.backend)  # one that cannot start is the environment (exit 3), not the job
     config = config_from_args(args)
     options = parse_options(args.option)
     claim.check_options(options)
@@ -166,6 +168,7 @@ def run_replay(path: Path, key: str | None) -> tuple[str, int]:
     except UnicodeDecodeError:
         raise ValueError(f"replay: {path} is not UTF-8 text") from None
     job, recorded = load_record(text, key)
+    get_backend(job.backend)
     replayed = checked(run_job(job))["result"]
     lines = [
         f"replay of {job.id} (seed {job.seed}, backend {job.backend}) from {path}",
