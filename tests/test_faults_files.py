@@ -279,3 +279,50 @@ def test_an_injected_full_disk_is_an_environment_failure(
     ):
         tuning.autotune("float32", lambda choice: 1.0, env)
     assert path.read_text() == before
+
+
+# --- the corpus that ``verif search --write`` rewrites ---------------------------------------------
+
+SEARCH = ["search", "--claims", "E3", "--budget", "2", "--write"]
+
+
+def _search(cwd: Path, corpus: Path) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "verif", *SEARCH, "--corpus", str(corpus)]
+    return subprocess.run(cmd, cwd=cwd, env=_env(cwd), capture_output=True, text=True, timeout=300)
+
+
+def test_search_into_a_file_where_the_corpus_folder_should_be_exits_3(tmp_path: Path) -> None:
+    (tmp_path / "corpus").write_text("not a folder")
+    proc = _search(tmp_path, tmp_path / "corpus")
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stdout + proc.stderr
+    assert (
+        proc.stderr.strip()
+        == f"verif search: error: cannot write the corpus in {tmp_path / 'corpus'} (File exists)"
+    )
+
+
+def test_search_onto_a_full_disk_keeps_the_corpus_file(tiny_disk: Callable[[int], Path]) -> None:
+    disk = tiny_disk(64 * 4096)
+    first = _search(disk.parent, disk / "corpus")
+    assert first.returncode == 0, first.stderr
+    before = (disk / "corpus" / "E3.json").read_text()
+    try:
+        with open(disk / "filler", "wb") as f:
+            while True:
+                f.write(b"\0" * 4096)
+                f.flush()
+    except OSError as exc:
+        assert exc.errno == errno.ENOSPC
+    proc = _search(disk.parent, disk / "corpus")
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stdout + proc.stderr
+    assert proc.stderr.strip().endswith("(No space left on device)")
+    assert "Traceback" not in proc.stderr
+    assert (disk / "corpus" / "E3.json").read_text() == before
+    assert sorted(p.name for p in (disk / "corpus").iterdir()) == ["E3.json"]
+
+
+def test_search_seed_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "--claims", "E3", "--budget", "2", "--seed", "-1"]) == exit_status.USAGE
+    assert capsys.readouterr().err.strip() == (
+        "verif search: error: seed must be a non-negative integer in [0, 2**63 - 1], got -1"
+    )

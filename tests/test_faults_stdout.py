@@ -55,10 +55,11 @@ def test_stdout_on_a_full_device_is_the_environment(args: list[str]) -> None:
     assert line.endswith("error: cannot write the output to stdout (No space left on device)")
 
 
-def test_closed_stdout_is_the_environment() -> None:
-    proc = run_shell(">&-", BOUNDS)
+@pytest.mark.parametrize(("args", "prog"), [(BOUNDS, "verif bounds"), (["--version"], "verif")])
+def test_closed_stdout_is_the_environment(args: list[str], prog: str) -> None:
+    proc = run_shell(">&-", args)
     assert proc.returncode == exit_status.ENVIRONMENT, proc.stderr
-    assert proc.stderr.strip() == "verif bounds: error: cannot write the output to stdout (stdout is closed)"
+    assert proc.stderr.strip() == f"{prog}: error: cannot write the output to stdout (stdout is closed)"
 
 
 def test_full_stdout_and_closed_stderr_still_exit_3() -> None:

@@ -202,7 +202,12 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        sys.stdout.write(version_text() + "\n")
+        try:
+            _write_out(version_text())
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _Unwritable(exc) from exc
         parser.exit()
 
 
@@ -258,14 +263,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with interrupts.stop_on_signals():
             status = _run(argv)
-        if sys.stdout is not None:
-            sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+        _flush_stdout()  # a closed pipe shows here rather than at interpreter exit
     except BrokenPipeError:
         _drop_stdout()
         return exit_status.BROKEN_PIPE
-    except OSError as exc:  # the final flush: what was printed without one
-        return _unwritable("verif", exc)
+    except _Unwritable as exc:  # ``--version``, or the final flush
+        return _unwritable("verif", exc.error)
     return status
+
+
+class _Unwritable(Exception):
+    """Writing or flushing stdout failed with ``error`` (not a broken pipe)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _flush_stdout() -> None:
+    """Flush stdout; :class:`_Unwritable` when that fails other than on a broken pipe."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _Unwritable(exc) from exc
 
 
 def _write_out(text: str) -> None:

@@ -57,6 +57,7 @@ from verif import activations, claims, data, validation
 from verif.claims import ClaimResult, _key
 from verif.claims.sampling import POINT_KINDS
 from verif.config import W_INIT_LAWS, RNNConfig
+from verif.exit_status import EnvironmentFailure
 
 #: Default location of the corpus, one ``<claim>.json`` per bound claim.
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "properties" / "corpus"
@@ -331,7 +332,7 @@ def worst_cases(
         if int(count) < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {count}")
     space = SPACES[claim_id]
-    rng = np.random.default_rng([int(seed), _key(claim_id)])
+    rng = np.random.default_rng([validation.require_seed(seed), _key(claim_id)])
     pool: list[tuple[float, dict[str, Any], ClaimResult]] = []
 
     def run(cand: dict[str, Any]) -> float:
@@ -649,8 +650,11 @@ def run_cli(args: argparse.Namespace) -> str:
             if reg is not None:
                 how["regime"] = reg
             corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)
-        for file in save_corpus({c: corpus[c] for c in ids}, args.corpus):
-            lines.append(f"wrote {file}")
+        try:
+            lines += [f"wrote {file}" for file in save_corpus({c: corpus[c] for c in ids}, args.corpus)]
+        except OSError as exc:  # a full disk, a file where the folder should be: each file is old or new
+            where = args.corpus or CORPUS_DIR
+            raise EnvironmentFailure(f"cannot write the corpus in {where} ({exc.strerror or exc})") from exc
     if args.json:
         return json.dumps(
             {f"{c} {_objective_name(p, g)}": [r.to_dict() for r in rs] for (c, p, g), rs in found.items()}
