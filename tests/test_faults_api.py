@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import verif
-from verif import data, ntk
+from verif import data, ntk, transport
 from verif.config import RNNConfig
 from verif.params import Params
 
@@ -34,6 +34,7 @@ X = data.random_inputs(CONFIG, 3, 1)
 Y = np.linspace(-0.5, 0.5, 9).reshape(3, 3)
 NOT_A_CONFIG = [None, {"width": 4, "input_dim": 2, "seq_len": 3, "memory_alpha": 0.5}, "config"]
 NOT_PARAMS = [None, (P.w, P.U, P.c, P.w0, P.U0), "params"]
+TMAP = transport.random_transport(CONFIG, 0)
 RAGGED_X = [[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], [[0.1, 0.2], [0.3]]]
 
 
@@ -47,8 +48,19 @@ RAGGED_X = [[[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], [[0.1, 0.2], [0.3]]]
         lambda c: verif.project(P, c),
         lambda c: verif.in_omega(P, c),
         lambda c: P.check(c),
+        lambda c: transport.random_transport(c, 0),
+        lambda c: transport.teacher_outputs(c, TMAP, X, draws=2),
     ],
-    ids=["train", "symmetric_init", "random_inputs", "project", "in_omega", "Params.check"],
+    ids=[
+        "train",
+        "symmetric_init",
+        "random_inputs",
+        "project",
+        "in_omega",
+        "Params.check",
+        "transport",
+        "teacher",
+    ],
 )
 def test_a_config_that_is_not_one_is_named(call: Callable[[Any], Any], value: Any) -> None:
     with pytest.raises(TypeError, match=rf"^config must be an RNNConfig .*got {type(value).__name__}$"):
@@ -68,6 +80,8 @@ def test_a_config_that_is_not_one_is_named(call: Callable[[Any], Any], value: An
         lambda p: verif.backend("numpy").risk_and_grad(p, X, Y),
         lambda p: verif.backend("jax").outputs(p, X),
         lambda p: verif.backend("jax").risk(p, X, Y),
+        lambda p: transport.transported_params(p, TMAP),
+        lambda p: transport.feature_average(p, X, TMAP),
     ],
     ids=[
         "train",
@@ -79,6 +93,8 @@ def test_a_config_that_is_not_one_is_named(call: Callable[[Any], Any], value: An
         "np-grad",
         "jax-outputs",
         "jax-risk",
+        "transported",
+        "feature_average",
     ],
 )
 def test_params_that_are_not_params_are_named(call: Callable[[Any], Any], value: Any) -> None:
@@ -106,6 +122,20 @@ def test_ragged_nested_lists_are_named(call: Callable[[], Any], name: str, shape
         ValueError, match=f"^{prefix}.*" + re.escape("(nested lists of unequal lengths)") + "$"
     ):
         call()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: transport.random_transport(CONFIG, s),
+        lambda s: transport.teacher_outputs(CONFIG, TMAP, X, 2, s),
+    ],
+    ids=["random_transport", "teacher_outputs"],
+)
+@pytest.mark.parametrize("seed", [-1, 1.5, "0"])
+def test_transport_seeds_are_named(call: Callable[[Any], Any], seed: Any) -> None:
+    with pytest.raises((ValueError, TypeError), match=r"^seed must be a non-negative integer"):
+        call(seed)
 
 
 @pytest.mark.parametrize("value", ["yes", None, 1, 0.0])
