@@ -318,7 +318,7 @@ def test_search_onto_a_full_disk_keeps_the_corpus_file(tiny_disk: Callable[[int]
     assert proc.stderr.strip().endswith("(No space left on device)")
     assert "Traceback" not in proc.stderr
     assert (disk / "corpus" / "E3.json").read_text() == before
-    assert sorted(p.name for p in (disk / "corpus").iterdir()) == ["E3.json"]
+    assert sorted(p.name for p in (disk / "corpus").iterdir()) == [".verif-corpus.lock", "E3.json"]
 
 
 def test_search_seed_is_named(capsys: pytest.CaptureFixture[str]) -> None:
@@ -326,3 +326,59 @@ def test_search_seed_is_named(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err.strip() == (
         "verif search: error: seed must be a non-negative integer in [0, 2**63 - 1], got -1"
     )
+
+
+#: ``verif search --write`` whose search waits for the file ``sys.argv[1]`` to exist: a run that
+#: has read the corpus and is still searching while another run writes it.
+SLOW_SEARCH = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from verif import cli, search
+
+    go, search_for = Path(sys.argv[1]), search.worst_cases
+
+    def waiting(*args, **kwargs):
+        print("searching", flush=True)
+        while not go.exists():
+            time.sleep(0.05)
+        return search_for(*args, **kwargs)
+
+    search.worst_cases = waiting
+    sys.exit(cli.main(sys.argv[2:]))
+    """
+)
+
+
+def test_two_searches_writing_one_corpus_keep_both_results(tmp_path: Path) -> None:
+    corpus, go = tmp_path / "corpus", tmp_path / "go"
+    args = ["search", "--claims", "E3", "--budget", "2", "--top", "10", "--write", "--corpus", str(corpus)]
+    cmd = [sys.executable, "-c", SLOW_SEARCH, str(go), *args, "--seed", "1"]
+    slow = subprocess.Popen(
+        cmd, cwd=tmp_path, env=_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert slow.stdout is not None and slow.stdout.readline().strip() == "searching"
+        other = subprocess.run(
+            [sys.executable, "-m", "verif", *args, "--seed", "2"],
+            cwd=tmp_path,
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert other.returncode == 0, other.stderr
+        first = json.loads((corpus / "E3.json").read_text())
+        go.touch()
+        _, err = slow.communicate(timeout=300)
+    finally:
+        if slow.poll() is None:
+            slow.kill()
+            slow.wait()
+    assert slow.returncode == 0, err
+    final = json.loads((corpus / "E3.json").read_text())
+    keys = {json.dumps(e, sort_keys=True) for e in final}
+    assert first and all(
+        json.dumps(e, sort_keys=True) in keys for e in first
+    )  # the other run's entries stayed
+    assert len(final) > len(first)  # and the slow run's were added

@@ -31,8 +31,6 @@ one line and exits with status 3.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import platform
@@ -40,11 +38,12 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from verif import filelock
 from verif.exit_status import ENVIRONMENT, USAGE, EnvironmentFailure
 from verif.validation import parse_json
 
@@ -210,23 +209,12 @@ def save_cache(path: Path, data: Mapping[str, Any]) -> None:
         raise
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path.lock`` (created beside ``path``) inside the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
 def update_cache(path: Path, key: str, dtype: str, entry: Mapping[str, Any]) -> None:
     """Set ``table[key][dtype] = entry`` in the cache file, keeping every other entry, even
     when another process updates the file at the same time (read, change and write under
-    :func:`_locked`; the write is :func:`save_cache`'s, whole or not at all)."""
-    with _locked(path):
+    :func:`verif.filelock.exclusive` on ``blocks.json.lock``; the write is :func:`save_cache`'s,
+    whole or not at all)."""
+    with filelock.exclusive(path.with_name(path.name + ".lock")):
         data = load_cache(path)
         machine = data.get(key)
         machine = dict(machine) if isinstance(machine, dict) else {}
