@@ -391,3 +391,73 @@ def test_gram_is_ok_or_names_a_bad_argument(args: dict[str, Drawn]) -> None:
         nT = X_arr.shape[0] * X_arr.shape[1]
         assert K.shape == (nT, nT) and np.all(np.isfinite(K))
         np.testing.assert_allclose(K, K.T, rtol=1e-5, atol=1e-6)
+
+
+@st.composite
+def params_fields(draw: st.DrawFn) -> dict[str, Drawn]:
+    """The five arrays of :class:`Params` (and its activation), each good or bad by construction."""
+    m, d = draw(st.sampled_from([2, 4])), draw(st.integers(1, 3))
+    rng = np.random.default_rng(draw(st.integers(0, 9)))
+    dtype = draw(st.sampled_from(["float64", "float32", "int64"]))
+    shapes = {"w": (m,), "U": (m, d), "c": (m,), "w0": (m,), "U0": (m, d)}
+    values = {
+        "w": rng.uniform(-1, 1, m),
+        "U": rng.standard_normal((m, d)),
+        "c": np.tile([1.0, -1.0], m // 2),
+        "w0": rng.uniform(-1, 1, m),
+        "U0": rng.standard_normal((m, d)),
+    }
+    args: dict[str, Drawn] = {}
+    for name, shape in shapes.items():
+        v = values[name] if dtype != "int64" or name == "c" else np.round(values[name])
+        v = np.asarray(v, dtype=dtype)
+        kind = draw(
+            st.sampled_from(
+                ["array", "list", "array", "shape", "nan", "complex", "float16", "ragged", "none"]
+            )
+        )
+        if kind == "array":
+            args[name] = good(v)
+        elif kind == "list":
+            args[name] = good(v.tolist())
+        elif kind == "shape":
+            args[name] = bad(np.zeros((shape[0] + 2, *shape[1:]), dtype=dtype))
+        elif kind == "nan":
+            args[name] = bad(np.full(shape, np.nan)) if dtype != "int64" else good(v)
+        elif kind == "complex":
+            args[name] = bad(v + 1j)
+        elif kind == "float16":
+            args[name] = bad(v.astype(np.float16))
+        elif kind == "ragged":
+            args[name] = bad([[0.0] * d, [0.0] * (d + 1)] if len(shape) == 2 else [[0.0], [0.0, 1.0]])
+        else:
+            args[name] = bad(None)
+    args["activation"] = one_of(draw, ["tanh", "sigmoid", "relu"], ["softplus", None, 3])
+    if (
+        all(ok for _, ok in args.values())
+        and len({np.asarray(v).dtype for v, _ in args.values() if not isinstance(v, str)}) > 1
+    ):
+        # mixed dtypes among good arrays (a list reads as float64 or int64) must be refused too
+        args["w"] = bad(args["w"][0])
+    return args
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params_fields())
+def test_params_are_ok_or_name_a_bad_field(args: dict[str, Drawn]) -> None:
+    values = {k: v for k, (v, _) in args.items()}
+    wrong = [k for k, (_, ok) in args.items() if not ok]
+    if not wrong:
+        p = Params(**values)
+        assert p.dtype in (np.float64, np.float32) and p.width == len(values["w"])
+        return
+    with pytest.raises((ValueError, TypeError)) as info:
+        Params(**values)
+    message = str(info.value)
+    assert "\n" not in message
+    named = [f"params.{k}" if k != "activation" else "activation" for k in wrong]
+    # params.w is the reference of the others' shapes and dtype: a bad w may show on any field
+    assert any(n in message for n in named) or ("w" in wrong and message.startswith("params.")), (
+        wrong,
+        message,
+    )
