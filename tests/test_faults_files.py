@@ -382,3 +382,31 @@ def test_two_searches_writing_one_corpus_keep_both_results(tmp_path: Path) -> No
         json.dumps(e, sort_keys=True) in keys for e in first
     )  # the other run's entries stayed
     assert len(final) > len(first)  # and the slow run's were added
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "too large"])
+def test_a_cache_file_that_is_not_a_small_regular_file_is_not_read(tmp_path: Path, kind: str) -> None:
+    """The cache is read on every run without being named: nothing in its place may block it
+    (a FIFO without a writer) or fill memory (``/dev/zero``)."""
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    path = tuning.cache_file(env)
+    assert path is not None
+    path.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path.symlink_to("/dev/zero")
+    else:
+        entry = {"block_bytes": 65536, "parallel_blocks": 1}
+        path.write_text(
+            json.dumps({tuning.machine_key(): {"float64": entry}, "pad": "x" * tuning.MAX_CACHE_BYTES})
+        )
+    proc = subprocess.run(
+        [sys.executable, "-c", "from verif.backends import tuning; print(tuning.choose('float64').source)"],
+        env={**_env(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "autotuned" not in proc.stdout and "L2" in proc.stdout  # "L2 ... (sysfs)" or "no L2 reported"

@@ -18,8 +18,8 @@ order of precedence:
 
 Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: the best per-step block was 32-64
 KiB on cores with 1-2 MiB of L2, and one block per iteration was never slower than four. A
-cache file that cannot be read or parsed, or an entry that is not two positive integers, is
-ignored (the rules below it apply); so is a relative ``XDG_CACHE_HOME`` (the XDG base directory
+cache file that cannot be read or parsed, is not a regular file of at most 1 MiB, or an entry
+that is not two positive integers, is ignored (the rules below it apply); so is a relative ``XDG_CACHE_HOME`` (the XDG base directory
 rule), and without a home folder there is no cache file. ``--autotune`` updates the file under
 an exclusive lock (``blocks.json.lock`` beside it), so that two runs at once keep both entries,
 and replaces it whole; when it cannot write it (a full disk, a read-only folder) it says so in
@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import re
+import stat
 import sys
 import tempfile
 import time
@@ -58,6 +59,8 @@ MAX_BLOCK_BYTES = 1024 * 2**10
 #: Candidates that ``--autotune`` times.
 AUTOTUNE_BLOCK_BYTES = (16 * 2**10, 32 * 2**10, 64 * 2**10, 128 * 2**10, 256 * 2**10)
 AUTOTUNE_PARALLEL = (1, 2)
+#: Largest cache file read (a table of a few machines is a few KiB).
+MAX_CACHE_BYTES = 2**20
 ENV_BLOCK_BYTES = "VERIF_BLOCK_BYTES"
 ENV_PARALLEL_BLOCKS = "VERIF_PARALLEL_BLOCKS"
 
@@ -188,9 +191,20 @@ def machine_key(root: Path = SYSFS_CACHE_DIR) -> str:
 
 
 def load_cache(path: Path) -> dict[str, Any]:
-    """The cache file's table, or ``{}`` when it is missing, unreadable or not such a table."""
+    """The cache file's table, or ``{}`` when it is missing, unreadable or not such a table.
+
+    Only a regular file of at most :data:`MAX_CACHE_BYTES` is read: the file is read on every
+    run without being named, so a FIFO or a device in its place must not block or fill memory.
+    """
     try:
-        data = parse_json(path.read_text())
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO's open would wait
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return {}
+            raw = f.read(MAX_CACHE_BYTES + 1)
+        if len(raw) > MAX_CACHE_BYTES:
+            return {}
+        data = parse_json(raw.decode("utf-8"))
     except (OSError, ValueError):  # missing, a folder, unreadable, not UTF-8, not JSON
         return {}
     return data if isinstance(data, dict) else {}
