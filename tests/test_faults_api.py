@@ -114,6 +114,7 @@ def test_params_that_are_not_params_are_named(call: Callable[[Any], Any], value:
             "params.U",
             "(m, d)",
         ),
+        (lambda: P.with_weights(P.w, [[1.0, 2.0], [1.0]] * 2), "params.U", "(m, d)"),
     ],
 )
 def test_ragged_nested_lists_are_named(call: Callable[[], Any], name: str, shape: str) -> None:

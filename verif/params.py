@@ -123,8 +123,8 @@ class Params:
 
         Device-resident parameters take device arrays and stay on the device.
         """
-        for name, new in (("w", w), ("U", U)):
-            dtype = new.dtype if hasattr(new, "dtype") else np.asarray(new).dtype
+        for name, new, shape in (("w", w, "(m,)"), ("U", U, "(m, d)")):
+            dtype = new.dtype if hasattr(new, "dtype") else as_array(f"params.{name}", new, shape).dtype
             _require_real_dtype(f"params.{name}", dtype)
         if self.on_device:
             return replace(self, w=w.astype(self.dtype), U=U.astype(self.dtype))
