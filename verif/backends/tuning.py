@@ -19,8 +19,9 @@ order of precedence:
 Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: the best per-step block was 32-64
 KiB on cores with 1-2 MiB of L2, and one block per iteration was never slower than four. A
 cache file that cannot be read or parsed, is not a regular file of at most 1 MiB, or an entry
-that is not two positive integers, is ignored (the rules below it apply); so is a relative ``XDG_CACHE_HOME`` (the XDG base directory
-rule), and without a home folder there is no cache file. ``--autotune`` updates the file under
+that is not two positive integers, is ignored (the rules below it apply); so is a relative
+``XDG_CACHE_HOME`` (the XDG base directory rule), and without a home folder there is no cache
+file. ``--autotune`` updates the file under
 an exclusive lock (``blocks.json.lock`` beside it), so that two runs at once keep both entries,
 and replaces it whole; when it cannot write it (a full disk, a read-only folder) it says so in
 one line and exits with status 3.
