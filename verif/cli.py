@@ -13,6 +13,7 @@ exit status 2, like an argparse usage error.
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import json
 import math
@@ -201,7 +202,12 @@ class _VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
-        sys.stdout.write(version_text() + "\n")
+        try:
+            _write_out(version_text())
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _Unwritable(exc) from exc
         parser.exit()
 
 
@@ -251,16 +257,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     status of its own (``verif check``: 1 when a claim is violated). Bad input gives 2, an
     environment failure 3, SIGINT 130 and SIGTERM 143 (after the command's cleanup, with one
     line on stderr), and output into a closed pipe (``verif ... | head -1``)
-    :data:`verif.exit_status.BROKEN_PIPE`, silently.
+    :data:`verif.exit_status.BROKEN_PIPE`, silently. Output that cannot be written at all (stdout
+    on a full disk, or closed) is an environment failure: one line on stderr, exit status 3.
     """
     try:
         with interrupts.stop_on_signals():
             status = _run(argv)
-        sys.stdout.flush()  # a closed pipe shows here rather than at interpreter exit
+        _flush_stdout()  # a closed pipe shows here rather than at interpreter exit
     except BrokenPipeError:
         _drop_stdout()
         return exit_status.BROKEN_PIPE
+    except _Unwritable as exc:  # ``--version``, or the final flush
+        return _unwritable("verif", exc.error)
     return status
+
+
+class _Unwritable(Exception):
+    """Writing or flushing stdout failed with ``error`` (not a broken pipe)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _flush_stdout() -> None:
+    """Flush stdout; :class:`_Unwritable` when that fails other than on a broken pipe."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _Unwritable(exc) from exc
+
+
+def _write_out(text: str) -> None:
+    """``text`` and a newline on stdout, flushed, so that a failure to write shows here."""
+    if sys.stdout is None:  # started with stdout closed (``verif ... >&-``)
+        raise OSError(errno.EBADF, "stdout is closed")
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _unwritable(prog: str, exc: OSError) -> int:
+    """One line on stderr for output that could not be written; :data:`exit_status.ENVIRONMENT`."""
+    _drop_stdout()
+    if sys.stderr is not None:  # print(file=None) would write to stdout
+        print(f"{prog}: error: cannot write the output to stdout ({exc.strerror or exc})", file=sys.stderr)
+    return exit_status.ENVIRONMENT
 
 
 def _drop_stdout() -> None:
@@ -268,6 +313,8 @@ def _drop_stdout() -> None:
 
     The recipe of the Python documentation (``signal`` module, "Note on SIGPIPE").
     """
+    if sys.stdout is None:
+        return
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
@@ -291,7 +338,12 @@ def _run(argv: Sequence[str] | None) -> int:
             return exit_status.ENVIRONMENT
         text, status = out if isinstance(out, tuple) else (out, 0)
         if text:
-            print(text)
+            try:
+                _write_out(text)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                return _unwritable(prog, exc)
         return status
     except interrupts.Interrupted as exc:
         print(exc.line(prog), file=sys.stderr)

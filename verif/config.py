@@ -11,7 +11,7 @@ from typing import Any
 
 from verif import activations
 from verif.activations import Activation
-from verif.validation import require_int, require_real
+from verif.validation import ArgumentTypeError, require_int, require_real
 
 W_INIT_LAWS = ("uniform", "rademacher", "constant")
 DTYPES = ("float64", "float32")
@@ -123,3 +123,14 @@ class RNNConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON-serializable)."""
         return asdict(self)
+
+
+def require_config(value: Any, name: str = "config") -> RNNConfig:
+    """``value`` if it is an :class:`RNNConfig`; a ``TypeError`` naming ``name`` otherwise (a dict
+    of fields, ``None``), so that no function fails later on a missing attribute."""
+    if not isinstance(value, RNNConfig):
+        raise ArgumentTypeError(
+            f"{name} must be an RNNConfig (verif.RNNConfig(width=..., input_dim=..., seq_len=..., "
+            f"memory_alpha=...)), got {type(value).__name__}"
+        )
+    return value

@@ -17,6 +17,11 @@ and one line:
   some claims ran and held: ``--claims``, or a ``--suite`` holding only some claims;
 * exit 1 also when a selected claim did not run at all.
 
+An environment that would fail every claim whatever the backend is refused before the suite
+runs, exit status 3: a ``VERIF_RATIO_LOG`` (:mod:`verif.testing.checking`) that cannot be
+appended to. There is no time limit on a backend's methods: one that hangs is stopped by
+Ctrl-C or SIGTERM (exit 130 or 143).
+
 ``--fail-fast`` stops at the first failing claim; ``--no-shrink`` reports the first
 counterexample Hypothesis finds instead of shrinking it (a failing property is otherwise shrunk,
 which takes most of a failing run's time). The suite is the ``properties/`` directory of the
@@ -33,10 +38,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verif.exit_status import EnvironmentFailure
+
 if TYPE_CHECKING:
     from verif.testing.plugin import ConformancePlugin
 
 PROFILES = ("ci", "thorough")
+#: The variable :mod:`verif.testing.checking` appends every checked ratio to.
+RATIO_LOG = "VERIF_RATIO_LOG"
 EXIT_FAILED = 1
 
 
@@ -105,6 +114,22 @@ def _environment(profile: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _check_ratio_log() -> None:
+    """:class:`EnvironmentFailure` unless ``VERIF_RATIO_LOG`` is unset or a file that can be
+    appended to (else every claim's test would fail on it, and the backend be blamed)."""
+    log = os.environ.get(RATIO_LOG, "")
+    if not log:
+        return
+    try:
+        with open(log, "a"):
+            pass
+    except OSError as exc:
+        raise EnvironmentFailure(
+            f"{RATIO_LOG}={log!r} cannot be appended to ({exc.strerror or exc}): "
+            "name a writable file or unset it"
+        ) from None
+
+
 def run(args: argparse.Namespace) -> tuple[str, int]:
     """Run the suite with ``args.target``; return the summary line and the exit status."""
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
@@ -112,6 +137,7 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         raise ValueError(f"verif conform needs {' and '.join(missing)}: pip install 'verif[testing]'")
     if args.max_examples is not None and args.max_examples < 1:
         raise ValueError(f"--max-examples must be a positive integer, got {args.max_examples}")
+    _check_ratio_log()
     with _environment(args.profile):
         import pytest
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from verif.config import RNNConfig
-from verif.validation import require_int, require_seed
+from verif.config import RNNConfig, require_config
+from verif.validation import as_array, require_int, require_seed
 
 FloatArray = NDArray[np.floating[Any]]
 
@@ -24,6 +24,7 @@ def random_inputs(config: RNNConfig, n: int, seed: int) -> FloatArray:
 
     Every ``x_t`` satisfies ``||x_t||_2 <= 1`` (THEORY 1).
     """
+    config = require_config(config)
     n = require_int("n (number of sequences)", n, 1)
     seed = require_seed(seed)
     rng = np.random.default_rng(int(seed))
@@ -58,17 +59,8 @@ def validate_inputs(
     Raises:
         ValueError: wrong shape, NaN/inf, or (with ``unit_ball``) an ``x_t`` outside the ball.
     """
-    arr = np.asarray(X)
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.ndim != 3:
-        raise ValueError(f"{name} must have shape (n, T, d), got shape {arr.shape}")
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
-        raise ValueError(f"{name} must hold at least one sequence of length >= 1, got shape {arr.shape}")
-    if seq_len is not None and arr.shape[1] != seq_len:
-        raise ValueError(f"{name} has seq_len T={arr.shape[1]}, expected T={seq_len}")
-    if input_dim is not None and arr.shape[2] != input_dim:
-        raise ValueError(f"{name} has input_dim d={arr.shape[2]}, expected d={input_dim}")
+    arr = as_array(name, X, "(n, T, d)")
+    check_input_layout(arr.shape, arr.dtype, input_dim=input_dim, seq_len=seq_len, name=name)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf")
     if unit_ball:
@@ -81,13 +73,44 @@ def validate_inputs(
     return arr
 
 
+def check_input_layout(
+    shape: tuple[int, ...],
+    dtype: Any,
+    *,
+    input_dim: int | None = None,
+    seq_len: int | None = None,
+    name: str = "X",
+) -> None:
+    """The checks of :func:`validate_inputs` that need no values, for arrays that stay on a
+    device: a real dtype and the shape ``(n, T, d)`` with ``n, T >= 1`` (``d``, ``T`` as given)."""
+    _require_real(name, dtype)
+    if len(shape) != 3:
+        raise ValueError(f"{name} must have shape (n, T, d), got shape {tuple(shape)}")
+    if shape[0] < 1 or shape[1] < 1:
+        raise ValueError(f"{name} must hold at least one sequence of length >= 1, got shape {tuple(shape)}")
+    if seq_len is not None and shape[1] != seq_len:
+        raise ValueError(f"{name} has seq_len T={shape[1]}, expected T={seq_len}")
+    if input_dim is not None and shape[2] != input_dim:
+        raise ValueError(f"{name} has input_dim d={shape[2]}, expected d={input_dim}")
+
+
+def check_target_layout(shape: tuple[int, ...], dtype: Any, n: int, seq_len: int, name: str = "Y") -> None:
+    """The checks of :func:`validate_targets` that need no values: a real dtype, shape ``(n, T)``."""
+    _require_real(name, dtype)
+    if tuple(shape) != (n, seq_len):
+        raise ValueError(f"{name} must have shape (n, T) = {(n, seq_len)}, got {tuple(shape)}")
+
+
+def _require_real(name: str, dtype: Any) -> None:
+    dt = np.dtype(dtype)
+    if not np.issubdtype(dt, np.number) or np.issubdtype(dt, np.complexfloating):
+        raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
+
+
 def validate_targets(Y: Any, n: int, seq_len: int, name: str = "Y") -> FloatArray:
     """Check targets: shape ``(n, T)``, finite."""
-    arr = np.asarray(Y)
-    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
-    if arr.shape != (n, seq_len):
-        raise ValueError(f"{name} must have shape (n, T) = {(n, seq_len)}, got {arr.shape}")
+    arr = as_array(name, Y, "(n, T)")
+    check_target_layout(arr.shape, arr.dtype, n, seq_len, name)
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or inf")
     return arr

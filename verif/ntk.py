@@ -17,7 +17,7 @@ import numpy as np
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.backends.common import feature_gram, prepare_inputs
-from verif.params import FloatArray, Params
+from verif.params import FloatArray, Params, require_params
 from verif.validation import require_int
 
 #: Bytes of tangent features ``(n, T, b, d + 1)`` that :func:`gram` holds at once (one block).
@@ -25,9 +25,9 @@ BLOCK_BYTES = 64 * 2**20
 
 
 def _params_at(params: Params, at: Literal["init", "current"]) -> Params:
-    if at not in ("init", "current"):
+    if not isinstance(at, str) or at not in ("init", "current"):
         raise ValueError(f"at must be 'init' or 'current', got {at!r}")
-    return params.at_init() if at == "init" else params
+    return require_params(params).at_init() if at == "init" else params
 
 
 def block_width(n: int, T: int, m: int, d: int, itemsize: int = 8) -> int:

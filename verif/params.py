@@ -15,18 +15,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from verif import activations
-from verif.config import RNNConfig
-from verif.validation import require_seed
+from verif.config import DTYPES, RNNConfig, require_config
+from verif.validation import ArgumentTypeError, as_array, require_seed
 
 FloatArray = NDArray[np.floating[Any]]
 
 
 def _require_real_dtype(name: str, dtype: Any) -> None:
-    """``TypeError`` unless ``dtype`` is a real integer or floating dtype (complex parts are never
-    dropped silently; booleans, strings and objects are not numbers here)."""
+    """``TypeError`` unless ``dtype`` is a real integer dtype or one of the floating
+    :data:`~verif.config.DTYPES` (complex parts are never dropped silently; booleans, strings
+    and objects are not numbers here; float16 and long double are not computed in)."""
     dt = np.dtype(dtype)
     if dt == np.bool_ or not (np.issubdtype(dt, np.integer) or np.issubdtype(dt, np.floating)):
         raise TypeError(f"{name} must be a real numeric array, got dtype {dt}")
+    if np.issubdtype(dt, np.floating) and dt.name not in DTYPES:
+        raise TypeError(f"{name} must have dtype {' or '.join(DTYPES)} (or integers), got dtype {dt}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,7 +63,9 @@ class Params:
             activations.get(self.activation)
             return
         for name in ("w", "U", "c", "w0", "U0"):
-            arr = np.asarray(getattr(self, name))
+            arr = as_array(
+                f"params.{name}", getattr(self, name), "(m, d)" if name.startswith("U") else "(m,)"
+            )
             _require_real_dtype(f"params.{name}", arr.dtype)
             if not np.issubdtype(arr.dtype, np.floating):
                 arr = arr.astype(np.float64)
@@ -118,8 +123,8 @@ class Params:
 
         Device-resident parameters take device arrays and stay on the device.
         """
-        for name, new in (("w", w), ("U", U)):
-            dtype = new.dtype if hasattr(new, "dtype") else np.asarray(new).dtype
+        for name, new, shape in (("w", w, "(m,)"), ("U", U, "(m, d)")):
+            dtype = new.dtype if hasattr(new, "dtype") else as_array(f"params.{name}", new, shape).dtype
             _require_real_dtype(f"params.{name}", dtype)
         if self.on_device:
             return replace(self, w=w.astype(self.dtype), U=U.astype(self.dtype))
@@ -144,6 +149,7 @@ class Params:
 
     def check(self, config: RNNConfig) -> Params:
         """Raise ``ValueError`` unless the shapes and dtype match ``config``; return self."""
+        config = require_config(config)
         m, d = config.width, config.input_dim
         expected = {"w": (m,), "U": (m, d), "c": (m,), "w0": (m,), "U0": (m, d)}
         for name, shape in expected.items():
@@ -162,6 +168,16 @@ class Params:
         return self
 
 
+def require_params(value: Any, name: str = "params") -> Params:
+    """``value`` if it is a :class:`Params`; a ``TypeError`` naming ``name`` otherwise."""
+    if not isinstance(value, Params):
+        raise ArgumentTypeError(
+            f"{name} must be a verif.Params (e.g. verif.symmetric_init(config, seed)), "
+            f"got {type(value).__name__}"
+        )
+    return value
+
+
 def symmetric_init(config: RNNConfig, seed: int) -> Params:
     """Symmetric random initialization (THEORY 2).
 
@@ -173,6 +189,7 @@ def symmetric_init(config: RNNConfig, seed: int) -> Params:
         config: the configuration (width, input_dim, memory_alpha, w_init, dtype).
         seed: seed of ``numpy.random.default_rng``; an integer in ``[0, 2**63 - 1]``.
     """
+    config = require_config(config)
     seed = require_seed(seed)
     rng = np.random.default_rng(int(seed))
     half, d, alpha = config.half, config.input_dim, config.memory_alpha

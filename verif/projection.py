@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from verif.config import RNNConfig
-from verif.params import FloatArray, Params
+from verif.params import FloatArray, Params, require_params
+from verif.validation import require_real
 
 
 def radii(config: RNNConfig) -> tuple[float, float]:
@@ -39,7 +40,8 @@ def drift_arrays(w: Any, U: Any, w0: Any, U0: Any, xp: Any = np) -> tuple[Any, A
 
 def in_omega(params: Params, config: RNNConfig, atol: float = 1e-12) -> bool:
     """Whether ``params`` lie in ``Omega`` (up to ``atol`` on each per-neuron radius)."""
-    params.check(config)
+    require_params(params).check(config)
+    atol = require_real("atol", atol, 0.0)
     rw, ru = radii(config)
     dw, du = neuron_drift(params)
     return bool(np.all(dw <= rw + atol) and np.all(du <= ru + atol))
@@ -55,7 +57,7 @@ def project(params: Params, config: RNNConfig) -> Params:
 
     Returns new parameters; the input is not modified.
     """
-    params.check(config)
+    require_params(params).check(config)
     w, U = project_arrays(params.w, params.U, params.w0, params.U0, *radii(config))
     return params.with_weights(w, U)
 

@@ -25,7 +25,9 @@ check's options, without the inputs) and ``details["inputs"]`` (the input recipe
 
 The corpus (``properties/corpus/<claim>.json``) keeps the worst cases found, with the inputs
 written out, the library version, the backend and the search that found them; the property suite
-replays every entry under every profile (:func:`replay`). ``verif search --write`` refreshes it.
+replays every entry under every profile (:func:`replay`). ``verif search --write`` refreshes it:
+it reads the corpus again and merges into it under the folder's lock (:data:`CORPUS_LOCK`), so
+that two runs at once keep both runs' entries, and a folder it cannot write is exit status 3.
 
 Public API::
 
@@ -53,11 +55,14 @@ from typing import Any
 
 import numpy as np
 
-from verif import activations, claims, data, validation
+from verif import activations, claims, data, filelock, validation
 from verif.claims import ClaimResult, _key
 from verif.claims.sampling import POINT_KINDS
 from verif.config import W_INIT_LAWS, RNNConfig
+from verif.exit_status import EnvironmentFailure
 
+#: The lock file of a corpus folder, held while ``verif search --write`` merges into it.
+CORPUS_LOCK = ".verif-corpus.lock"
 #: Default location of the corpus, one ``<claim>.json`` per bound claim.
 CORPUS_DIR = Path(__file__).resolve().parents[1] / "properties" / "corpus"
 #: Input laws: uniform in the ball of radius ``r``, or on its sphere.
@@ -331,7 +336,7 @@ def worst_cases(
         if int(count) < 1:
             raise ValueError(f"{name} must be an integer >= 1, got {count}")
     space = SPACES[claim_id]
-    rng = np.random.default_rng([int(seed), _key(claim_id)])
+    rng = np.random.default_rng([validation.require_seed(seed), _key(claim_id)])
     pool: list[tuple[float, dict[str, Any], ClaimResult]] = []
 
     def run(cand: dict[str, Any]) -> float:
@@ -515,7 +520,7 @@ def read_corpus_file(file: str | Path) -> tuple[list[dict[str, Any]], list[Corpu
     except OSError as exc:
         return [], [CorpusProblem(file, f"cannot be read ({exc.strerror})")]
     try:
-        items = json.loads(text)
+        items = validation.parse_json(text)
     except json.JSONDecodeError as exc:
         empty = " (the file is empty)" if not text.strip() else ""
         return [], [CorpusProblem(file, f"invalid JSON at line {exc.lineno}:{exc.colno}: {exc.msg}{empty}")]
@@ -628,7 +633,8 @@ def run_cli(args: argparse.Namespace) -> str:
             raise ValueError(f"--claims must name claims among {searchable()}, got {claim_id!r}")
     # --write rewrites corpus files: it refuses a folder it cannot read whole (a damaged or
     # foreign file), before searching, rather than drop the entries it could not read.
-    corpus = load_corpus(args.corpus) if args.write else {}
+    if args.write:
+        load_corpus(args.corpus)
     options = {"budget": args.budget, "seed": args.seed, "backend": args.backend, "top": args.top}
     wanted = args.objectives
     if wanted is not None:
@@ -644,13 +650,20 @@ def run_cli(args: argparse.Namespace) -> str:
     }
     lines = []
     if args.write:
-        for (c, part, reg), results in found.items():
-            how = {"budget": args.budget, "seed": args.seed, "part": part}
-            if reg is not None:
-                how["regime"] = reg
-            corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)
-        for file in save_corpus({c: corpus[c] for c in ids}, args.corpus):
-            lines.append(f"wrote {file}")
+        root = Path(args.corpus) if args.corpus is not None else CORPUS_DIR
+        try:
+            # Read again and merge under the folder's lock: another run may have written since.
+            with filelock.exclusive(root / CORPUS_LOCK):
+                corpus = load_corpus(root)
+                for (c, part, reg), results in found.items():
+                    how = {"budget": args.budget, "seed": args.seed, "part": part}
+                    if reg is not None:
+                        how["regime"] = reg
+                    corpus[c] = merge(corpus.get(c, []), [entry(r, how) for r in results], args.top)
+                lines += [f"wrote {file}" for file in save_corpus({c: corpus[c] for c in ids}, root)]
+        except OSError as exc:  # a full disk, a file where the folder should be: each file is old or new
+            where = args.corpus or CORPUS_DIR
+            raise EnvironmentFailure(f"cannot write the corpus in {where} ({exc.strerror or exc})") from exc
     if args.json:
         return json.dumps(
             {f"{c} {_objective_name(p, g)}": [r.to_dict() for r in rs] for (c, p, g), rs in found.items()}

@@ -20,9 +20,9 @@ from verif import projection
 from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.backends.common import prepare_inputs, prepare_targets
-from verif.config import RNNConfig
-from verif.params import FloatArray, Params
-from verif.validation import require_int, require_real
+from verif.config import RNNConfig, require_config
+from verif.params import FloatArray, Params, require_params
+from verif.validation import require_bool, require_int, require_real
 
 METHODS = ("gd", "pgd")
 
@@ -79,10 +79,13 @@ def train(
     With ``record_residuals`` each iterate also records ``(1/n) sum_j |r_{j,t}(Theta_s)|``
     (one extra forward pass per step), what B8's residual term needs.
     """
-    if method not in METHODS:
+    config = require_config(config)
+    params = require_params(params)
+    if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     step_size = require_real("step_size", step_size, 0.0, strict=True)
     steps = require_int("steps", steps, 0)
+    record_residuals = require_bool("record_residuals", record_residuals)
     be = get_backend(backend)
     params.check(config)
     X = prepare_inputs(params, X)

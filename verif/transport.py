@@ -27,9 +27,9 @@ import numpy as np
 
 from verif.backends import Backend
 from verif.backends import backend as get_backend
-from verif.config import RNNConfig
-from verif.params import FloatArray, Params
-from verif.validation import require_int
+from verif.config import RNNConfig, require_config
+from verif.params import FloatArray, Params, require_params
+from verif.validation import require_int, require_seed
 
 #: Teacher draws are processed in chunks of this many neurons to bound memory.
 CHUNK = 4096
@@ -61,7 +61,8 @@ class TransportMap:
 
 def random_transport(config: RNNConfig, seed: int) -> TransportMap:
     """A transport map with the config's ``nu_w, nu_u`` and coefficients drawn from ``seed``."""
-    rng = np.random.default_rng(int(seed))
+    config, seed = require_config(config), require_seed(seed)
+    rng = np.random.default_rng(seed)
     d = config.input_dim
     e = rng.standard_normal(d)
     e /= np.linalg.norm(e)
@@ -80,7 +81,7 @@ def random_transport(config: RNNConfig, seed: int) -> TransportMap:
 
 def transported_params(params: Params, transport: TransportMap) -> Params:
     """``Theta_bar``: ``w_bar_i = w_i(0) + c_i v_w(theta_i(0))/sqrt(m)``, likewise ``u_bar_i`` (THEORY 7)."""
-    s = np.sqrt(params.width)
+    s = np.sqrt(require_params(params).width)
     vw = transport.v_w(params.w0, params.U0)
     vu = transport.v_u(params.w0, params.U0)
     return params.with_weights(params.w0 + params.c * vw / s, params.U0 + params.c[:, None] * vu / s)
@@ -94,7 +95,7 @@ def feature_average(
     Equals ``F_lin_t(X; Theta_bar)`` (THEORY 7), computed without the linearized model.
     """
     be = get_backend(backend)
-    p0 = params.at_init()
+    p0 = require_params(params).at_init()
     g, G = be.tangent_features(p0, X)
     vw = transport.v_w(p0.w, p0.U)
     vu = transport.v_u(p0.w, p0.U)
@@ -126,9 +127,10 @@ def teacher_outputs(
 
     With the default ``4e5`` draws the Monte Carlo error is about ``K / 630`` (``K`` of B7).
     """
+    config = require_config(config)
     draws = require_int("draws", draws, 2)
     be = get_backend(backend)
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(require_seed(seed))
     X = np.asarray(X)
     total = np.zeros(X.shape[:2])
     done = 0

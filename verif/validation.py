@@ -1,13 +1,18 @@
 """Argument checks shared by the library: one clear message naming the field and its range.
 
 NumPy scalars count as numbers (``np.float32(0.1)`` is a valid step size); ``bool`` does not.
+A flag is a ``bool`` (or ``np.bool_``) only: ``"yes"`` or ``None`` is refused, not read as true
+or false. An array given as nested lists must be rectangular.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from typing import Any
+
+import numpy as np
 
 #: Largest seed accepted everywhere (NumPy takes any integer >= 0; records keep it in int64).
 SEED_MAX = 2**63 - 1
@@ -31,6 +36,31 @@ def require_int(name: str, value: Any, minimum: int, rule: str | None = None) ->
     if value < minimum:
         raise ValueError(f"{name} must be {text}, got {shown(value)}")
     return int(value)
+
+
+def require_bool(name: str, value: Any) -> bool:
+    """``value`` as a ``bool``: ``True``/``False`` or a NumPy bool; anything else is refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{name} must be True or False, got {shown(value)}")
+    return bool(value)
+
+
+def as_array(name: str, value: Any, shape: str) -> np.ndarray[Any, Any]:
+    """``np.asarray(value)``; nested lists that are not rectangular (ragged), or objects NumPy
+    cannot make an array of, are refused naming ``name`` and its ``shape`` (e.g. ``"(n, T, d)"``)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        ragged = "inhomogeneous" in str(exc)
+        why = (
+            "nested lists of unequal lengths"
+            if ragged
+            else f"{type(exc).__name__}: {str(exc).split('. ')[0]}"
+        )
+        raise ValueError(
+            f"{name} must be a rectangular array of real numbers of shape {shape}, "
+            f"got {shown(value, 40)} ({why})"
+        ) from None
 
 
 def require_seed(value: Any, name: str = "seed") -> int:
@@ -84,3 +114,16 @@ def parse_number(text: str) -> int | float | str:
         except ValueError:
             pass
     return text
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads(text)``, with nesting too deep for the parser reported as the
+    ``json.JSONDecodeError`` (a ``ValueError``) of any other malformed text, not a ``RecursionError``.
+
+    Every reader of a file or value given to verif uses it, so that a damaged or hostile file is
+    refused like any other invalid JSON.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None

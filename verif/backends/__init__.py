@@ -13,10 +13,12 @@ not called outside them (:mod:`verif.backends.capabilities`).
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any, Protocol, runtime_checkable
 
 from verif.backends import external
 from verif.backends.external import BackendError
+from verif.exit_status import EnvironmentFailure
 from verif.params import FloatArray, Params
 
 __all__ = ["Backend", "BackendError", "backend", "names"]
@@ -88,6 +90,19 @@ _MODULES = {
 _INSTANCES: dict[str, Backend] = {}
 
 
+def _require_jax_platform(jax: Any) -> None:
+    """An :class:`~verif.exit_status.EnvironmentFailure` unless JAX can start a platform (an
+    unknown or absent one in ``JAX_PLATFORMS``, e.g. ``cuda`` without a GPU, fails on first use)."""
+    try:
+        jax.devices()
+    except Exception as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        platforms = os.environ.get("JAX_PLATFORMS", "")
+        raise EnvironmentFailure(
+            f"backend 'jax' cannot start a JAX platform (JAX_PLATFORMS={platforms!r}): {reason}"
+        ) from None
+
+
 def names() -> list[str]:
     """Names of the built-in backends and of those registered by entry points."""
     return list(_MODULES) + sorted(set(external.entry_points()) - set(_MODULES))
@@ -104,6 +119,8 @@ def backend(name: str | Backend = "numpy") -> Backend:
             :class:`BackendError` (a ``ValueError``) when an outside backend cannot be loaded
             or does not satisfy the protocol (the message names what is missing or misshapen).
         TypeError: ``name`` is neither a string nor an object with the protocol's methods.
+        EnvironmentFailure: ``"jax"``, and JAX cannot start a platform (exit status 3); a
+            ``ValueError`` names ``VERIF_BLOCK_BYTES``/``VERIF_PARALLEL_BLOCKS`` when one is bad.
     """
     if not isinstance(name, str):
         if isinstance(name, Backend):
@@ -120,6 +137,9 @@ def backend(name: str | Backend = "numpy") -> Backend:
                 module = importlib.import_module(module_name)
             except ImportError as exc:  # pragma: no cover - depends on the environment
                 raise ValueError(f"backend {name!r} is not available: {exc}") from exc
+            if name == "jax":
+                _require_jax_platform(module.jax)
+                module.tuning.choose("float64")  # a bad VERIF_BLOCK_BYTES is refused now, by name
             _INSTANCES[name] = getattr(module, cls_name)()
         elif ":" in name or name in external.entry_points():
             _INSTANCES[name] = external.load(name)

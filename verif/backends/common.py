@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from verif.data import validate_inputs, validate_targets
-from verif.params import FloatArray, Params
+from verif.params import FloatArray, Params, require_params
 
 Array = Any
 
@@ -72,7 +72,7 @@ def feature_gram(g: Array, G: Array, xp: Any) -> Array:
 
 def prepare_inputs(params: Params, X: Any) -> FloatArray:
     """Validate ``X`` against ``params`` and cast it to the parameters' dtype."""
-    arr = validate_inputs(X, input_dim=params.input_dim)
+    arr = validate_inputs(X, input_dim=require_params(params).input_dim)
     return np.asarray(arr, dtype=params.dtype)
 
 

@@ -35,6 +35,11 @@ METHODS = ("hidden_states", "outputs", "tangent_features", "risk", "risk_and_gra
 PROBE = {"n": 2, "seq_len": 5, "width": 4, "input_dim": 3}
 
 
+#: What loading or probing a backend turns into a :class:`BackendError`: any exception, and a
+#: ``sys.exit`` in its code (which would otherwise end ``verif`` with the backend's status).
+LOAD_ERRORS = (Exception, SystemExit)
+
+
 class BackendError(ValueError):
     """A backend that cannot be loaded or does not satisfy the protocol."""
 
@@ -60,8 +65,8 @@ def load(spec: str) -> Any:
             raise BackendError(f"backend {spec!r}: write it as 'package.module:Name'")
         try:
             module = importlib.import_module(module_name)
-        except Exception as exc:
-            raise BackendError(f"backend {spec!r}: cannot import {module_name!r}: {exc}") from exc
+        except LOAD_ERRORS as exc:
+            raise BackendError(f"backend {spec!r}: cannot import {module_name!r}: {_why(exc)}") from exc
         obj: Any = module
         for part in attr.split("."):
             if not hasattr(obj, part):
@@ -73,13 +78,13 @@ def load(spec: str) -> Any:
             raise BackendError(f"backend {spec!r}: no entry point of that name in {ENTRY_POINT_GROUP!r}")
         try:
             obj = eps[spec].load()
-        except Exception as exc:
-            raise BackendError(f"backend {spec!r}: its entry point cannot be loaded: {exc}") from exc
+        except LOAD_ERRORS as exc:
+            raise BackendError(f"backend {spec!r}: its entry point cannot be loaded: {_why(exc)}") from exc
     if isinstance(obj, type) or (callable(obj) and not _has_methods(obj)):
         try:
             obj = obj()
-        except Exception as exc:
-            raise BackendError(f"backend {spec!r}: calling {attr_name(obj)} failed: {exc}") from exc
+        except LOAD_ERRORS as exc:
+            raise BackendError(f"backend {spec!r}: calling {attr_name(obj)} failed: {_why(exc)}") from exc
     check(obj, spec)
     caps = capabilities.declared(obj)
     return obj if caps.everything else capabilities.Gated(obj, caps)
@@ -113,8 +118,8 @@ def check(obj: Any, label: str | None = None) -> None:
     who = f"backend {label or attr_name(type(obj))!r}"
     try:
         problems = _problems(obj)
-    except Exception as exc:  # a property of the object itself that raises
-        problems = [f"inspecting it raised {type(exc).__name__}: {_one_line(exc)}"]
+    except LOAD_ERRORS as exc:  # a property of the object itself that raises
+        problems = [f"inspecting it raised {type(exc).__name__}: {_why(exc)}"]
     if problems:
         raise BackendError(f"{who} does not satisfy the verif.Backend protocol: {'; '.join(problems)}")
 
@@ -164,13 +169,18 @@ def _probe_problems(obj: Any, dtype: str, acts: tuple[str, ...]) -> list[str]:
         args = (params, X, Y) if method.startswith("risk") else (params, X)
         try:
             got = getattr(obj, method)(*args)
-        except Exception as exc:
-            problems.append(
-                f"{method}() raised {type(exc).__name__}: {_one_line(exc)} ({dtype}, {activation})"
-            )
+        except LOAD_ERRORS as exc:
+            problems.append(f"{method}() raised {type(exc).__name__}: {_why(exc)} ({dtype}, {activation})")
             continue
         problems.extend(f"{method}() {p}" for p in _compare(got, expected[method], np.dtype(dtype)))
     return problems
+
+
+def _why(exc: BaseException) -> str:
+    """What went wrong, in one line; a ``sys.exit`` of the backend's code is named as one."""
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    return _one_line(exc)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -247,7 +257,7 @@ def _attr(obj: Any, name: str) -> Any:
     """``getattr(obj, name, None)``, ``None`` also when the attribute raises."""
     try:
         return getattr(obj, name, None)
-    except Exception:
+    except LOAD_ERRORS:
         return None
 
 

@@ -48,7 +48,9 @@ from verif.backends.common import (
     readout,
     risk_from_outputs,
 )
-from verif.params import FloatArray, Params
+from verif.data import check_input_layout, check_target_layout
+from verif.params import FloatArray, Params, require_params
+from verif.validation import as_array
 
 #: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
 #: No scan is unrolled completely, however small the problem: at n=16, T=8, m=64 (and
@@ -605,7 +607,7 @@ COMPILED: dict[str, Any] = {
 
 
 def _on_device(params: Params, X: Any) -> bool:
-    return params.on_device and isinstance(X, jax.Array)
+    return require_params(params).on_device and isinstance(X, jax.Array)
 
 
 class JaxBackend:
@@ -623,13 +625,16 @@ class JaxBackend:
         a ``jnp.asarray`` each compiled one more small program per shape). Call inside
         ``enable_x64``."""
         if _on_device(params, X):
+            check_input_layout(X.shape, X.dtype, input_dim=params.input_dim)
             return params.w, params.U, params.c, X.astype(params.dtype)
         return params.w, params.U, params.c, prepare_inputs(params, X)
 
     @staticmethod
     def _targets(params: Params, X: Any, Xj: Any, Y: Any) -> Any:
         if _on_device(params, X):
-            return jnp.asarray(Y, dtype=params.dtype)
+            Yj = Y if isinstance(Y, jax.Array) else jnp.asarray(as_array("Y", Y, "(n, T)"))
+            check_target_layout(Yj.shape, Yj.dtype, *Xj.shape[:2])
+            return Yj.astype(params.dtype)
         return prepare_targets(params, Xj.shape, Y)
 
     @staticmethod

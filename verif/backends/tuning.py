@@ -18,7 +18,13 @@ order of precedence:
 
 Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: the best per-step block was 32-64
 KiB on cores with 1-2 MiB of L2, and one block per iteration was never slower than four. A
-cache file that cannot be read or parsed is ignored (the rules below it apply).
+cache file that cannot be read or parsed, is not a regular file of at most 1 MiB, or an entry
+that is not two positive integers, is ignored (the rules below it apply); so is a relative
+``XDG_CACHE_HOME`` (the XDG base directory rule), and without a home folder there is no cache
+file. ``--autotune`` updates the file under
+an exclusive lock (``blocks.json.lock`` beside it), so that two runs at once keep both entries,
+and replaces it whole; when it cannot write it (a full disk, a read-only folder) it says so in
+one line and exits with status 3.
 
 ``python -m verif.backends.tuning`` prints the choice and why.
 """
@@ -30,13 +36,18 @@ import json
 import os
 import platform
 import re
+import stat
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
+
+from verif import filelock
+from verif.exit_status import ENVIRONMENT, USAGE, EnvironmentFailure
+from verif.validation import parse_json
 
 #: Where Linux describes cpu0's caches, one ``index*`` folder per cache.
 SYSFS_CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
@@ -49,6 +60,8 @@ MAX_BLOCK_BYTES = 1024 * 2**10
 #: Candidates that ``--autotune`` times.
 AUTOTUNE_BLOCK_BYTES = (16 * 2**10, 32 * 2**10, 64 * 2**10, 128 * 2**10, 256 * 2**10)
 AUTOTUNE_PARALLEL = (1, 2)
+#: Largest cache file read (a table of a few machines is a few KiB).
+MAX_CACHE_BYTES = 2**20
 ENV_BLOCK_BYTES = "VERIF_BLOCK_BYTES"
 ENV_PARALLEL_BLOCKS = "VERIF_PARALLEL_BLOCKS"
 
@@ -146,11 +159,21 @@ def _positive_int(env: Mapping[str, str], name: str, sized: bool) -> int | None:
     return int(text)
 
 
-def cache_file(env: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_CACHE_HOME/verif/blocks.json``, else ``~/.cache/verif/blocks.json``."""
+def cache_file(env: Mapping[str, str] | None = None) -> Path | None:
+    """``$XDG_CACHE_HOME/verif/blocks.json``, else ``~/.cache/verif/blocks.json``.
+
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG base directory specification asks;
+    ``None`` when there is no home folder either (no ``HOME`` and a user unknown to the system).
+    """
     env = os.environ if env is None else env
-    base = env.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "verif" / "blocks.json"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "verif" / "blocks.json"
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError, OSError):
+        return None
+    return home / ".cache" / "verif" / "blocks.json"
 
 
 def machine_key(root: Path = SYSFS_CACHE_DIR) -> str:
@@ -169,10 +192,21 @@ def machine_key(root: Path = SYSFS_CACHE_DIR) -> str:
 
 
 def load_cache(path: Path) -> dict[str, Any]:
-    """The cache file's table, or ``{}`` when it is missing, unreadable or not such a table."""
+    """The cache file's table, or ``{}`` when it is missing, unreadable or not such a table.
+
+    Only a regular file of at most :data:`MAX_CACHE_BYTES` is read: the file is read on every
+    run without being named, so a FIFO or a device in its place must not block or fill memory.
+    """
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO's open would wait
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return {}
+            raw = f.read(MAX_CACHE_BYTES + 1)
+        if len(raw) > MAX_CACHE_BYTES:
+            return {}
+        data = parse_json(raw.decode("utf-8"))
+    except (OSError, ValueError):  # missing, a folder, unreadable, not UTF-8, not JSON
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -190,13 +224,32 @@ def save_cache(path: Path, data: Mapping[str, Any]) -> None:
         raise
 
 
-def _cached(path: Path, key: str, dtype: str) -> BlockChoice | None:
-    entry = load_cache(path).get(key, {})
+def update_cache(path: Path, key: str, dtype: str, entry: Mapping[str, Any]) -> None:
+    """Set ``table[key][dtype] = entry`` in the cache file, keeping every other entry, even
+    when another process updates the file at the same time (read, change and write under
+    :func:`verif.filelock.exclusive` on ``blocks.json.lock``; the write is :func:`save_cache`'s,
+    whole or not at all)."""
+    with filelock.exclusive(path.with_name(path.name + ".lock")):
+        data = load_cache(path)
+        machine = data.get(key)
+        machine = dict(machine) if isinstance(machine, dict) else {}
+        machine[dtype] = dict(entry)
+        data[key] = machine
+        save_cache(path, data)
+
+
+def _positive(value: Any) -> TypeGuard[int]:
+    """A positive ``int`` (``true`` in a JSON file is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _cached(path: Path | None, key: str, dtype: str) -> BlockChoice | None:
+    entry = load_cache(path).get(key, {}) if path is not None else None
     entry = entry.get(dtype) if isinstance(entry, dict) else None
     if not isinstance(entry, dict):
         return None
     bb, par = entry.get("block_bytes"), entry.get("parallel_blocks")
-    if not (isinstance(bb, int) and isinstance(par, int) and bb > 0 and par > 0):
+    if not (_positive(bb) and _positive(par)):
         return None
     return BlockChoice(bb, par, f"autotuned {entry.get('when', '')} ({path})".replace("  ", " "))
 
@@ -241,13 +294,14 @@ def autotune(
     }
     bb, par = min(results, key=lambda k: results[k])
     path, key = cache_file(os.environ if env is None else env), machine_key(root)
-    data = load_cache(path)
-    machine = data.get(key) if isinstance(data.get(key), dict) else {}
-    assert isinstance(machine, dict)
+    if path is None:
+        raise EnvironmentFailure("autotune: no folder to keep the choice in: set XDG_CACHE_HOME or HOME")
     when = time.strftime("%Y-%m-%d %H:%M")
-    machine[dtype] = {"block_bytes": bb, "parallel_blocks": par, "when": when}
-    data[key] = machine
-    save_cache(path, data)
+    try:
+        update_cache(path, key, dtype, {"block_bytes": bb, "parallel_blocks": par, "when": when})
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        raise EnvironmentFailure(f"autotune: cannot write {path} ({why}); nothing was changed") from exc
     return BlockChoice(bb, par, f"autotuned {when} ({path})")
 
 
@@ -308,7 +362,10 @@ def main(argv: list[str] | None = None) -> int:
         choice = choose(opts.dtype)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return USAGE
+    except EnvironmentFailure as e:
+        print(f"error: {e}", file=sys.stderr)
+        return ENVIRONMENT
     print(
         f"{opts.dtype}: block_bytes {choice.block_bytes} ({choice.block_bytes // 1024} KiB per time step), "
         f"parallel_blocks {choice.parallel_blocks}; from {choice.source}"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from verif import claims, exhibits
+from verif.backends import backend as get_backend
 from verif.backends import names as backend_names
 from verif.exhibits import MODES, Figure, Mode, Summary
 from verif.report import outdir, per_time, plots, render
@@ -96,6 +97,8 @@ def make_report(
     ``req.out`` as it was.
     """
     claim_ids, exhibit_ids = validate(req)
+    if req.scheduler is None:  # local workers: a backend that cannot start here is the environment
+        get_backend(req.backend)
     with outdir.staged(req.out, req.command) as run:
         ex = executor if executor is not None else make_executor(req.jobs, req.scheduler)
         try:

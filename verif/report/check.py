@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from verif import claims
+from verif.backends import backend as get_backend
 from verif.backends import names as backend_names
 from verif.config import RNNConfig
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
 from verif.report.jobs import Job, job_key, record_ratio, restore_floats, run_job
-from verif.validation import parse_number, require_seed
+from verif.validation import parse_json, parse_number, require_seed
 
 #: Defaults of ``verif check`` (a small configuration below the cutoff).
 CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "memory_alpha": 0.5}
@@ -64,7 +65,7 @@ def parse_options(items: list[str]) -> dict[str, Any]:
         if not sep or not key.isidentifier():
             raise ValueError(f"option must be KEY=VALUE with an identifier KEY, got {item!r}")
         try:
-            out[key] = json.loads(raw)
+            out[key] = parse_json(raw)
         except json.JSONDecodeError:
             out[key] = raw
     return out
@@ -94,7 +95,7 @@ def _option_text(value: Any) -> str:
     not JSON (``boundary``), JSON otherwise (``3``, ``null``, ``[16, 64]``, ``"3"``)."""
     if isinstance(value, str):
         try:
-            json.loads(value)
+            parse_json(value)
         except json.JSONDecodeError:
             return value
     return json.dumps(value)
@@ -107,6 +108,7 @@ def _job_from_args(args: argparse.Namespace) -> Job:
     seed = require_seed(args.seed)
     if args.backend not in backend_names():
         raise ValueError(f"backend must be one of {backend_names()}, got {args.backend!r}")
+    get_backend(args.backend)  # one that cannot start is the environment (exit 3), not the job
     config = config_from_args(args)
     options = parse_options(args.option)
     claim.check_options(options)
@@ -163,7 +165,10 @@ def run_replay(path: Path, key: str | None) -> tuple[str, int]:
         text = path.read_text()
     except OSError as exc:
         raise ValueError(f"replay: cannot read {path} ({exc.strerror})") from exc
+    except UnicodeDecodeError:
+        raise ValueError(f"replay: {path} is not UTF-8 text") from None
     job, recorded = load_record(text, key)
+    get_backend(job.backend)
     replayed = checked(run_job(job))["result"]
     lines = [
         f"replay of {job.id} (seed {job.seed}, backend {job.backend}) from {path}",
@@ -187,7 +192,7 @@ def load_record(text: str, key: str | None = None) -> tuple[Job, dict[str, Any]]
             matches its key.
     """
     try:
-        doc = json.loads(text)
+        doc = parse_json(text)
     except json.JSONDecodeError:
         doc = None
     if isinstance(doc, dict) and "records" in doc:

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from verif.exit_status import EnvironmentFailure
+from verif.validation import parse_json
 
 #: The file, inside a report, that lists every path verif wrote there.
 MARKER = ".verif-report"
@@ -131,7 +132,7 @@ def _legacy_files(doc: Any) -> set[str] | None:
 def report_files(target: Path) -> set[str] | None:
     """The paths verif wrote in ``target`` when it is a verif report; ``None`` otherwise."""
     try:
-        mark = json.loads((target / MARKER).read_text())
+        mark = parse_json((target / MARKER).read_text())
     except FileNotFoundError:
         mark = None
     except (OSError, ValueError):
@@ -142,7 +143,7 @@ def report_files(target: Path) -> set[str] | None:
         files = mark.get("files")
         return {MARKER, *map(str, files)} if isinstance(files, list) else None
     try:
-        return _legacy_files(json.loads((target / "results.json").read_text()))
+        return _legacy_files(parse_json((target / "results.json").read_text()))
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
 
