@@ -42,7 +42,6 @@ from jax import lax
 from verif import activations, projection
 from verif.backends import tuning
 from verif.backends.common import (
-    _full_precision,
     prepare_inputs,
     prepare_targets,
     readout,
@@ -421,14 +420,14 @@ def _feature_gram_jit(
     n, T, _ = X.shape
     cuts = _row_cuts(n * T, row_blocks)
     pairs = [(a, b) for a in range(row_blocks) for b in range(a, row_blocks)]
-    precision = _full_precision(jnp)
 
     def add(Ks: tuple[jax.Array, ...], wu: tuple[jax.Array, jax.Array]) -> tuple[tuple[jax.Array, ...], None]:
         g, G = _features(wu[0], wu[1], X, act_name)
         c = g.shape[2]
         F = jnp.concatenate([jnp.reshape(g, (n * T, c)), jnp.reshape(G, (n * T, c * d))], axis=1)
         rows = [F[cuts[a] : cuts[a + 1]] for a in range(row_blocks)]
-        products = (jnp.matmul(rows[a], rows[b].T, **precision) for a, b in pairs)
+        # full precision, as in common.feature_gram (no TF32 on a GPU)
+        products = (jnp.matmul(rows[a], rows[b].T, precision=lax.Precision.HIGHEST) for a, b in pairs)
         return tuple(K + P for K, P in zip(Ks, products, strict=True)), None
 
     Ks = tuple(jnp.zeros((cuts[a + 1] - cuts[a], cuts[b + 1] - cuts[b]), X.dtype) for a, b in pairs)
