@@ -18,7 +18,8 @@ implementation"), step by step:
 * the read-out adds the partner pairs ``(i, i + m/2)`` first, so that it is exactly ``0.0`` at
   the symmetric initialization.
 
-Run it with ``tox -e conform-torch`` (installs torch), or with torch installed::
+Run it with ``tox -e conform-torch`` (installs torch; offline, from a folder of wheels:
+``UV_OFFLINE=1 UV_FIND_LINKS=$PWD/wheels tox -e conform-torch``), or with torch installed::
 
     PYTHONPATH=examples verif conform torch_rnn:TorchRNN --claims E1,E2 --fail-fast
 """
