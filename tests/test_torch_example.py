@@ -13,7 +13,9 @@ two broken variants of it, each with a mistake an adapter written in PyTorch is 
 * ``MSEGradient``: ``grad R`` is taken of ``torch.nn.functional.mse_loss``, which has no factor
   ``1/2``, while ``R`` itself is right: the gradient is ``2 grad R``.
 
-``verif conform`` must name E2 as the claim that fails, and E1 (outputs only) as passing.
+``verif conform`` must name E2 as the claim that fails, and E1 (outputs only) as passing. A third,
+``FromNumpyStep``, takes a GD step on ``torch.from_numpy(params.w)``, which shares verif's
+array: the probe refuses it (exit 2) before any claim reads the changed parameters.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import verif
 from verif import claims
 from verif.backends import external
 from verif.claims import defects
-from verif.exit_status import OK, VIOLATED
+from verif.exit_status import OK, USAGE, VIOLATED
 
 torch = pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,8 +79,20 @@ class MSEGradient(TorchRNN):
         return 0.5 * float(loss.detach()), (dw.numpy(), dU.numpy())
 
 
+class FromNumpyStep(TorchRNN):
+    """``grad R`` right, then ``w - eta dR/dw`` written into the caller's ``params.w``."""
+
+    name = "torch-rnn-from-numpy-step"
+
+    def risk_and_grad(self, params: Any, X: Any, Y: Any) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
+        R, (dw, dU) = super().risk_and_grad(params, X, Y)
+        w = torch.from_numpy(params.w)  # shares the memory of params.w
+        w.sub_(0.1 * torch.from_numpy(dw))
+        return R, (dw, dU)
+
+
 def conform(target: str) -> subprocess.CompletedProcess[str]:
-    """``verif conform target --claims E1,E2`` in a fresh process from the repository root, with
+    """``verif conform target --claims E1,E2 --no-shrink`` in a fresh process from the repository root, with
     ``examples/`` and this directory's package importable."""
     paths = [str(ROOT / "examples"), str(ROOT)]
     paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
@@ -153,3 +167,15 @@ def test_verif_conform_names_e2_for_a_broken_torch_adapter(broken: type[TorchRNN
     assert rows["E2"][1] > 1.0, rows
     assert re.search(r"^E2 defect: derivative code: ", proc.stdout, flags=re.M), proc.stdout[-3000:]
     assert f"{target} does not conform: E2 failed, 1 passed " in proc.stdout
+
+
+def test_verif_conform_refuses_a_torch_adapter_that_changes_its_inputs() -> None:
+    target = f"tests.test_torch_example:{FromNumpyStep.__name__}"
+    proc = conform(target)
+    assert proc.returncode == USAGE, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.stderr == (
+        f"verif conform: error: backend {target!r} does not satisfy the verif.Backend protocol: "
+        "risk_and_grad() changed its input params.w in place: copy an array before updating it "
+        "(torch.tensor(a), not torch.from_numpy(a); a.copy())\n"
+    )
+    assert "passed" not in proc.stdout  # no claim ran
