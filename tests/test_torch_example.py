@@ -1,8 +1,9 @@
 """The PyTorch adapter ``examples/torch_rnn.py`` through ``verif conform`` (needs torch).
 
 The full conformance run is ``tox -e conform-torch``, which installs torch; here, where torch
-happens to be installed: the probe, E1 at every width of the ``thorough`` profile (partner
-states bit-identical through ``nn.RNN``), E2 on a few configurations, and ``verif conform``
+happens to be installed: the probe, E1 at every width of the ``thorough`` profile and at sizes
+``n m`` that leave a tail to an elementwise kernel (partner states bit-identical through
+``nn.RNN`` and the sigmoid loop), E2 on a few configurations, and ``verif conform``
 itself (a fresh process, E1 and E2, as the README's first look runs it) on the adapter and on
 two broken variants of it, each with a mistake an adapter written in PyTorch is prone to:
 
@@ -116,12 +117,16 @@ def test_torch_adapter_passes_the_probe() -> None:
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
-@pytest.mark.parametrize("width", [2, 16, 256, 1024])
-def test_torch_adapter_output_is_exactly_zero_at_init(width: int, activation: str, dtype: str) -> None:
+@pytest.mark.parametrize(("width", "n"), [(2, 8), (16, 8), (256, 8), (1024, 8), (14, 3), (22, 5), (130, 3)])
+def test_torch_adapter_output_is_exactly_zero_at_init(
+    width: int, n: int, activation: str, dtype: str
+) -> None:
+    """Every width of the ``thorough`` profile, and sizes ``n m`` that are not a multiple of a
+    vector's length (a partner neuron in the scalar tail of an elementwise kernel)."""
     config = verif.RNNConfig(
         width=width, input_dim=5, seq_len=8, memory_alpha=0.9, activation=activation, dtype=dtype
     )
-    res = claims.get("E1").check(config, TorchRNN(), 0, n=8)
+    res = claims.get("E1").check(config, TorchRNN(), 0, n=n)
     assert res.passed, res.describe()
 
 
