@@ -41,7 +41,7 @@ torch = pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))
 
-from torch_rnn import TorchRNN  # noqa: E402
+from torch_rnn import TorchRNN, _input_term, _sigmoid  # noqa: E402
 
 #: Examples per property in the runs of ``verif conform`` (the first counterexample is enough).
 EXAMPLES = "5"
@@ -53,10 +53,8 @@ class TruncatedBPTT(TorchRNN):
     name = "torch-rnn-truncated-bptt"
 
     def _states(self, w: Any, U: Any, X: Any, activation: str) -> Any:
-        sigma = torch.tanh if activation == "tanh" else torch.sigmoid
-        ux = X[..., 0, None] * U[:, 0]
-        for k in range(1, X.shape[-1]):
-            ux = ux + X[..., k, None] * U[:, k]
+        sigma = torch.tanh if activation == "tanh" else _sigmoid
+        ux = _input_term(U, X)
         h = X.new_zeros(X.shape[0], w.shape[0])
         states = []
         for t in range(X.shape[1]):
