@@ -7,8 +7,9 @@ implementation"), step by step:
   that differs between partner neurons breaks the exact zero of E1), ``weight_hh_l0 = diag(w)``
   (``W`` is diagonal) and ``weight_ih_l0 = U``, evaluated with ``torch.func.functional_call`` so
   that ``w`` and ``U`` are the tensors autograd and ``torch.func.jvp`` differentiate;
-* sigmoid: ``nn.RNN`` has none, so a plain loop ``h_t = sigmoid(w * h_{t-1} + U x_t)``;
-  ``relu`` is not declared, so verif never asks for it;
+* sigmoid: ``nn.RNN`` has none, so a plain loop ``h_t = sigmoid(w * h_{t-1} + U x_t)``, with
+  ``sigmoid(z) = 1 / (1 + exp(-z))`` written out (:func:`_sigmoid`: ``torch.sigmoid`` breaks
+  the exact zero of E1); ``relu`` is not declared, so verif never asks for it;
 * ``dR/dw`` and ``dR/dU`` by autograd; the tangent features by ``torch.func.jvp``: no neuron reads
   another's state, so the derivative of ``H`` along ``w``'s all-ones direction is
   ``g_{t,i} = dh_{t,i}/dw_i``, and along the all-ones ``k``-th column of ``U`` it is
@@ -18,7 +19,8 @@ implementation"), step by step:
 * the read-out adds the partner pairs ``(i, i + m/2)`` first, so that it is exactly ``0.0`` at
   the symmetric initialization.
 
-Run it with ``tox -e conform-torch`` (installs torch), or with torch installed::
+Run it with ``tox -e conform-torch`` (installs torch; offline, from a folder of wheels:
+``UV_OFFLINE=1 UV_FIND_LINKS=$PWD/wheels tox -e conform-torch``), or with torch installed::
 
     PYTHONPATH=examples verif conform torch_rnn:TorchRNN --claims E1,E2 --fail-fast
 """
@@ -50,6 +52,18 @@ def _input_term(U: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     for k in range(1, X.shape[-1]):
         ux = ux + X[..., k, None] * U[:, k]
     return ux
+
+
+def _sigmoid(z: torch.Tensor) -> torch.Tensor:
+    """``1 / (1 + exp(-z))``, the same bits for the same input wherever it sits in ``z``.
+
+    ``torch.sigmoid`` on a CPU computes the vectorized body of a tensor and its last elements
+    (fewer than a vector's worth) in two ways that differ in the last bit, so two partner
+    neurons (equal pre-activations, ``m/2`` apart) can get different states when ``n m`` is not
+    a multiple of the vector length, and E1 fails (float32 and float64, e.g. ``m = 12, n = 3``).
+    ``torch.exp`` and the division give equal inputs equal results at every position.
+    """
+    return 1.0 / (1.0 + torch.exp(-z))
 
 
 class TorchRNN:
@@ -84,7 +98,7 @@ class TorchRNN:
         h = X.new_zeros(X.shape[0], w.shape[0])
         states = []
         for t in range(X.shape[1]):
-            h = torch.sigmoid(w * h + ux[:, t])
+            h = _sigmoid(w * h + ux[:, t])
             states.append(h)
         return torch.stack(states, dim=1)
 

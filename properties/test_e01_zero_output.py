@@ -25,3 +25,20 @@ def test_e01_zero_output(backend_name: str, case: tuple[RNNConfig, Any], seed: i
 def test_e01_zero_output_float32(backend_name: str, case: tuple[RNNConfig, Any], seed: int) -> None:
     config, X = case
     assert_claim("E1", config, backend_name, seed, X=X)
+
+
+# Widths that are no power of two: a partner pair then falls on both sides of the end of an
+# elementwise kernel's vectorized body (torch.sigmoid computes its tail apart, in the last bit).
+# Few shapes (the JAX backend compiles once for each), both dtypes and activations.
+@settings(max_examples=12)
+@given(
+    case=configs_with_inputs(
+        dtypes=("float64", "float32"), widths=(6, 14), input_dims=(3,), seq_lens=(12,), n=3
+    ),
+    seed=seeds,
+)
+def test_e01_zero_output_widths_no_power_of_two(
+    backend_name: str, case: tuple[RNNConfig, Any], seed: int
+) -> None:
+    config, X = case
+    assert_claim("E1", config, backend_name, seed, X=X)

@@ -140,7 +140,7 @@ def test_pytest_plugin_runs_the_suite_with_the_backend() -> None:
     args = ["-p", "verif.testing.plugin", "--verif-backend", "looprnn:LoopRNN", "--verif-max-examples", "2"]
     proc = run([*args, "-q", "-p", "no:cacheprovider", "properties/test_e01_zero_output.py"], module="pytest")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert "2 passed" in proc.stdout  # the two E1 properties, once each: with this backend only
+    assert "3 passed" in proc.stdout  # the three E1 properties, once each: with this backend only
     rows = table_rows(proc.stdout)
     assert rows["E1"][0] == "pass" and rows["E2"][0] == "not run"
 
@@ -388,7 +388,7 @@ def test_pytest_plugin_selects_claims() -> None:
     args += ["--verif-claims", "E1", "--verif-no-shrink", "-q", "-p", "no:cacheprovider", "properties"]
     proc = run(args, module="pytest")
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert re.search(r"^2 passed, \d+ deselected", proc.stdout, flags=re.M), proc.stdout[-2000:]
+    assert re.search(r"^3 passed, \d+ deselected", proc.stdout, flags=re.M), proc.stdout[-2000:]
     assert sorted(table_rows(proc.stdout)) == ["E1"]
     bad = run([*args[:6], "--verif-claims", "E0", "properties/test_e01_zero_output.py"], module="pytest")
     assert bad.returncode == pytest.ExitCode.USAGE_ERROR

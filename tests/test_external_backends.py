@@ -112,3 +112,20 @@ def test_missing_name_is_named() -> None:
 
     with pytest.raises(BackendError, match=r"attribute 'name' \(a str\) is missing"):
         external.check(Nameless())
+
+
+def test_a_call_that_changes_its_inputs_in_place_is_named() -> None:
+    from looprnn import LoopRNN
+
+    class SteppingInPlace(LoopRNN):  # type: ignore[misc]
+        def risk_and_grad(self, params: Any, X: Any, Y: Any) -> Any:
+            R, (dw, dU) = super().risk_and_grad(params, X, Y)
+            params.w[:] -= 0.1 * dw  # a GD step on the caller's array
+            return R, (dw, dU)
+
+    with pytest.raises(BackendError) as info:
+        external.check(SteppingInPlace(), "mine:SteppingInPlace")
+    assert str(info.value).endswith(
+        "risk_and_grad() changed its input params.w in place: copy an array "
+        "before updating it (torch.tensor(a), not torch.from_numpy(a); a.copy())"
+    )

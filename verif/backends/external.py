@@ -6,7 +6,8 @@ tiny configuration (``m = 4, d = 3, T = 5, n = 2``: every size distinct), in eac
 backend declares (:mod:`verif.backends.capabilities`), and refuses the object with one line
 that names every missing method, every call that raised and every result of the wrong type,
 shape or dtype, with how to convert it (a torch tensor: ``.detach().cpu().numpy()``; a loss
-tensor: ``float(loss)``; a JAX array: ``np.asarray``). Results must be NumPy arrays: a JAX array
+tensor: ``float(loss)``; a JAX array: ``np.asarray``), and every call that changed its input
+arrays in place (``torch.from_numpy`` shares verif's memory). Results must be NumPy arrays: a JAX array
 is refused too (the claims write into and reduce results with the NumPy API).
 
 A package registers a backend for ``verif.backend("mine")`` in its own ``pyproject.toml``::
@@ -167,11 +168,20 @@ def _probe_problems(obj: Any, dtype: str, acts: tuple[str, ...]) -> list[str]:
     problems: list[str] = []
     for method in METHODS:
         args = (params, X, Y) if method.startswith("risk") else (params, X)
+        inputs = {f"params.{k}": getattr(params, k) for k in ("w", "U", "c", "w0", "U0")} | {"X": X, "Y": Y}
+        before = {k: a.copy() for k, a in inputs.items()}
         try:
             got = getattr(obj, method)(*args)
         except LOAD_ERRORS as exc:
             problems.append(f"{method}() raised {type(exc).__name__}: {_why(exc)} ({dtype}, {activation})")
             continue
+        changed = [k for k, a in inputs.items() if not np.array_equal(a, before[k], equal_nan=True)]
+        if changed:  # every later call, and every claim, would read the changed values
+            problems.append(
+                f"{method}() changed its input {', '.join(changed)} in place: copy an array before "
+                f"updating it (torch.tensor(a), not torch.from_numpy(a); a.copy())"
+            )
+            break
         problems.extend(f"{method}() {p}" for p in _compare(got, expected[method], np.dtype(dtype)))
     return problems
 
