@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.lines import Line2D
 
 from verif.config import RNNConfig
 from verif.report import plots
@@ -28,6 +29,10 @@ SERIES = {
     ("sigmoid", 2.0, 8): (0.05, -1.25),
     ("tanh", 0.5, 16): (1.0, 0.4),
 }
+
+
+def _ydata(line: Line2D) -> np.ndarray:
+    return np.asarray(line.get_ydata(), dtype=float)
 
 
 def _key(act: str, alpha: float, T: int) -> str:
@@ -72,21 +77,21 @@ def test_each_series_is_its_own_data_under_its_own_label(figures: list[MplFigure
     (fig,) = figures
     ax, ax2 = fig.axes[:2]
     solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]
-    assert sorted(ln.get_label() for ln in solid) == sorted(_key(*k) for k in SERIES)
+    assert sorted(str(ln.get_label()) for ln in solid) == sorted(_key(*k) for k in SERIES)
     by_label = {_key(*k): cs for k, cs in SERIES.items()}
     for line in solid:
-        c, s = by_label[line.get_label()]
-        np.testing.assert_array_equal(line.get_xdata(), WIDTHS)
-        np.testing.assert_allclose(line.get_ydata(), [c * m**s for m in WIDTHS], rtol=1e-12)
+        c, s = by_label[str(line.get_label())]
+        np.testing.assert_array_equal(np.asarray(line.get_xdata(), dtype=float), WIDTHS)
+        np.testing.assert_allclose(_ydata(line), [c * m**s for m in WIDTHS], rtol=1e-12)
     # The bound of the same series: dashed, in the colour of its solid line.
     dashed = {ln.get_color(): ln for ln in ax.get_lines() if ln.get_linestyle() == "--"}
     for line in solid:
-        c, s = by_label[line.get_label()]
-        bound = dashed[line.get_color()].get_ydata()
+        c, s = by_label[str(line.get_label())]
+        bound = _ydata(dashed[line.get_color()])
         np.testing.assert_allclose(bound, [3 * (c * m**s) ** 0.5 for m in WIDTHS], rtol=1e-12)
-    right = {ln.get_label(): ln for ln in ax2.get_lines()}
+    right = {str(ln.get_label()): ln for ln in ax2.get_lines()}
     for label, (c, s) in by_label.items():
-        np.testing.assert_allclose(right[label].get_ydata(), [m**0.5 * c * m**s for m in WIDTHS], rtol=1e-12)
+        np.testing.assert_allclose(_ydata(right[label]), [m**0.5 * c * m**s for m in WIDTHS], rtol=1e-12)
 
 
 def test_the_stated_slopes_are_those_of_the_data(figures: list[MplFigure], tmp_path: Path) -> None:
@@ -107,11 +112,13 @@ def test_the_stated_slopes_are_those_of_the_data(figures: list[MplFigure], tmp_p
 def test_loglog_slope_is_the_slope_of_every_kept_point() -> None:
     m = np.array([4.0, 16.0, 64.0, 256.0, 1024.0])
     for s in (-1.0, -0.5, 0.25, 2.0):
-        assert plots.loglog_slope(m, 3.0 * m**s) == pytest.approx(s, abs=1e-12)
+        assert plots.loglog_slope(m.tolist(), (3.0 * m**s).tolist()) == pytest.approx(s, abs=1e-12)
     # A bent series: the least-squares slope over all five points, not over a part of them.
     y = m**-0.5 * np.array([1.0, 1.0, 1.0, 1.0, 8.0])
     x, ly = np.log(m), np.log(y)
     want = float(np.sum((x - x.mean()) * (ly - ly.mean())) / np.sum((x - x.mean()) ** 2))
-    assert plots.loglog_slope(m, y) == pytest.approx(want, abs=1e-12)
+    assert plots.loglog_slope(m.tolist(), y.tolist()) == pytest.approx(want, abs=1e-12)
     # Non-positive values are left out, not fitted as log(0).
-    assert plots.loglog_slope([*m, 2048.0], [*(m**-1.0), 0.0]) == pytest.approx(-1.0, abs=1e-12)
+    assert plots.loglog_slope([*m.tolist(), 2048.0], [*(m**-1.0).tolist(), 0.0]) == pytest.approx(
+        -1.0, abs=1e-12
+    )
