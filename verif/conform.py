@@ -15,7 +15,8 @@ and one line:
 * ``... does not conform: E1 failed, ...`` (exit 1) when one failed;
 * ``E1, E2 pass (subset: 2 of 15 claims run; not a conformance verdict)`` (exit 0) when only
   some claims ran and held: ``--claims``, or a ``--suite`` holding only some claims;
-* exit 1 also when a selected claim did not run at all.
+* exit 1 also when a selected claim did not run at all, or when no claim ran (every one outside
+  the backend's declared capabilities): ``... is not checked: no claim ran``.
 
 An environment that would fail every claim whatever the backend is refused before the suite
 runs, exit status 3: a ``VERIF_RATIO_LOG`` (:mod:`verif.testing.checking`) that cannot be
@@ -204,4 +205,6 @@ def summary(plugin: ConformancePlugin, target: str, profile: str, stopped: bool 
         return f"{target}: {which} pass{tail}", EXIT_FAILED if (not_run or not held) else 0
     if not_run:
         return f"{target} is not checked in full: {', '.join(not_run)} did not run{tail}", EXIT_FAILED
+    if not held:  # every claim outside the declared capabilities: nothing was checked
+        return f"{target} is not checked: no claim ran{tail}", EXIT_FAILED
     return f"{target} conforms: {len(held)} of {len(verdicts)} pass{tail}", 0
