@@ -5,7 +5,9 @@
 
 The reference recursion is evaluated here from the backend's ``risk_and_grad`` and the public
 ``project``; what :func:`verif.train` records at every iterate (``R(Theta_s)``,
-``||grad R(Theta_s)||``, the drifts) and its final iterate must equal it (relative ``1e-12``),
+``||grad R(Theta_s)||``, the drifts, and when asked the mean absolute residuals
+``(1/n) sum_j |F_t(X^(j); Theta_s) - y^(j)_t|`` of B8's residual term) and its final iterate must
+equal it (relative ``1e-12``),
 for both methods, both backends, step sizes from ``0.01`` to ``3`` and radii from 0 (so that
 the projection is active). The risk inequalities (E11) and the training claim (E12) tolerate
 an update that departs from the recursion (momentum, a skipped projection); this does not.
@@ -35,14 +37,16 @@ CASES = configs_with_inputs(
 
 def recursion(
     config: RNNConfig, params: Params, X: Any, Y: Any, method: str, eta: float, steps: int, backend_name: str
-) -> tuple[list[float], list[float], list[tuple[float, float]], Params]:
-    """Risks, gradient norms, ``sqrt(m)``-scaled drifts per iterate, and ``Theta_steps``."""
+) -> tuple[list[float], list[float], list[tuple[float, float]], list[Any], Params]:
+    """Risks, gradient norms, ``sqrt(m)``-scaled drifts and mean absolute residuals ``(T,)`` per
+    iterate, and ``Theta_steps``."""
     be = verif.backend(backend_name)
     sqrt_m = math.sqrt(config.width)
-    risks, norms, drifts = [], [], []
+    risks, norms, drifts, residuals = [], [], [], []
     current = params
     for s in range(steps + 1):
         risk, (dw, dU) = be.risk_and_grad(current, X, Y)
+        residuals.append(np.mean(np.abs(be.outputs(current, X) - Y), axis=0))
         dev_w, dev_u = current.displacement()
         risks.append(float(risk))
         norms.append(math.sqrt(float(np.sum(dw * dw) + np.sum(dU * dU))))
@@ -53,7 +57,7 @@ def recursion(
         current = current.with_weights(current.w - eta * dw, current.U - eta * dU)
         if method == "pgd":
             current = verif.project(current, config)
-    return risks, norms, drifts, current
+    return risks, norms, drifts, residuals, current
 
 
 def close(a: Any, b: Any) -> bool:
@@ -67,18 +71,42 @@ def close(a: Any, b: Any) -> bool:
     method=st.sampled_from(("gd", "pgd")),
     eta=st.floats(0.01, 3.0),
     steps=st.integers(1, 4),
+    record_residuals=st.booleans(),
 )
 def test_train_follows_the_recursion(
-    backend_name: str, case: tuple[RNNConfig, Any], seed: int, method: str, eta: float, steps: int
+    backend_name: str,
+    case: tuple[RNNConfig, Any],
+    seed: int,
+    method: str,
+    eta: float,
+    steps: int,
+    record_residuals: bool,
 ) -> None:
     config, X = case
     params = verif.symmetric_init(config, seed)
     Y = np.random.default_rng(seed).uniform(-1.0, 1.0, size=X.shape[:2])
-    traj = verif.train(config, params, X, Y, method=method, step_size=eta, steps=steps, backend=backend_name)
-    risks, norms, drifts, final = recursion(config, params, X, Y, method, eta, steps, backend_name)
+    traj = verif.train(
+        config,
+        params,
+        X,
+        Y,
+        method=method,
+        step_size=eta,
+        steps=steps,
+        backend=backend_name,
+        record_residuals=record_residuals,
+    )
+    risks, norms, drifts, residuals, final = recursion(config, params, X, Y, method, eta, steps, backend_name)
     where = f"{method} eta={eta!r} steps={steps} seed={seed} backend={backend_name} config={config!r}"
     assert traj.steps == steps, where
     assert close(traj.risks, risks), f"R(Theta_s) {traj.risks} != recursion {risks}: {where}"
     assert close(traj.grad_norms, norms), f"||grad R(Theta_s)|| {traj.grad_norms} != {norms}: {where}"
     assert close(np.stack([traj.drift_w, traj.drift_u], axis=1), drifts), f"drifts differ: {where}"
+    if record_residuals:
+        assert traj.mean_abs_residuals is not None, where
+        assert close(traj.mean_abs_residuals, residuals), (
+            f"residuals {traj.mean_abs_residuals} != {residuals}: {where}"
+        )
+    else:
+        assert traj.mean_abs_residuals is None, where
     assert close(traj.final.w, final.w) and close(traj.final.U, final.U), f"Theta_steps differs: {where}"
