@@ -9,8 +9,10 @@ The reference recursion is evaluated here from the backend's ``risk_and_grad`` a
 ``(1/n) sum_j |F_t(X^(j); Theta_s) - y^(j)_t|`` of B8's residual term) and its final iterate must
 equal it (relative ``1e-12``),
 for both methods, both backends, step sizes from ``0.01`` to ``3`` and radii from 0 (so that
-the projection is active). The risk inequalities (E11) and the training claim (E12) tolerate
-an update that departs from the recursion (momentum, a skipped projection); this does not.
+the projection is active), at small shapes and at one above the JAX backend's ``SMALL_SIZE``
+(where its compiled loop takes the other gradient). The risk inequalities (E11) and the
+training claim (E12) tolerate an update that departs from the recursion (momentum, a skipped
+projection); this does not.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 from typing import Any
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import verif
@@ -32,6 +34,11 @@ RTOL = 1e-12
 
 CASES = configs_with_inputs(
     widths=(2, 4, 16), input_dims=(1, 3), seq_lens=(2, 4), n_choices=(1, 3), radii=(0.0, 0.1, 0.5, 2.0)
+)
+#: One shape with ``n T m`` above :data:`verif.backends.jax_backend.SMALL_SIZE` (``9 * 32 * 256``):
+#: the JAX backend's compiled loop then takes its other gradient (the blocked reverse pass).
+LARGE_CASES = configs_with_inputs(
+    widths=(256,), input_dims=(1,), seq_lens=(32,), n=9, radii=(0.0, 0.1, 0.5, 2.0)
 )
 
 
@@ -83,6 +90,36 @@ def test_train_follows_the_recursion(
     record_residuals: bool,
 ) -> None:
     config, X = case
+    check_train(backend_name, config, X, seed, method, eta, steps, record_residuals)
+
+
+@settings(max_examples=4)
+@given(
+    case=LARGE_CASES,
+    seed=seeds,
+    method=st.sampled_from(("gd", "pgd")),
+    eta=st.floats(0.01, 3.0),
+    record_residuals=st.booleans(),
+)
+def test_large_train_follows_the_recursion(
+    backend_name: str, case: tuple[RNNConfig, Any], seed: int, method: str, eta: float, record_residuals: bool
+) -> None:
+    """Above ``SMALL_SIZE`` the compiled loop takes the blocked reverse pass, not the small gradient."""
+    config, X = case
+    check_train(backend_name, config, X, seed, method, eta, 2, record_residuals)
+
+
+def check_train(
+    backend_name: str,
+    config: RNNConfig,
+    X: Any,
+    seed: int,
+    method: str,
+    eta: float,
+    steps: int,
+    record_residuals: bool,
+) -> None:
+    """``train``'s records and final iterate against :func:`recursion`."""
     params = verif.symmetric_init(config, seed)
     Y = np.random.default_rng(seed).uniform(-1.0, 1.0, size=X.shape[:2])
     traj = verif.train(
@@ -90,7 +127,7 @@ def test_train_follows_the_recursion(
         params,
         X,
         Y,
-        method=method,
+        method=method,  # type: ignore[arg-type]
         step_size=eta,
         steps=steps,
         backend=backend_name,

@@ -433,6 +433,13 @@ CANDIDATES: dict[str, Callable[[], None]] = {
         "(P_end, _), recs = lax.scan",
         "Compiled training returns the iterate after one more update than recorded.",
     ),
+    "jax_train_large_w_frozen": _edits(
+        _JAX,
+        "_train_jit",
+        "G = jnp.concatenate([dw[:, None], dU], axis=1)",
+        "G = jnp.concatenate([0.0 * dw[:, None], dU], axis=1)",
+        "Compiled training above ``SMALL_SIZE`` steps ``U`` only: ``w`` stays where it is.",
+    ),
     # projection
     "proj_u_frobenius": _edits(
         "verif.projection",
@@ -612,6 +619,8 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "np_tangent_h_t": (CANDIDATES["np_tangent_h_t"], ("test_e02_gradients.py",)),
     "proj_w_upper_only": (CANDIDATES["proj_w_upper_only"], ("test_e08_projection.py",)),
     "jax_small_dw_h_t": (CANDIDATES["jax_small_dw_h_t"], ("test_training_recursion.py",)),
+    # Compiled training above SMALL_SIZE, which no property reached:
+    "jax_train_large_w_frozen": (CANDIDATES["jax_train_large_w_frozen"], ("test_training_recursion.py",)),
 }
 #: The ``pytest -k`` selection of a variant's run where it is not ``numpy`` (a variant of the JAX
 #: backend fails its ``jax`` cases; a property without a backend has neither in its name).
@@ -620,6 +629,7 @@ KEYWORDS: dict[str, str] = {
     "ntk_last_block_at_the_end": "numpy and e14",
     "jax_gram_drops_remainder": "jax and e14",
     "jax_small_dw_h_t": "jax",
+    "jax_train_large_w_frozen": "jax and large",
     "sigmoid_d2_sign": "derivatives",
 }
 
