@@ -325,6 +325,11 @@ def _activation_edit(act: str, field: str, fn_name: str, old: str, new: str, doc
     return install
 
 
+def _floors_widened() -> None:
+    """Every floor a million times wider than first-order rounding needs (``SAFETY = 2e6``)."""
+    importlib.import_module("verif.floors").SAFETY = 2.0e6
+
+
 _NP = "verif.backends.numpy_backend"
 _JAX = "verif.backends.jax_backend"
 
@@ -567,6 +572,7 @@ CANDIDATES: dict[str, Callable[[], None]] = {
         "tau_real = 1.5 * _nu_sq(config)",
         "B10 (c): ``tau = ceil(6 nu^2 G^2 / eps)``, half the iterations ``eta tau >= 3 nu^2 / eps`` needs.",
     ),
+    "floors_widened": _floors_widened,
     # init
     "init_u_scaled_by_d": _edits(
         "verif.params",
