@@ -6,8 +6,8 @@
 The reference recursion is evaluated here from the backend's ``risk_and_grad`` and the public
 ``project``; what :func:`verif.train` records at every iterate (``R(Theta_s)``,
 ``||grad R(Theta_s)||``, the drifts, and when asked the mean absolute residuals
-``(1/n) sum_j |F_t(X^(j); Theta_s) - y^(j)_t|`` of B8's residual term) and its final iterate must
-equal it (relative ``1e-12``),
+``(1/n) sum_j |F_t(X^(j); Theta_s) - y^(j)_t|`` of B8's residual term), B8's average risk
+``(1/tau) sum_{s<tau} R(Theta_s)`` and its final iterate must equal it (relative ``1e-12``),
 for both methods, both backends, step sizes from ``0.01`` to ``3`` and radii from 0 (so that
 the projection is active), at small shapes and at one above the JAX backend's ``SMALL_SIZE``
 (where its compiled loop takes the other gradient). The risk inequalities (E11) and the
@@ -137,6 +137,9 @@ def check_train(
     where = f"{method} eta={eta!r} steps={steps} seed={seed} backend={backend_name} config={config!r}"
     assert traj.steps == steps, where
     assert close(traj.risks, risks), f"R(Theta_s) {traj.risks} != recursion {risks}: {where}"
+    # B8's left side (THEORY 8), what E11 compares: the average over s < tau, not s <= tau.
+    average = float(np.mean(risks[:-1]))
+    assert close(traj.average_risk(), average), f"average risk {traj.average_risk()} != {average}: {where}"
     assert close(traj.grad_norms, norms), f"||grad R(Theta_s)|| {traj.grad_norms} != {norms}: {where}"
     assert close(np.stack([traj.drift_w, traj.drift_u], axis=1), drifts), f"drifts differ: {where}"
     if record_residuals:

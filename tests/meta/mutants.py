@@ -620,6 +620,7 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "jax_gram_drops_remainder": (CANDIDATES["jax_gram_drops_remainder"], ("test_blocked_paths.py",)),
     # A recorded quantity that no property compared, a derivative checked only in absolute value:
     "train_residual_sum": (CANDIDATES["train_residual_sum"], ("test_training_recursion.py",)),
+    "average_risk_skips_first": (CANDIDATES["average_risk_skips_first"], ("test_training_recursion.py",)),
     "sigmoid_d2_sign": (CANDIDATES["sigmoid_d2_sign"], ("test_activation_constants.py",)),
     # Representative edits of the recursions, the projection and compiled training:
     "np_tangent_h_t": (CANDIDATES["np_tangent_h_t"], ("test_e02_gradients.py",)),
