@@ -88,3 +88,35 @@ def test_no_point_exceeds_a_constant(backend_name: str, name: str, z: list[float
 @pytest.mark.parametrize("name", SMOOTH)
 def test_constants_are_finite_and_positive(name: str) -> None:
     assert all(math.isfinite(c) and c > 0 for c in activations.get(name).require_smooth())
+
+
+#: Absolute tolerance of a derivative against JAX autodiff of the function (every value is at
+#: most 1 in size; both sides round a handful of float64 operations).
+DERIVATIVE_ATOL = 1e-13
+
+
+@given(
+    name=st.sampled_from(SMOOTH),
+    z=st.lists(st.floats(-40.0, 40.0, allow_nan=False), min_size=1, max_size=POINTS),
+)
+def test_derivatives_are_the_derivatives(name: str, z: list[float]) -> None:
+    """``d1 = sigma'`` and ``d2 = sigma''`` (``jax.grad`` of ``fn`` and of ``d1``), and
+    ``d1_from_output(sigma(z)) = sigma'(z)``: the absolute values above cannot tell a sign or a
+    factor that keeps the supremum."""
+    import jax
+    import jax.numpy as jnp
+
+    act = activations.get(name)
+    points = np.resize(np.asarray(z, dtype=np.float64), POINTS)
+    with jax.enable_x64(True):
+        zz = jnp.asarray(points)
+        d1_ad = np.asarray(jax.vmap(jax.grad(lambda s: act.fn(s, jnp)))(zz))
+        d2_ad = np.asarray(jax.vmap(jax.grad(lambda s: act.d1(s, jnp)))(zz))
+    checks = {"d1": (act.d1(points, np), d1_ad), "d2": (act.d2(points, np), d2_ad)}
+    if act.d1_from_output is not None:
+        checks["d1_from_output"] = (act.d1_from_output(act.fn(points, np), np), act.d1(points, np))
+    for label, (got, want) in checks.items():
+        worst = int(np.argmax(np.abs(got - want)))
+        assert abs(got[worst] - want[worst]) <= DERIVATIVE_ATOL, (
+            f"{name}.{label}({points[worst]!r}) = {got[worst]!r}, the derivative is {want[worst]!r}"
+        )

@@ -6,7 +6,8 @@ The parent imports pytest, Hypothesis and :mod:`tests.meta.mutants` (with the li
 what a fresh pytest process imports before the properties' conftest installs a variant, and most
 of a short run's time. Then for each variant ``NAME`` forks a child that sets
 ``VERIF_MUTANT=NAME``, runs ``pytest -x -q -p no:cacheprovider -k numpy FILES...`` on the
-variant's property files (:data:`tests.meta.mutants.MUTANTS`) and exits with pytest's status.
+variant's property files (:data:`tests.meta.mutants.MUTANTS`; another ``-k`` selection where
+:data:`tests.meta.mutants.KEYWORDS` names one) and exits with pytest's status.
 The child's output goes to ``OUT_DIR/NAME.log``; the parent writes ``OUT_DIR/status.json``
 (``{name: exit status}``, a negative status for a child ended by a signal). No variant is
 installed in the parent: the properties' conftest installs it in the child, at collection, as in
@@ -23,14 +24,14 @@ from pathlib import Path
 import hypothesis  # noqa: F401  (imported once, before the forks)
 import pytest
 
-from tests.meta.mutants import MUTANTS
+from tests.meta.mutants import KEYWORDS, MUTANTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def pytest_args(files: tuple[str, ...]) -> list[str]:
-    """The pytest command line of one variant's run (first failure only, NumPy backend)."""
-    args = ["-x", "-q", "-p", "no:cacheprovider", "-k", "numpy"]
+def pytest_args(files: tuple[str, ...], keyword: str = "numpy") -> list[str]:
+    """The pytest command line of one variant's run (first failure only, the tests ``-k keyword``)."""
+    args = ["-x", "-q", "-p", "no:cacheprovider", "-k", keyword]
     # Hypothesis is imported already (before the forks), so pytest cannot rewrite its asserts.
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     return args + [str(ROOT / "properties" / f) for f in files]
@@ -44,7 +45,7 @@ def _child(name: str, log: Path) -> None:
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         os.environ["VERIF_MUTANT"] = name
-        code = int(pytest.main(pytest_args(MUTANTS[name][1])))
+        code = int(pytest.main(pytest_args(MUTANTS[name][1], KEYWORDS.get(name, "numpy"))))
     except BaseException as exc:
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
     finally:

@@ -2,14 +2,18 @@
 
 ``apply(name)`` installs one variant in the running process (the property suite's conftest
 calls it when ``VERIF_MUTANT`` is set); ``MUTANTS`` maps each name to the property files that
-must catch it.
+must catch it. ``CANDIDATES`` are one-line source edits (:func:`_edit`) of the backends, the
+projection, training, the bounds, the activations, the NTK and the initialization.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import math
+import sys
+import textwrap
 import types
 from collections.abc import Callable
 from typing import Any
@@ -267,6 +271,319 @@ def _gd_width_wrong_power() -> None:
     gd_bounds.requirements = broken
 
 
+def _edit(module: types.ModuleType, name: str, old: str, new: str, count: int = 1) -> Any:
+    """``module.name`` (a function, or ``Class.method``) recompiled with ``old`` replaced by
+    ``new`` in its source: a one-line edit of the library, made in the running process only.
+
+    The edited source runs in the module's namespace, so it sees (and is seen by) the module's
+    other names; a decorator in the source (``jax.jit``) is applied again. A module-level
+    function is replaced wherever the package imported it by name (``from verif.train import
+    train``).
+    """
+    owner: Any = module
+    attr = name
+    if "." in name:
+        cls_name, attr = name.split(".")
+        owner = getattr(module, cls_name)
+    before = getattr(owner, attr)
+    source = textwrap.dedent(inspect.getsource(inspect.unwrap(before)))
+    if source.count(old) != count:
+        raise AssertionError(
+            f"{module.__name__}.{name}: {old!r} occurs {source.count(old)} times, not {count}"
+        )
+    namespace: dict[str, Any] = {}
+    exec(compile(source.replace(old, new), inspect.getfile(module), "exec"), module.__dict__, namespace)
+    after = namespace[attr]
+    setattr(owner, attr, after)
+    if owner is module:
+        for other in list(sys.modules.values()):
+            if other is not None and other.__name__.startswith("verif"):
+                for key, value in list(vars(other).items()):
+                    if value is before:
+                        setattr(other, key, after)
+    return after
+
+
+def _edits(module_name: str, name: str, old: str, new: str, doc: str, count: int = 1) -> Callable[[], None]:
+    """An installer of :func:`_edit`, documented by ``doc``."""
+
+    def install() -> None:
+        _edit(importlib.import_module(module_name), name, old, new, count)
+
+    install.__doc__ = doc
+    return install
+
+
+def _activation_edit(act: str, field: str, fn_name: str, old: str, new: str, doc: str) -> Callable[[], None]:
+    """An installer that edits the function ``fn_name`` and gives it to activation ``act`` as ``field``."""
+
+    def install() -> None:
+        fn = _edit(activations, fn_name, old, new)
+        activations._REGISTRY[act] = dataclasses.replace(activations._REGISTRY[act], **{field: fn})
+
+    install.__doc__ = doc
+    return install
+
+
+def _floors_widened() -> None:
+    """Every floor a million times wider than first-order rounding needs (``SAFETY = 2e6``)."""
+    importlib.import_module("verif.floors").SAFETY = 2.0e6
+
+
+_NP = "verif.backends.numpy_backend"
+_JAX = "verif.backends.jax_backend"
+
+#: One-line edits of the library: plausible slips in the code the claims rest on, each applied
+#: with ``VERIF_MUTANT=<name>`` and run against the whole property suite. Those in
+#: :data:`MUTANTS` are run by the meta-test; the others are caught as well (by the corpus, E2,
+#: E8, E11, E14, the training recursion) or are caught by ``tests/`` only (B7's formula).
+CANDIDATES: dict[str, Callable[[], None]] = {
+    # NumPy backend
+    "np_bptt_dw_uses_h_t": _edits(
+        _NP,
+        "NumpyBackend._bptt",
+        "dz, H[t - 1])",
+        "dz, H[t])",
+        "BPTT: ``dR/dw = sum_t dR/dz_t h_t`` (``h_t`` in place of ``h_{t-1}``).",
+    ),
+    "np_bptt_block_share": _edits(
+        _NP,
+        "NumpyBackend._bptt",
+        "out_adj = (F - Y.T) / (n_total * T)",
+        "out_adj = (F - Y.T) / (n * T)",
+        "BPTT: the adjoint of a block of sequences is divided by the block's ``n``, not all ``n``.",
+    ),
+    "np_bptt_skips_t0": _edits(
+        _NP,
+        "NumpyBackend._bptt",
+        "range(T - 1, -1, -1)",
+        "range(T - 1, 0, -1)",
+        "BPTT stops at ``t = 1``: the first time step's delta is never formed.",
+    ),
+    "np_tangent_h_t": _edits(
+        _NP,
+        "NumpyBackend.tangent_features",
+        "g = s1 * (h_prev + w * g)",
+        "g = s1 * (H[:, t] + w * g)",
+        "``g_t = sigma'(z_t)(h_t + w g_{t-1})``: ``h_t`` in place of ``h_{t-1}`` (THEORY 6).",
+    ),
+    "np_tangent_G_sigma_on_x_only": _edits(
+        _NP,
+        "NumpyBackend.tangent_features",
+        "s1[:, :, None] * (X[:, t, None, :] + w[:, None] * G)",
+        "s1[:, :, None] * X[:, t, None, :] + w[:, None] * G",
+        "``G_t = sigma'(z_t) x_t + w G_{t-1}``: the ``sigma'`` factor of the memory term is missing.",
+    ),
+    "np_forward_uses_U0": _edits(
+        _NP,
+        "NumpyBackend._forward_tnm",
+        "X, params.U)",
+        "X, params.U0)",
+        "The forward pass reads ``U(0)`` for ``U``: every point of Omega is evaluated at ``U(0)``.",
+    ),
+    "np_forward_last_step_zero": _edits(
+        _NP,
+        "NumpyBackend._forward_tnm",
+        "for t in range(T):",
+        "H[T - 1] = 0.0\n    for t in range(T - 1):",
+        "The forward pass stops one step early: ``h_{T-1}`` stays 0.",
+    ),
+    # JAX backend
+    "jax_block_dw_shift": _edits(
+        _JAX,
+        "_block_value_grad",
+        'jnp.einsum("tnm,tnm->m", D[1:], H[:-1])',
+        'jnp.einsum("tnm,tnm->m", D[:-1], H[1:])',
+        "Reverse pass: ``dR/dw = sum_t delta_t h_{t+1}``.",
+    ),
+    "jax_block_share": _edits(
+        _JAX,
+        "_block_value_grad",
+        "adj = r / (n_total * T)",
+        "adj = r / (n * T)",
+        "Reverse pass: a block's adjoint is divided by the block's rows, not all ``n``.",
+    ),
+    "jax_block_padding_kept": _edits(
+        _JAX,
+        "_value_grad_outputs",
+        "weight[i] if pad else None",
+        "None",
+        "Reverse pass: the padding sequences of the last block are not weighted out.",
+    ),
+    "jax_small_dw_h_t": _edits(
+        _JAX,
+        "_small_value_grad",
+        "acc[0] = acc[0] + delta * hs[t]  # delta_{t+1} h_t",
+        "acc[0] = acc[0] + delta * hs[t + 1]",
+        "Training's small gradient: ``dR/dw = sum_t delta_{t+1} h_{t+1}``.",
+    ),
+    "jax_small_skips_t0": _edits(
+        _JAX,
+        "_small_value_grad",
+        "for t in range(T - 1, -1, -1):",
+        "for t in range(T - 1, 0, -1):",
+        "Training's small gradient stops at ``t = 1``.",
+    ),
+    "jax_gram_drops_remainder": _edits(
+        _JAX,
+        "_feature_gram_jit",
+        "    if left:\n",
+        "    if False:\n",
+        "The Gram's loop over neurons drops the ``m mod chunk`` neurons left over.",
+    ),
+    "jax_train_one_step_more": _edits(
+        _JAX,
+        "_train_jit",
+        "(_, P_end), recs = lax.scan",
+        "(P_end, _), recs = lax.scan",
+        "Compiled training returns the iterate after one more update than recorded.",
+    ),
+    "jax_train_large_w_frozen": _edits(
+        _JAX,
+        "_train_jit",
+        "G = jnp.concatenate([dw[:, None], dU], axis=1)",
+        "G = jnp.concatenate([0.0 * dw[:, None], dU], axis=1)",
+        "Compiled training above ``SMALL_SIZE`` steps ``U`` only: ``w`` stays where it is.",
+    ),
+    # projection
+    "proj_u_frobenius": _edits(
+        "verif.projection",
+        "project_arrays",
+        "norms = xp.linalg.norm(dU, axis=1, keepdims=True)",
+        "norms = xp.linalg.norm(dU) + 0.0 * dU[:, :1]",
+        "The projection shrinks all of ``U - U(0)`` by its Frobenius norm, not each row by its own.",
+    ),
+    "proj_w_upper_only": _edits(
+        "verif.projection",
+        "project_arrays",
+        "xp.clip(dw, -rw, rw)",
+        "xp.minimum(dw, rw)",
+        "The projection clips ``w_i - w_i(0)`` from above only.",
+    ),
+    # train
+    "train_last_step_unprojected": _edits(
+        "verif.train",
+        "train",
+        'if method == "pgd":\n',
+        'if method == "pgd" and s + 1 < steps:\n',
+        "NumPy PGD leaves the last update unprojected.",
+    ),
+    "train_residual_sum": _edits(
+        "verif.train",
+        "train",
+        "np.mean(np.abs(be.outputs(current, X) - Y), axis=0)",
+        "np.sum(np.abs(be.outputs(current, X) - Y), axis=0)",
+        "The recorded residuals ``(1/n) sum_j |r_j,t|`` lose their ``1/n``.",
+    ),
+    "train_radii_unscaled": _edits(
+        "verif.train",
+        "train",
+        "radii=projection.radii(config) if method",
+        "radii=(config.rho_w, config.rho_u) if method",
+        "Compiled PGD projects onto radii ``rho`` instead of ``rho / sqrt(m)``.",
+    ),
+    # ntk
+    "ntk_paired_over_m": _edits(
+        "verif.ntk",
+        "gram",
+        "terms = p.width // 2\n        p = _neurons(p, slice(0, terms))",
+        "p = _neurons(p, slice(0, p.width // 2))",
+        "The paired half divides by ``m`` instead of ``m/2``.",
+    ),
+    "ntk_last_block_at_the_end": _edits(
+        "verif.ntk",
+        "neuron_blocks",
+        "sl = slice(start, min(start + block, m))",
+        "sl = slice(min(start, m - block), min(start + block, m))",
+        "``ntk.gram``'s last block of neurons is aligned to end at ``m``: it overlaps the one before.",
+    ),
+    "ntk_lin_over_m": _edits(
+        "verif.ntk",
+        "linearized_outputs",
+        "lin / math.sqrt(params.width)",
+        "lin / params.width",
+        "``F_lin`` divided by ``m`` instead of ``sqrt(m)``.",
+    ),
+    # bounds
+    "approx_log_n_as_n": _edits(
+        "verif.bounds",
+        "_log_term",
+        "math.log(n) + math.log(T)",
+        "n + math.log(T)",
+        "B7's ``log(2 n T / delta)`` reads ``n`` for ``log n`` (a looser bound).",
+    ),
+    "approx_factor_4": _edits(
+        "verif.bounds",
+        "_approximation",
+        "return 2.0 * _K",
+        "return 4.0 * _K",
+        "B7 with the constant 4 instead of 2 (a looser bound).",
+    ),
+    "pgd_eps_over_m": _edits(
+        "verif.bounds",
+        "_pgd_epsilon",
+        "/ math.sqrt(config.width)",
+        "/ config.width",
+        "B8's ``eps_t`` divided by ``m`` instead of ``sqrt(m)`` (too tight).",
+    ),
+    "gain_alpha_only": _edits(
+        "verif.bounds",
+        "gain",
+        "(config.memory_alpha + config.rho_w / math.sqrt(config.width))",
+        "config.memory_alpha",
+        "The gain inside Omega is ``sigma_1 alpha``: the drift of ``w`` is forgotten.",
+    ),
+    # activations
+    "sigmoid_d2_sign": _activation_edit(
+        "sigmoid",
+        "d2",
+        "_sigmoid_d2",
+        "(1.0 - 2.0 * s)",
+        "(2.0 * s - 1.0)",
+        "``sigma''`` of the sigmoid with the wrong sign.",
+    ),
+    "tanh_d1_from_output_linear": _activation_edit(
+        "tanh",
+        "d1_from_output",
+        "_tanh_d1_from_output",
+        "1.0 - h * h",
+        "1.0 - h * xp.abs(h) ** 0.5",
+        "``tanh'`` from the output: ``1 - |h|^1.5`` for ``1 - h^2``.",
+    ),
+    # the claims' measurements
+    "average_risk_skips_first": _edits(
+        "verif.train",
+        "Trajectory.average_risk",
+        "self.risks[:-1]",
+        "self.risks[1:]",
+        "B8's left side averages ``R(Theta_s)`` over ``s = 1..tau`` instead of ``s = 0..tau-1``.",
+    ),
+    "gd_drift_next_residual": _edits(
+        "verif.gd_bounds",
+        "drift_bounds",
+        "np.mean(res[k] * L)",
+        "np.mean(res[k + 1] * L)",
+        "B10 (a): the ``k``-th drift increment uses the residuals of ``Theta_{k+1}``.",
+    ),
+    "gd_tau_half": _edits(
+        "verif.gd_bounds",
+        "_iterations_and_step",
+        "tau_real = 3.0 * _nu_sq(config)",
+        "tau_real = 1.5 * _nu_sq(config)",
+        "B10 (c): ``tau = ceil(6 nu^2 G^2 / eps)``, half the iterations ``eta tau >= 3 nu^2 / eps`` needs.",
+    ),
+    "floors_widened": _floors_widened,
+    # init
+    "init_u_scaled_by_d": _edits(
+        "verif.params",
+        "symmetric_init",
+        "u_half = rng.standard_normal((half, d))",
+        "u_half = rng.standard_normal((half, d)) / np.sqrt(d)",
+        "``u_i(0) ~ N(0, I_d / d)`` for ``N(0, I_d)``.",
+    ),
+}
+
+
 #: name -> (installer, property files that must fail)
 MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "asymmetric_init": (_asymmetric_init, ("test_e01_zero_output.py",)),
@@ -295,11 +612,40 @@ MUTANTS: dict[str, tuple[Callable[[], None], tuple[str, ...]]] = {
     "omega_corners_at_half_radius": (_omega_corners_at_half_radius, ("test_omega_points.py",)),
     "gd_drift_bound_halved": (_gd_drift_bound_halved, ("test_e16_gd_inequality.py",)),
     "gd_width_wrong_power": (_gd_width_wrong_power, ("test_e17_gd_vs_pgd.py",)),
+    # One-line edits of the library (CANDIDATES). Blocked paths that the one-block shapes of the
+    # other properties never take:
+    "np_bptt_block_share": (CANDIDATES["np_bptt_block_share"], ("test_blocked_paths.py",)),
+    "ntk_last_block_at_the_end": (CANDIDATES["ntk_last_block_at_the_end"], ("test_blocked_paths.py",)),
+    "jax_block_share": (CANDIDATES["jax_block_share"], ("test_blocked_paths.py",)),
+    "jax_gram_drops_remainder": (CANDIDATES["jax_gram_drops_remainder"], ("test_blocked_paths.py",)),
+    # A recorded quantity that no property compared, a derivative checked only in absolute value:
+    "train_residual_sum": (CANDIDATES["train_residual_sum"], ("test_training_recursion.py",)),
+    "average_risk_skips_first": (CANDIDATES["average_risk_skips_first"], ("test_training_recursion.py",)),
+    "sigmoid_d2_sign": (CANDIDATES["sigmoid_d2_sign"], ("test_activation_constants.py",)),
+    # Representative edits of the recursions, the projection and compiled training:
+    "np_tangent_h_t": (CANDIDATES["np_tangent_h_t"], ("test_e02_gradients.py",)),
+    "proj_w_upper_only": (CANDIDATES["proj_w_upper_only"], ("test_e08_projection.py",)),
+    "jax_small_dw_h_t": (CANDIDATES["jax_small_dw_h_t"], ("test_training_recursion.py",)),
+    # Compiled training above SMALL_SIZE, which no property reached:
+    "jax_train_large_w_frozen": (CANDIDATES["jax_train_large_w_frozen"], ("test_training_recursion.py",)),
+}
+#: The ``pytest -k`` selection of a variant's run where it is not ``numpy`` (a variant of the JAX
+#: backend fails its ``jax`` cases; a property without a backend has neither in its name).
+KEYWORDS: dict[str, str] = {
+    "jax_block_share": "jax",
+    "ntk_last_block_at_the_end": "numpy and e14",
+    "jax_gram_drops_remainder": "jax and e14",
+    "jax_small_dw_h_t": "jax",
+    "jax_train_large_w_frozen": "jax and large",
+    "sigmoid_d2_sign": "derivatives",
 }
 
 
 def apply(name: str) -> None:
     """Install the variant called ``name``."""
-    if name not in MUTANTS:
-        raise ValueError(f"VERIF_MUTANT must be one of {sorted(MUTANTS)}, got {name!r}")
-    MUTANTS[name][0]()
+    if name in MUTANTS:
+        MUTANTS[name][0]()
+    elif name in CANDIDATES:
+        CANDIDATES[name]()
+    else:
+        raise ValueError(f"VERIF_MUTANT must be one of {sorted({*MUTANTS, *CANDIDATES})}, got {name!r}")
