@@ -371,7 +371,7 @@ def gram_chunk(rows: int, m: int, d: int, itemsize: int, platform: str = "cpu") 
 
 #: Rows of ``K`` that one row block of the symmetric product (:func:`gram_row_blocks`) holds
 #: at least: narrower blocks make products too small to run at the CPU's full rate.
-GRAM_MIN_ROWS = 128
+GRAM_MIN_ROWS = 256
 #: At most this many row blocks (:func:`gram_row_blocks`).
 GRAM_MAX_ROW_BLOCKS = 8
 
@@ -383,10 +383,14 @@ def gram_row_blocks(rows: int, platform: str = "cpu") -> int:
     power of two ``k <=`` :data:`GRAM_MAX_ROW_BLOCKS` whose blocks hold at least
     :data:`GRAM_MIN_ROWS` rows, elsewhere (a GPU) 1.
 
-    XLA has no symmetric rank-k update (NumPy hands ``F F^T`` to the BLAS's ``syrk``). On a
-    2-core CPU shared with other jobs, chunks of 16 neurons: at n=32, T=16, m=512, d=8 (512
-    rows) one product took 59 ms, four row blocks 42 ms (one thread's CPU time: 54 and 40 ms);
-    at n=64, T=32, m=256 (2048 rows) one, four and eight blocks 636, 459 and 384 ms.
+    XLA has no symmetric rank-k update (NumPy hands ``F F^T`` to the BLAS's ``syrk``). The
+    chunk of neurons is then chosen for one row block's features (:func:`gram_chunk` of
+    ``rows / k`` rows). The kernel alone on the idle 2-core CPU of the README, best of 12
+    interleaved rounds: at n=32, T=16, m=512, d=8 (512 rows) one product in chunks of 16
+    neurons 38.7 ms, two row blocks in chunks of 32 31.4 ms, four blocks in chunks of 16
+    43-46 ms; at n=64, T=32, m=256 (2048 rows) one product 312 ms, four or eight blocks in
+    chunks of 32 217-225 ms. With both cores busy with other jobs smaller blocks gained most
+    (512 rows: one product 59 ms, four blocks 42 ms).
     """
     if platform != "cpu":
         return 1
@@ -666,8 +670,9 @@ class JaxBackend:
             w, U, _, Xj = self._args(params, X)
             n, T, d = Xj.shape
             platform = _platform(Xj)
-            chunk = gram_chunk(n * T, params.width, d, params.dtype.itemsize, platform)
-            K = _feature_gram_jit(w, U, Xj, params.activation, chunk, gram_row_blocks(n * T, platform))
+            row_blocks = gram_row_blocks(n * T, platform)
+            chunk = gram_chunk(-(-n * T // row_blocks), params.width, d, params.dtype.itemsize, platform)
+            K = _feature_gram_jit(w, U, Xj, params.activation, chunk, row_blocks)
             return self._out(params, X, K)
 
     def risk(self, params: Params, X: Any, Y: Any) -> float:
