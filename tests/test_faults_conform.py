@@ -154,26 +154,22 @@ def test_a_hanging_adapter_stops_on_sigterm(adapters: Path) -> None:
     assert err.strip().splitlines()[-1] == "verif conform: interrupted (SIGTERM)"
 
 
+def _conform_loop_rnn(adapters: Path, log: Path, claim: str) -> subprocess.CompletedProcess[str]:
+    """``verif conform`` of the loop adapter on ``claim`` (2 examples) with ``VERIF_RATIO_LOG=log``."""
+    cmd = [sys.executable, "-m", "verif", "conform", "looprnn:LoopRNN"]
+    cmd += ["--claims", claim, "--max-examples", "2"]
+    env = dict(_env(adapters), VERIF_RATIO_LOG=str(log))
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests" / "outside"), env["PYTHONPATH"]])
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
 @pytest.mark.parametrize("where", ["folder", "missing folder"])
 def test_an_unwritable_ratio_log_is_the_environment_not_the_backend(
     adapters: Path, tmp_path: Path, where: str
 ) -> None:
     """Before, every claim's test failed on the log and a correct backend "did not conform"."""
     log = tmp_path if where == "folder" else tmp_path / "no" / "such" / "ratios.jsonl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "verif",
-        "conform",
-        "looprnn:LoopRNN",
-        "--claims",
-        "E3",
-        "--max-examples",
-        "2",
-    ]
-    env = dict(_env(adapters), VERIF_RATIO_LOG=str(log))
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests" / "outside"), env["PYTHONPATH"]])
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = _conform_loop_rnn(adapters, log, "E3")
     assert proc.returncode == exit_status.ENVIRONMENT, proc.stdout + proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert line.startswith(f"verif conform: error: VERIF_RATIO_LOG={str(log)!r} cannot be appended to (")
@@ -182,20 +178,7 @@ def test_an_unwritable_ratio_log_is_the_environment_not_the_backend(
 
 def test_a_writable_ratio_log_gets_every_check(adapters: Path, tmp_path: Path) -> None:
     log = tmp_path / "ratios.jsonl"
-    cmd = [
-        sys.executable,
-        "-m",
-        "verif",
-        "conform",
-        "looprnn:LoopRNN",
-        "--claims",
-        "E1",
-        "--max-examples",
-        "2",
-    ]
-    env = dict(_env(adapters), VERIF_RATIO_LOG=str(log))
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests" / "outside"), env["PYTHONPATH"]])
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    proc = _conform_loop_rnn(adapters, log, "E1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = log.read_text().splitlines()
     assert lines and all('"claim": "E1"' in line for line in lines)
