@@ -68,10 +68,10 @@ def test_sysfs_caches_skip_broken_entries(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("l2", "block"),
     [
-        (1024 * 2**10, 32 * 2**10),
-        (1280 * 2**10, 32 * 2**10),
-        (2 * 2**20, 64 * 2**10),
-        (256 * 2**10, 8 * 2**10),
+        (1024 * 2**10, 64 * 2**10),
+        (1280 * 2**10, 64 * 2**10),
+        (2 * 2**20, 128 * 2**10),
+        (256 * 2**10, 16 * 2**10),
         (64 * 2**10, tuning.MIN_BLOCK_BYTES),
         (2**30, tuning.MAX_BLOCK_BYTES),
     ],
@@ -84,9 +84,9 @@ def test_choice_follows_the_reported_l2(tmp_path: Path) -> None:
     xeon = tuning.choose("float64", clean_env(tmp_path), fake_sysfs(tmp_path / "a", XEON))
     epyc = tuning.choose("float64", clean_env(tmp_path), fake_sysfs(tmp_path / "b", EPYC))
     big = tuning.choose("float64", clean_env(tmp_path), fake_sysfs(tmp_path / "c", [(2, "Unified", "2M")]))
-    assert (xeon.block_bytes, xeon.parallel_blocks) == (32 * 2**10, 1)
+    assert (xeon.block_bytes, xeon.parallel_blocks) == (64 * 2**10, 1)
     assert "L2 1280 KiB" in xeon.source and "sysfs" in xeon.source
-    assert epyc.block_bytes == 32 * 2**10 and big.block_bytes == 64 * 2**10
+    assert epyc.block_bytes == 64 * 2**10 and big.block_bytes == 128 * 2**10
 
 
 def test_choice_without_caches_uses_the_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -104,7 +104,7 @@ def test_environment_overrides(tmp_path: Path) -> None:
     assert (both.block_bytes, both.parallel_blocks) == (128 * 2**10, 3)
     assert "VERIF_BLOCK_BYTES=128K" in both.source and "VERIF_PARALLEL_BLOCKS=3" in both.source
     one = tuning.choose("float64", clean_env(tmp_path, VERIF_PARALLEL_BLOCKS="2"), root)
-    assert (one.block_bytes, one.parallel_blocks) == (32 * 2**10, 2)
+    assert (one.block_bytes, one.parallel_blocks) == (64 * 2**10, 2)
     blank = tuning.choose("float64", clean_env(tmp_path, VERIF_BLOCK_BYTES=""), root)
     assert blank == tuning.choose("float64", clean_env(tmp_path), root)
 
@@ -149,7 +149,7 @@ def test_autotune_round_trip(tmp_path: Path) -> None:
     again = tuning.choose("float32", env, root)
     assert (again.block_bytes, again.parallel_blocks) == (128 * 2**10, 1) and "autotuned" in again.source
     # the cached choice is per dtype and per machine: float64 and another machine keep the rule
-    assert tuning.choose("float64", env, root).block_bytes == 32 * 2**10
+    assert tuning.choose("float64", env, root).block_bytes == 64 * 2**10
     other = fake_sysfs(tmp_path / "other", XEON)
     assert "autotuned" not in tuning.choose("float32", env, other).source
     # an override still beats the cached choice

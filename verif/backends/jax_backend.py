@@ -51,12 +51,15 @@ from verif.data import check_input_layout, check_target_layout
 from verif.params import FloatArray, Params, require_params
 from verif.validation import as_array
 
-#: Time steps per iteration of the forward and reverse scans (fewer loop trips, same maths).
-#: No scan is unrolled completely, however small the problem: at n=16, T=8, m=64 (and
-#: n=4, T=32, m=32) a fully unrolled ``risk_and_grad`` compiled 2-5x longer and ran 1.3-3x
-#: slower. (Training's small-problem gradient, :func:`_small_value_grad`, is written as
-#: Python loops over ``t``.)
-SCAN_UNROLL = 2
+#: Time steps per iteration of the reverse pass's forward and backward scans (``unroll`` of
+#: ``lax.scan``; 1 = none). Unrolling slowed every size measured (2026-12-01, 2-core AMD EPYC,
+#: idle, median of 5-7 interleaved rounds): at n=256, T=32, m=1024, d=8 in float64 2 steps per
+#: iteration took 53-56 ms against 45-47 ms for 1 (8-row blocks), 4 and 8 steps 58-68 ms; in
+#: float32 30 ms against 22 ms; at n=16, T=8, m=64, d=2 0.128 against 0.119 ms; at n=64, T=16,
+#: m=256 1.74 against 1.61 ms. A fully unrolled ``risk_and_grad`` at n=16, T=8, m=64 (and n=4,
+#: T=32, m=32) compiled 2-5x longer and ran 1.3-3x slower. (Training's small-problem gradient,
+#: :func:`_small_value_grad`, is written as Python loops over ``t``.)
+SCAN_UNROLL = 1
 #: Up to this many values ``n T m`` (and every sequence in one block), training takes
 #: :func:`_small_value_grad`.
 SMALL_SIZE = 2**16

@@ -12,12 +12,15 @@ order of precedence:
    ``~/.cache/verif/blocks.json``), per machine (:func:`machine_key`) and dtype;
 3. the L2 cache of one core as the OS reports it (Linux sysfs
    ``/sys/devices/system/cpu/cpu0/cache/index*/``, else ``os.sysconf``):
-   ``block_bytes = L2 / 32`` rounded down to a power of two within
+   ``block_bytes = L2 / 16`` rounded down to a power of two within
    ``[MIN_BLOCK_BYTES, MAX_BLOCK_BYTES]``, one block per iteration;
 4. without a reported L2: :data:`FALLBACK_L2_BYTES`.
 
-Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: the best per-step block was 32-64
-KiB on cores with 1-2 MiB of L2, and one block per iteration was never slower than four. A
+Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: with the scans not unrolled
+(``jax_backend.SCAN_UNROLL = 1``) the best per-step block on a core with 1 MiB of L2 was 64 KiB
+(float64 at m=1024 and m=4096, float32 at m=1024; 64-128 KiB at m=256; 32 KiB 8-15% slower),
+the best on a 1.25 MiB Xeon (scans unrolled twice) 32-64 KiB, and one block per iteration was
+never slower than four. A
 cache file that cannot be read or parsed, is not a regular file of at most 1 MiB, or an entry
 that is not two positive integers, is ignored (the rules below it apply); so is a relative
 ``XDG_CACHE_HOME`` (the XDG base directory rule), and without a home folder there is no cache
@@ -54,7 +57,7 @@ SYSFS_CACHE_DIR = Path("/sys/devices/system/cpu/cpu0/cache")
 #: L2 bytes per core assumed when the OS reports none (a common size on current x86 cores).
 FALLBACK_L2_BYTES = 1024 * 2**10
 #: The per-step block is this fraction of one core's L2.
-L2_FRACTION = 32
+L2_FRACTION = 16
 MIN_BLOCK_BYTES = 8 * 2**10
 MAX_BLOCK_BYTES = 1024 * 2**10
 #: Candidates that ``--autotune`` times.
