@@ -363,16 +363,17 @@ CANDIDATES: dict[str, Callable[[], None]] = {
     "np_tangent_h_t": _edits(
         _NP,
         "NumpyBackend.tangent_features",
-        "g = s1 * (h_prev + w * g)",
-        "g = s1 * (H[:, t] + w * g)",
+        "np), h_prev, X[:, t], w, g, G)",
+        "np), H[:, t], X[:, t], w, g, G)",
         "``g_t = sigma'(z_t)(h_t + w g_{t-1})``: ``h_t`` in place of ``h_{t-1}`` (THEORY 6).",
     ),
     "np_tangent_G_sigma_on_x_only": _edits(
-        _NP,
-        "NumpyBackend.tangent_features",
-        "s1[:, :, None] * (X[:, t, None, :] + w[:, None] * G)",
-        "s1[:, :, None] * X[:, t, None, :] + w[:, None] * G",
-        "``G_t = sigma'(z_t) x_t + w G_{t-1}``: the ``sigma'`` factor of the memory term is missing.",
+        "verif.backends.common",
+        "tangent_step",
+        "s1[:, :, None] * (x_t[:, None, :] + w[:, None] * G_prev)",
+        "s1[:, :, None] * x_t[:, None, :] + w[:, None] * G_prev",
+        "``G_t = sigma'(z_t) x_t + w G_{t-1}``: the ``sigma'`` factor of the memory term is missing"
+        " (the recursions of NumPy's features and of the JAX Gram).",
     ),
     "np_forward_uses_U0": _edits(
         _NP,
@@ -430,6 +431,13 @@ CANDIDATES: dict[str, Callable[[], None]] = {
         "    if left:\n",
         "    if False:\n",
         "The Gram's loop over neurons drops the ``m mod chunk`` neurons left over.",
+    ),
+    "jax_gram_features_h_t": _edits(
+        _JAX,
+        "_features_tnm",
+        "tangent_step(s1, h_prev, x_t, w, g_prev, G_prev)",
+        "tangent_step(s1, h, x_t, w, g_prev, G_prev)",
+        "The JAX Gram's features: ``g_t = sigma'(z_t)(h_t + w g_{t-1})`` (THEORY 6).",
     ),
     "jax_train_one_step_more": _edits(
         _JAX,

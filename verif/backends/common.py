@@ -2,7 +2,8 @@
 
 * the paired read-out ``F_t = (1/sqrt(m)) sum_i c_i H_{t,i}`` (THEORY 1-2),
 * the empirical risk ``R = (1/(2nT)) sum_{j,t} (F_t - y_t)^2`` (THEORY 5),
-* the NTK's sum over neurons of products of tangent features (THEORY 6),
+* the forward-mode recursions of the tangent features and the NTK's sum over neurons of their
+  products (THEORY 6),
 * input checks, so that bad input is refused before any array code runs.
 
 The cell ``z_t = w * H_{t-1} + U x_t`` (THEORY 1) is the one piece each backend writes itself:
@@ -53,6 +54,25 @@ def risk_from_outputs(F: Array, Y: Array, xp: Any) -> Array:
     """``R = (1/(2 n T)) sum_{j,t} (F_t(X^(j)) - y^(j)_t)^2`` (THEORY 5)."""
     r = F - Y
     return 0.5 * xp.mean(r * r)
+
+
+def tangent_step(
+    s1: Array, h_prev: Array, x_t: Array, w: Array, g_prev: Array, G_prev: Array
+) -> tuple[Array, Array]:
+    """One step of the tangent-feature recursions (THEORY 6), for every sequence and neuron:
+
+    .. math::
+
+        g_t = \\sigma'(z_t)\\,(h_{t-1} + w\\, g_{t-1}), \\qquad
+        G_t = \\sigma'(z_t)\\,(x_t + w\\, G_{t-1}),
+
+    with ``s1 = sigma'(z_t)`` and ``h_prev = h_{t-1}`` of shape ``(n, m)``, ``x_t`` ``(n, d)``,
+    ``g_prev`` ``(n, m)`` and ``G_prev`` ``(n, m, d)`` (zeros before the first step). Elementwise
+    only, so it runs on NumPy and JAX arrays alike.
+    """
+    g = s1 * (h_prev + w * g_prev)
+    G = s1[:, :, None] * (x_t[:, None, :] + w[:, None] * G_prev)
+    return g, G
 
 
 def feature_gram(g: Array, G: Array, xp: Any) -> Array:

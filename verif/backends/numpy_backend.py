@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from verif import activations
-from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs
+from verif.backends.common import prepare_inputs, prepare_targets, readout, risk_from_outputs, tangent_step
 from verif.params import FloatArray, Params
 
 #: Bytes of one time step's hidden states ``(rows, m)`` that back-propagation handles at once.
@@ -78,9 +78,7 @@ class NumpyBackend:
         G = np.zeros((n, m, d), dtype=Z.dtype)
         h_prev = np.zeros((n, m), dtype=Z.dtype)
         for t in range(T):
-            s1 = act.d1(Z[:, t], np)
-            g = s1 * (h_prev + w * g)
-            G = s1[:, :, None] * (X[:, t, None, :] + w[:, None] * G)
+            g, G = tangent_step(act.d1(Z[:, t], np), h_prev, X[:, t], w, g, G)
             g_all[:, t] = g
             G_all[:, t] = G
             h_prev = H[:, t]
