@@ -28,14 +28,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from properties.checking import assert_claim
-from properties.strategies import configs_with_inputs, point_kinds, seeds
+from properties.strategies import configs_with_inputs, joint_sets, point_kinds, seeds
 from verif import ntk
 from verif.backends import Backend, jax_backend, numpy_backend, tuning
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
 
-CASES = configs_with_inputs(widths=(12, 14), input_dims=(1, 3), seq_lens=(1, 4), n_choices=(3, 5))
+#: The joint shapes ``(m, d, T, n)`` (:func:`~properties.strategies.joint_sets`; the product of
+#: ``m`` in ``{12, 14}``, ``d`` in ``{1, 3}``, ``T`` in ``{1, 4}``, ``n`` in ``{3, 5}`` under
+#: ``thorough``): both widths with both ``n``, on which alone (with the scheme) the blocked path
+#: taken depends, since the byte budgets below are counted in sequences and neurons; each width
+#: and each ``n`` with both ``d`` and both ``T``; ``d = T = 1`` among them.
+SHAPES = ((12, 1, 1, 3), (12, 3, 4, 5), (14, 3, 4, 3), (14, 1, 1, 5))
+CASES = joint_sets(SHAPES).flatmap(lambda sets: configs_with_inputs(**sets))
 #: Block sizes: sequences per block (``rows``) and blocks per trip of the JAX reverse pass
 #: (``parallel``), neurons per block of ``ntk.gram`` (``neurons``, a power of two, capped below
 #: ``m``) and per chunk of the JAX Gram (``chunk``, capped by the block). With ``n`` in

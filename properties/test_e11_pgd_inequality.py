@@ -16,13 +16,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from properties.checking import assert_claim
-from properties.strategies import configs, inputs, seeds
+from properties.strategies import configs, inputs, joint_sets, seeds
 
 N = 3
+#: Joint shapes ``(m, d, T)`` (:func:`~properties.strategies.joint_sets`): ``m`` in ``{16, 64}``,
+#: ``d`` in ``{1, 3}``, ``T`` in ``{2, 8}``, every pair of values of two of them in one of the four.
+SHAPES = ((16, 1, 2), (16, 3, 8), (64, 1, 8), (64, 3, 2))
 
 
 @given(data=st.data(), seed=seeds, step_scale=st.sampled_from((0.1, 1.0, 3.0)))
 def test_pgd_inequality(backend_name: str, data: st.DataObject, seed: int, step_scale: float) -> None:
-    config = data.draw(configs(widths=(16, 64), input_dims=(1, 3), seq_lens=(2, 8)), label="config")
+    config = data.draw(joint_sets(SHAPES).flatmap(lambda sets: configs(**sets)), label="config")
     X = data.draw(inputs(config, n=N), label="X")
     assert_claim("E11", config, backend_name, seed, X=X, step_scale=step_scale)
