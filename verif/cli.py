@@ -211,9 +211,51 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+#: ``_Parser._print_message``'s target for what argparse writes to stdout (help, usage on request).
+_STDOUT = object()
+
+
+class _Parser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` whose own output follows the rules of :func:`main`.
+
+    ``--help`` into a full or closed stdout is an environment failure (:class:`_Unwritable`,
+    exit status 3), not a silent exit 0; a usage error with stderr closed writes nothing (argparse
+    would send the usage to stdout, where a reader takes it for the command's output). The
+    subcommands' parsers are of this class too (``add_subparsers`` makes them with ``type(self)``).
+    """
+
+    def print_usage(self, file: Any = None) -> None:
+        self._print_message(self.format_usage(), _STDOUT if file is None else file)
+
+    def print_help(self, file: Any = None) -> None:
+        self._print_message(self.format_help(), _STDOUT if file is None else file)
+
+    def error(self, message: str) -> Any:  # argparse's, with the usage on stderr only
+        if sys.stderr is not None:
+            self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if not message:
+            return
+        if file is _STDOUT:
+            try:
+                _write_out(message.rstrip("\n"))
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _Unwritable(exc) from exc
+        elif file is not None:  # None: stderr is closed; a full stderr cannot be reported either
+            try:
+                file.write(message)
+                file.flush()
+            except (OSError, ValueError):
+                pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``verif`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="verif", description="Checks of gradient descent for diagonal RNNs (docs/theory.md)."
     )
     parser.add_argument("--version", action=_VersionAction, help="print versions and JAX devices, then exit")
@@ -303,9 +345,19 @@ def _write_out(text: str) -> None:
 def _unwritable(prog: str, exc: OSError) -> int:
     """One line on stderr for output that could not be written; :data:`exit_status.ENVIRONMENT`."""
     _drop_stdout()
-    if sys.stderr is not None:  # print(file=None) would write to stdout
-        print(f"{prog}: error: cannot write the output to stdout ({exc.strerror or exc})", file=sys.stderr)
+    say(f"{prog}: error: cannot write the output to stdout ({exc.strerror or exc})")
     return exit_status.ENVIRONMENT
+
+
+def say(line: str) -> None:
+    """``line`` on stderr; nothing when stderr is closed (``print(file=None)`` would write it to
+    stdout, among the command's output) or cannot be written to."""
+    if sys.stderr is None:
+        return
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _drop_stdout() -> None:
@@ -331,10 +383,10 @@ def _run(argv: Sequence[str] | None) -> int:
         try:
             out = handler(args)
         except (ValueError, TypeError) as exc:
-            print(f"{prog}: error: {exc}", file=sys.stderr)
+            say(f"{prog}: error: {exc}")
             return EXIT_USAGE
         except exit_status.EnvironmentFailure as exc:
-            print(f"{prog}: error: {exc}", file=sys.stderr)
+            say(f"{prog}: error: {exc}")
             return exit_status.ENVIRONMENT
         text, status = out if isinstance(out, tuple) else (out, 0)
         if text:
@@ -346,10 +398,10 @@ def _run(argv: Sequence[str] | None) -> int:
                 return _unwritable(prog, exc)
         return status
     except interrupts.Interrupted as exc:
-        print(exc.line(prog), file=sys.stderr)
+        say(exc.line(prog))
         return exc.status
     except KeyboardInterrupt:  # outside the main thread, where no handler could be installed
-        print(f"{prog}: interrupted (SIGINT)", file=sys.stderr)
+        say(f"{prog}: interrupted (SIGINT)")
         return exit_status.INTERRUPTED
 
 
