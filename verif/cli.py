@@ -7,7 +7,9 @@ and a B8 requirement that no width up to ``2^62`` meets is reported as not met.
 With ``--method gd`` also what B10 asks of plain GD.
 
 Bad input (a ``ValueError``/``TypeError`` from validation) becomes one line on stderr and
-exit status 2, like an argparse usage error.
+exit status 2, like an argparse usage error. Before a command that may start JAX (every one but
+``bounds``), an ``XLA_FLAGS`` that XLA would end the process on is exit status 3
+(:mod:`verif.cli_environment`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from verif import bounds, exit_status, interrupts
+from verif import bounds, cli_environment, exit_status, interrupts
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
 from verif.report import cli as report_cli
 from verif.validation import parse_number
@@ -32,6 +34,8 @@ EXIT_USAGE = exit_status.USAGE
 #: The configuration flags of ``verif bounds`` (every field but ``dtype``) and their defaults.
 BOUNDS_FIELDS = tuple(name for name in CONFIG_FLAGS if name != "dtype")
 BOUNDS_DEFAULTS = {**config_defaults(), "input_dim": 1}
+#: The commands that never start JAX, so never read ``XLA_FLAGS`` (:mod:`verif.cli_environment`).
+WITHOUT_JAX = ("bounds",)
 
 
 def _number(compute: Callable[[], Any], index: int | None = None) -> float:
@@ -187,6 +191,11 @@ def version_text() -> str:
     except ImportError:
         return "\n".join([*lines, "jax: not installed"])
     lines.append(f"jax {jax.__version__}")
+    problem = cli_environment.xla_flags_problem()
+    if problem is not None:  # starting a platform would end this process
+        return "\n".join(
+            [*lines, f"jax devices: unavailable ({cli_environment.VARIABLE} refused: {problem})"]
+        )
     try:
         devices = ", ".join(f"{d.platform}:{d.id}" for d in jax.devices())
     except Exception as exc:  # any failure to start a platform: report it, never fail
@@ -255,7 +264,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``verif`` command."""
-    parser = _Parser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="verif", description="Checks of gradient descent for diagonal RNNs (docs/theory.md)."
     )
     parser.add_argument("--version", action=_VersionAction, help="print versions and JAX devices, then exit")
@@ -381,6 +390,8 @@ def _run(argv: Sequence[str] | None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
         handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
         try:
+            if args.command not in WITHOUT_JAX:
+                cli_environment.require_xla_flags()
             out = handler(args)
         except (ValueError, TypeError) as exc:
             say(f"{prog}: error: {exc}")
