@@ -37,8 +37,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from verif import conform_isolation, interrupts
 from verif.exit_status import EnvironmentFailure
 
 if TYPE_CHECKING:
@@ -131,14 +132,52 @@ def _check_ratio_log() -> None:
         ) from None
 
 
+class _StopOnSignal:
+    """A pytest plugin that ends the session at the first SIGINT/SIGTERM and keeps the signal.
+
+    pytest reports an exception raised in a test, its setup or the collection as a failure and
+    goes on with the next test, :class:`verif.interrupts.Interrupted` included: the run went on
+    (hanging again in the same adapter method, with later signals ignored) and the claim was
+    reported failed. :func:`_run_suite` raises the signal again once pytest has returned.
+    """
+
+    def __init__(self) -> None:
+        self.interrupted: interrupts.Interrupted | None = None
+
+    def _check(self, call: Any) -> None:
+        excinfo = getattr(call, "excinfo", None)
+        if excinfo is not None and isinstance(excinfo.value, interrupts.Interrupted):
+            import pytest
+
+            self.interrupted = excinfo.value
+            pytest.exit(f"interrupted ({excinfo.value.name})")
+
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
+        self._check(call)
+
+    def pytest_collectreport(self, report: Any) -> None:
+        self._check(getattr(report, "call", None))  # pytest keeps the collection's call there
+
+
 def run(args: argparse.Namespace) -> tuple[str, int]:
-    """Run the suite with ``args.target``; return the summary line and the exit status."""
+    """Run the suite with ``args.target``; return the summary line and the exit status.
+
+    The backend is loaded and the suite run in a child process (:mod:`verif.conform_isolation`):
+    an adapter that ends the process (``os._exit``, a crash, a signal) is refused, exit status 2,
+    instead of ending ``verif`` with its own status.
+    """
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
         raise ValueError(f"verif conform needs {' and '.join(missing)}: pip install 'verif[testing]'")
     if args.max_examples is not None and args.max_examples < 1:
         raise ValueError(f"--max-examples must be a positive integer, got {args.max_examples}")
     _check_ratio_log()
+    text, status = conform_isolation.run_isolated(lambda: _run_suite(args), f"backend {args.target!r}")
+    return str(text), int(status)
+
+
+def _run_suite(args: argparse.Namespace) -> tuple[str, int]:
+    """Load the backend and run the suite with it, in this process."""
     with _environment(args.profile):
         import pytest
 
@@ -161,7 +200,10 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
         pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
         pytest_args += ["--exitfirst"] if args.fail_fast else []
-        code = pytest.main(pytest_args, plugins=[plugin])
+        stop = _StopOnSignal()
+        code = pytest.main(pytest_args, plugins=[plugin, stop])
+    if stop.interrupted is not None:
+        raise stop.interrupted
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"
