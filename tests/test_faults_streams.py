@@ -23,13 +23,29 @@ ROOT = Path(verif.__file__).resolve().parents[1]
 BOUNDS = ["bounds", "--width", "4", "--seq-len", "3", "--memory-alpha", "0.5"]
 
 
+CONFORM = ["conform", "looprnn:LoopRNN", "--claims", "E1", "--max-examples", "2"]
+
+
+def _env() -> dict[str, str]:
+    """The environment of a ``verif`` process, with the outside package ``looprnn`` importable."""
+    paths = [str(ROOT), str(ROOT / "tests" / "outside")]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
+    for key in ("HYPOTHESIS_PROFILE", "VERIF_BACKEND", "VERIF_MUTANT", "VERIF_RATIO_LOG", "XLA_FLAGS"):
+        env.pop(key, None)
+    return env
+
+
 def run_shell(redirect: str, args: list[str]) -> subprocess.CompletedProcess[str]:
     """``python -m verif args`` with the shell redirection ``redirect`` (``>/dev/full``, ``2>&-``)."""
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
     script = f'exec "$0" -m verif "$@" {redirect}'
     return subprocess.run(
-        ["sh", "-c", script, sys.executable, *args], env=env, capture_output=True, text=True, timeout=120
+        ["sh", "-c", script, sys.executable, *args],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -56,3 +72,33 @@ def test_with_stderr_closed_an_error_writes_nothing_to_stdout(args: list[str]) -
     proc = run_shell("2>&-", args)
     assert proc.returncode == exit_status.USAGE
     assert proc.stdout == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    ("redirect", "why"), [(">/dev/full", "No space left on device"), (">&-", "stdout is closed")]
+)
+def test_conform_into_a_full_or_closed_stdout_is_the_environment(redirect: str, why: str) -> None:
+    """Before, pytest's failed writes ended in tracebacks and exit status 1 or 2."""
+    proc = run_shell(redirect, CONFORM)
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stderr
+    assert proc.stderr.strip() == f"verif conform: error: cannot write the output to stdout ({why})"
+
+
+def test_conform_into_a_pipe_closed_early_is_a_broken_pipe() -> None:
+    """``verif conform ... | head -1``: exit status 141 and no traceback (before: one, and exit 1).
+
+    The reader goes away before the first line, so that every write of the run meets the closed pipe."""
+    cmd = [sys.executable, "-m", "verif", *CONFORM]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == exit_status.BROKEN_PIPE, err
+    assert err == ""

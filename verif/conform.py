@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -172,6 +173,8 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
     if args.max_examples is not None and args.max_examples < 1:
         raise ValueError(f"--max-examples must be a positive integer, got {args.max_examples}")
     _check_ratio_log()
+    if sys.stdout is None:  # started with stdout closed: pytest could not report a single test
+        raise EnvironmentFailure("cannot write the output to stdout (stdout is closed)")
     text, status = conform_isolation.run_isolated(lambda: _run_suite(args), f"backend {args.target!r}")
     return str(text), int(status)
 
@@ -201,7 +204,12 @@ def _run_suite(args: argparse.Namespace) -> tuple[str, int]:
         pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
         pytest_args += ["--exitfirst"] if args.fail_fast else []
         stop = _StopOnSignal()
-        code = pytest.main(pytest_args, plugins=[plugin, stop])
+        try:
+            code = pytest.main(pytest_args, plugins=[plugin, stop])
+        except BrokenPipeError:  # the reader went away (``verif conform ... | head``): exit 141
+            raise
+        except OSError as exc:  # pytest's own output (a test's error is a failed test, not raised)
+            raise EnvironmentFailure(f"cannot write the output to stdout ({exc.strerror or exc})") from None
     if stop.interrupted is not None:
         raise stop.interrupted
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):

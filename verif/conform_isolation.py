@@ -24,6 +24,7 @@ survive a fork; other Python threads running), the work runs in this process, as
 from __future__ import annotations
 
 import ctypes
+import errno
 import json
 import os
 import select
@@ -56,7 +57,7 @@ def can_fork() -> bool:
 def run_isolated(work: Callable[[], Any], who: str) -> Any:
     """``work()`` (whose result is JSON data) in a forked child; its result here.
 
-    ``ValueError``/``TypeError``, :class:`EnvironmentFailure` and
+    ``ValueError``/``TypeError``, :class:`EnvironmentFailure`, ``BrokenPipeError`` and
     :class:`verif.interrupts.Interrupted` raised by ``work`` in the child are raised here again
     with the same message; any other exception has its traceback printed by the child and ends
     this process with status 1, as it would in one process.
@@ -111,6 +112,8 @@ def _result(data: bytes, status: int, who: str) -> Any:
         raise ValueError(message["message"])
     if kind == "environment":
         raise EnvironmentFailure(message["message"])
+    if kind == "broken pipe":
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
     if kind == "interrupted":
         raise interrupts.Interrupted(int(message["signum"]))
     raise SystemExit(1)  # "crashed": the child printed the traceback
@@ -197,6 +200,8 @@ def _child(
                 message = {"kind": "environment", "message": str(exc)}
             except (ValueError, TypeError) as exc:
                 message = {"kind": "usage", "message": str(exc)}
+            except BrokenPipeError:
+                message = {"kind": "broken pipe"}
             except BaseException:  # a fault of verif itself: its traceback, as in one process
                 traceback.print_exc()
                 message = {"kind": "crashed"}
