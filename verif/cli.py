@@ -228,7 +228,8 @@ class _Parser(argparse.ArgumentParser):
     """An :class:`argparse.ArgumentParser` whose own output follows the rules of :func:`main`.
 
     ``--help`` into a full or closed stdout is an environment failure (:class:`_Unwritable`,
-    exit status 3), not a silent exit 0; a usage error with stderr closed writes nothing (argparse
+    exit status 3), not a silent exit 0; an empty or blank value is a usage error (exit 2), not
+    taken as an option that was not given; a usage error with stderr closed writes nothing (argparse
     would send the usage to stdout, where a reader takes it for the command's output). The
     subcommands' parsers are of this class too (``add_subparsers`` makes them with ``type(self)``).
     """
@@ -238,6 +239,19 @@ class _Parser(argparse.ArgumentParser):
 
     def print_help(self, file: Any = None) -> None:
         self._print_message(self.format_help(), _STDOUT if file is None else file)
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # An empty or blank value of a plain text option (a file, a target, a list of ids) is
+        # refused in one line: taken as "not given" (``--replay ''``, ``--suite ''``), it ran
+        # something other than what was asked. Typed options are left to their own check, which
+        # says what is allowed. A subcommand's arguments come with its name: its parser checks them.
+        subcommand = isinstance(action, argparse._SubParsersAction)
+        if action.type is None and (subcommand or action.choices is None):
+            for text in arg_strings[:1] if subcommand else arg_strings:
+                if isinstance(text, str) and not text.strip():
+                    name = "/".join(action.option_strings) or action.metavar or action.dest
+                    self.exit(EXIT_USAGE, f"{self.prog}: error: {name} must not be blank, got {text!r}\n")
+        return super()._get_values(action, arg_strings)
 
     def error(self, message: str) -> Any:  # argparse's, with the usage on stderr only
         if sys.stderr is not None:
