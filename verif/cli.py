@@ -334,7 +334,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_status.BROKEN_PIPE
     except _Unwritable as exc:  # ``--version``, or the final flush
         return _unwritable("verif", exc.error)
+    if argv is None and status in interrupts.STATUS.values():
+        _end_now(status)
     return status
+
+
+def _end_now(status: int) -> None:
+    """End the process with ``status`` now, without the interpreter's teardown.
+
+    After an interruption the command's cleanup has run, but threads of a library may still be
+    at work (JAX compiling when the signal came), and the teardown could then crash (SIGSEGV)
+    and turn 130/143 into 139. Only for the process's own command line (``argv is None``):
+    a caller of :func:`main` gets the status back.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    os._exit(status)
 
 
 class _Unwritable(Exception):
