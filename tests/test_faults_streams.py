@@ -102,3 +102,18 @@ def test_conform_into_a_pipe_closed_early_is_a_broken_pipe() -> None:
             proc.wait()
     assert proc.returncode == exit_status.BROKEN_PIPE, err
     assert err == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_ratio_log_on_a_full_disk_is_the_environment_not_the_backend() -> None:
+    """``VERIF_RATIO_LOG`` opens but cannot take a line (a disk that filled up): before, every claim
+    failed on the write and a correct backend "did not conform" (exit 1)."""
+    cmd = [sys.executable, "-m", "verif", *CONFORM, "--no-shrink"]  # no shrinking of the first failure
+    env = dict(_env(), VERIF_RATIO_LOG="/dev/full")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stdout[-2000:] + proc.stderr
+    assert proc.stderr.strip() == (
+        "verif conform: error: the suite stopped on a write it could not make "
+        "(VERIF_RATIO_LOG='/dev/full'): No space left on device"
+    )
+    assert "does not conform" not in proc.stdout
