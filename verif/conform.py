@@ -23,8 +23,7 @@ runs, exit status 3: a ``VERIF_RATIO_LOG`` (:mod:`verif.testing.checking`) that 
 appended to; a write that meets a full or read-only disk while the suite runs stops it, also
 with exit status 3, instead of failing the claim it was made in. Output that cannot be written
 (stdout full or closed) is exit status 3, a reader gone away (``| head``) 141. There is no time
-limit on a backend's methods: one that hangs is stopped by
-Ctrl-C or SIGTERM (exit 130 or 143).
+limit on a backend's methods: one that hangs is stopped by Ctrl-C or SIGTERM (exit 130 or 143).
 
 ``--fail-fast`` stops at the first failing claim; ``--no-shrink`` reports the first
 counterexample Hypothesis finds instead of shrinking it (a failing property is otherwise shrunk,
