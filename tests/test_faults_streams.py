@@ -117,3 +117,11 @@ def test_a_ratio_log_on_a_full_disk_is_the_environment_not_the_backend() -> None
         "(VERIF_RATIO_LOG='/dev/full'): No space left on device"
     )
     assert "does not conform" not in proc.stdout
+
+
+def test_a_report_with_stderr_closed_is_written(tmp_path: Path) -> None:
+    """Before, the progress bar's check of stderr raised and the run ended with exit status 1."""
+    out = tmp_path / "rep"
+    proc = run_shell("2>&-", ["report", "--out", str(out), "--smoke", "--claims", "E1", "--exhibits", "X1"])
+    assert proc.returncode == 0, proc.stdout
+    assert (out / "results.json").is_file()
