@@ -242,15 +242,19 @@ class _Parser(argparse.ArgumentParser):
 
     def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
         # An empty or blank value of a plain text option (a file, a target, a list of ids) is
-        # refused in one line: taken as "not given" (``--replay ''``, ``--suite ''``), it ran
-        # something other than what was asked. Typed options are left to their own check, which
+        # refused in one line with the option's help (what it takes): taken as "not given"
+        # (``--replay ''``, ``--suite ''``, ``search --claims ''``), it ran something other than
+        # what was asked. Typed options are left to their own check, which
         # says what is allowed. A subcommand's arguments come with its name: its parser checks them.
         subcommand = isinstance(action, argparse._SubParsersAction)
         if action.type is None and (subcommand or action.choices is None):
             for text in arg_strings[:1] if subcommand else arg_strings:
                 if isinstance(text, str) and not text.strip():
                     name = "/".join(action.option_strings) or action.metavar or action.dest
-                    self.exit(EXIT_USAGE, f"{self.prog}: error: {name} must not be blank, got {text!r}\n")
+                    allowed = f" ({action.help})" if action.help and action.help != argparse.SUPPRESS else ""
+                    self.exit(
+                        EXIT_USAGE, f"{self.prog}: error: {name} must not be blank, got {text!r}{allowed}\n"
+                    )
         return super()._get_values(action, arg_strings)
 
     def error(self, message: str) -> Any:  # argparse's, with the usage on stderr only
