@@ -7,7 +7,9 @@ and a B8 requirement that no width up to ``2^62`` meets is reported as not met.
 With ``--method gd`` also what B10 asks of plain GD.
 
 Bad input (a ``ValueError``/``TypeError`` from validation) becomes one line on stderr and
-exit status 2, like an argparse usage error.
+exit status 2, like an argparse usage error. Before a command that may start JAX (every one but
+``bounds``), an ``XLA_FLAGS`` that XLA would end the process on is exit status 3
+(:mod:`verif.cli_environment`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from verif import bounds, exit_status, interrupts
+from verif import bounds, cli_environment, exit_status, interrupts
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
 from verif.report import cli as report_cli
 from verif.validation import parse_number
@@ -32,6 +34,8 @@ EXIT_USAGE = exit_status.USAGE
 #: The configuration flags of ``verif bounds`` (every field but ``dtype``) and their defaults.
 BOUNDS_FIELDS = tuple(name for name in CONFIG_FLAGS if name != "dtype")
 BOUNDS_DEFAULTS = {**config_defaults(), "input_dim": 1}
+#: The commands that never start JAX, so never read ``XLA_FLAGS`` (:mod:`verif.cli_environment`).
+WITHOUT_JAX = ("bounds",)
 
 
 def _number(compute: Callable[[], Any], index: int | None = None) -> float:
@@ -187,6 +191,11 @@ def version_text() -> str:
     except ImportError:
         return "\n".join([*lines, "jax: not installed"])
     lines.append(f"jax {jax.__version__}")
+    problem = cli_environment.xla_flags_problem()
+    if problem is not None:  # starting a platform would end this process
+        return "\n".join(
+            [*lines, f"jax devices: unavailable ({cli_environment.VARIABLE} refused: {problem})"]
+        )
     try:
         devices = ", ".join(f"{d.platform}:{d.id}" for d in jax.devices())
     except Exception as exc:  # any failure to start a platform: report it, never fail
@@ -211,9 +220,69 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+#: ``_Parser._print_message``'s target for what argparse writes to stdout (help, usage on request).
+_STDOUT = object()
+
+
+class _Parser(argparse.ArgumentParser):
+    """An :class:`argparse.ArgumentParser` whose own output follows the rules of :func:`main`.
+
+    ``--help`` into a full or closed stdout is an environment failure (:class:`_Unwritable`,
+    exit status 3), not a silent exit 0; an empty or blank value is a usage error (exit 2), not
+    taken as an option that was not given; a usage error with stderr closed writes nothing (argparse
+    would send the usage to stdout, where a reader takes it for the command's output). The
+    subcommands' parsers are of this class too (``add_subparsers`` makes them with ``type(self)``).
+    """
+
+    def print_usage(self, file: Any = None) -> None:
+        self._print_message(self.format_usage(), _STDOUT if file is None else file)
+
+    def print_help(self, file: Any = None) -> None:
+        self._print_message(self.format_help(), _STDOUT if file is None else file)
+
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # An empty or blank value of a plain text option (a file, a target, a list of ids) is
+        # refused in one line with the option's help (what it takes): taken as "not given"
+        # (``--replay ''``, ``--suite ''``, ``search --claims ''``), it ran something other than
+        # what was asked. Typed options are left to their own check, which
+        # says what is allowed. A subcommand's arguments come with its name: its parser checks them.
+        subcommand = isinstance(action, argparse._SubParsersAction)
+        if action.type is None and (subcommand or action.choices is None):
+            for text in arg_strings[:1] if subcommand else arg_strings:
+                if isinstance(text, str) and not text.strip():
+                    name = "/".join(action.option_strings) or action.metavar or action.dest
+                    allowed = f" ({action.help})" if action.help and action.help != argparse.SUPPRESS else ""
+                    self.exit(
+                        EXIT_USAGE, f"{self.prog}: error: {name} must not be blank, got {text!r}{allowed}\n"
+                    )
+        return super()._get_values(action, arg_strings)
+
+    def error(self, message: str) -> Any:  # argparse's, with the usage on stderr only
+        if sys.stderr is not None:
+            self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if not message:
+            return
+        if file is _STDOUT:
+            try:
+                _write_out(message.rstrip("\n"))
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _Unwritable(exc) from exc
+        elif file is not None:  # None: stderr is closed; a full stderr cannot be reported either
+            try:
+                file.write(message)
+                file.flush()
+            except (OSError, ValueError):
+                pass
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``verif`` command."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="verif", description="Checks of gradient descent for diagonal RNNs (docs/theory.md)."
     )
     parser.add_argument("--version", action=_VersionAction, help="print versions and JAX devices, then exit")
@@ -269,7 +338,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_status.BROKEN_PIPE
     except _Unwritable as exc:  # ``--version``, or the final flush
         return _unwritable("verif", exc.error)
+    if argv is None and status in interrupts.STATUS.values():
+        _end_now(status)
     return status
+
+
+def _end_now(status: int) -> None:
+    """End the process with ``status`` now, without the interpreter's teardown.
+
+    After an interruption the command's cleanup has run, but threads of a library may still be
+    at work (JAX compiling when the signal came), and the teardown could then crash (SIGSEGV)
+    and turn 130/143 into 139. Only for the process's own command line (``argv is None``):
+    a caller of :func:`main` gets the status back.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+    os._exit(status)
 
 
 class _Unwritable(Exception):
@@ -303,9 +391,19 @@ def _write_out(text: str) -> None:
 def _unwritable(prog: str, exc: OSError) -> int:
     """One line on stderr for output that could not be written; :data:`exit_status.ENVIRONMENT`."""
     _drop_stdout()
-    if sys.stderr is not None:  # print(file=None) would write to stdout
-        print(f"{prog}: error: cannot write the output to stdout ({exc.strerror or exc})", file=sys.stderr)
+    say(f"{prog}: error: cannot write the output to stdout ({exc.strerror or exc})")
     return exit_status.ENVIRONMENT
+
+
+def say(line: str) -> None:
+    """``line`` on stderr; nothing when stderr is closed (``print(file=None)`` would write it to
+    stdout, among the command's output) or cannot be written to."""
+    if sys.stderr is None:
+        return
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _drop_stdout() -> None:
@@ -329,12 +427,14 @@ def _run(argv: Sequence[str] | None) -> int:
         args.argv = list(sys.argv[1:] if argv is None else argv)
         handler: Callable[[argparse.Namespace], str | tuple[str, int]] = args.handler
         try:
+            if args.command not in WITHOUT_JAX:
+                cli_environment.require_xla_flags()
             out = handler(args)
         except (ValueError, TypeError) as exc:
-            print(f"{prog}: error: {exc}", file=sys.stderr)
+            say(f"{prog}: error: {exc}")
             return EXIT_USAGE
         except exit_status.EnvironmentFailure as exc:
-            print(f"{prog}: error: {exc}", file=sys.stderr)
+            say(f"{prog}: error: {exc}")
             return exit_status.ENVIRONMENT
         text, status = out if isinstance(out, tuple) else (out, 0)
         if text:
@@ -346,10 +446,10 @@ def _run(argv: Sequence[str] | None) -> int:
                 return _unwritable(prog, exc)
         return status
     except interrupts.Interrupted as exc:
-        print(exc.line(prog), file=sys.stderr)
+        say(exc.line(prog))
         return exc.status
     except KeyboardInterrupt:  # outside the main thread, where no handler could be installed
-        print(f"{prog}: interrupted (SIGINT)", file=sys.stderr)
+        say(f"{prog}: interrupted (SIGINT)")
         return exit_status.INTERRUPTED
 
 

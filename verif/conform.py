@@ -20,8 +20,10 @@ and one line:
 
 An environment that would fail every claim whatever the backend is refused before the suite
 runs, exit status 3: a ``VERIF_RATIO_LOG`` (:mod:`verif.testing.checking`) that cannot be
-appended to. There is no time limit on a backend's methods: one that hangs is stopped by
-Ctrl-C or SIGTERM (exit 130 or 143).
+appended to; a write that meets a full or read-only disk while the suite runs stops it, also
+with exit status 3, instead of failing the claim it was made in. Output that cannot be written
+(stdout full or closed) is exit status 3, a reader gone away (``| head``) 141. There is no time
+limit on a backend's methods: one that hangs is stopped by Ctrl-C or SIGTERM (exit 130 or 143).
 
 ``--fail-fast`` stops at the first failing claim; ``--no-shrink`` reports the first
 counterexample Hypothesis finds instead of shrinking it (a failing property is otherwise shrunk,
@@ -32,13 +34,16 @@ source tree (the working directory's, or the one beside the imported package).
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from verif import conform_isolation, interrupts
 from verif.exit_status import EnvironmentFailure
 
 if TYPE_CHECKING:
@@ -131,14 +136,84 @@ def _check_ratio_log() -> None:
         ) from None
 
 
+#: ``errno`` values of a disk that cannot take the run's writes: the environment, whoever wrote.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+class _StopOutsideTheBackend:
+    """A pytest plugin that ends the session at the first SIGINT/SIGTERM or full disk and keeps it.
+
+    pytest reports an exception raised in a test, its setup or the collection as a failure and
+    goes on with the next test: a :class:`verif.interrupts.Interrupted` (the run went on, hanging
+    again in the same adapter method, with later signals ignored) and a write to a full or
+    read-only disk (``VERIF_RATIO_LOG`` on a disk that filled up) both became claims the
+    backend "failed". :func:`_run_suite` raises the signal again, or an
+    :class:`EnvironmentFailure` (exit status 3), once pytest has returned.
+    """
+
+    def __init__(self) -> None:
+        self.stopped: interrupts.Interrupted | EnvironmentFailure | None = None
+
+    def _check(self, call: Any) -> None:
+        excinfo = getattr(call, "excinfo", None)
+        if excinfo is None or self.stopped is not None:
+            return
+        exc = excinfo.value
+        if isinstance(exc, interrupts.Interrupted):
+            self.stopped = exc
+        else:
+            disk = _disk_error(exc)
+            if disk is None:
+                return
+            log = os.environ.get(RATIO_LOG, "")
+            where = f" ({RATIO_LOG}={log!r})" if log else ""
+            self.stopped = EnvironmentFailure(
+                f"the suite stopped on a write it could not make{where}: {disk.strerror or disk}"
+            )
+        import pytest
+
+        pytest.exit(str(self.stopped) if isinstance(self.stopped, EnvironmentFailure) else "interrupted")
+
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
+        self._check(call)
+
+    def pytest_collectreport(self, report: Any) -> None:
+        self._check(getattr(report, "call", None))  # pytest keeps the collection's call there
+
+
+def _disk_error(exc: BaseException) -> OSError | None:
+    """The ``OSError`` of a full or read-only disk in ``exc`` or, for Hypothesis's groups of
+    failures, in one of its exceptions."""
+    if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:
+        return exc
+    for inner in exc.exceptions if isinstance(exc, BaseExceptionGroup) else ():
+        found = _disk_error(inner)
+        if found is not None:
+            return found
+    return None
+
+
 def run(args: argparse.Namespace) -> tuple[str, int]:
-    """Run the suite with ``args.target``; return the summary line and the exit status."""
+    """Run the suite with ``args.target``; return the summary line and the exit status.
+
+    The backend is loaded and the suite run in a child process (:mod:`verif.conform_isolation`):
+    an adapter that ends the process (``os._exit``, a crash, a signal) is refused, exit status 2,
+    instead of ending ``verif`` with its own status.
+    """
     missing = [name for name in ("pytest", "hypothesis") if importlib.util.find_spec(name) is None]
     if missing:
         raise ValueError(f"verif conform needs {' and '.join(missing)}: pip install 'verif[testing]'")
     if args.max_examples is not None and args.max_examples < 1:
         raise ValueError(f"--max-examples must be a positive integer, got {args.max_examples}")
     _check_ratio_log()
+    if sys.stdout is None:  # started with stdout closed: pytest could not report a single test
+        raise EnvironmentFailure("cannot write the output to stdout (stdout is closed)")
+    text, status = conform_isolation.run_isolated(lambda: _run_suite(args), f"backend {args.target!r}")
+    return str(text), int(status)
+
+
+def _run_suite(args: argparse.Namespace) -> tuple[str, int]:
+    """Load the backend and run the suite with it, in this process."""
     with _environment(args.profile):
         import pytest
 
@@ -161,7 +236,15 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
         # Hypothesis is imported already (for the plugin), so pytest cannot rewrite its asserts.
         pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
         pytest_args += ["--exitfirst"] if args.fail_fast else []
-        code = pytest.main(pytest_args, plugins=[plugin])
+        stop = _StopOutsideTheBackend()
+        try:
+            code = pytest.main(pytest_args, plugins=[plugin, stop])
+        except BrokenPipeError:  # the reader went away (``verif conform ... | head``): exit 141
+            raise
+        except OSError as exc:  # pytest's own output (a test's error is a failed test, not raised)
+            raise EnvironmentFailure(f"cannot write the output to stdout ({exc.strerror or exc})") from None
+    if stop.stopped is not None:
+        raise stop.stopped
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise ValueError(
             f"the property suite in {suite} did not run to the end (pytest exit status {int(code)})"

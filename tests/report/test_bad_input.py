@@ -20,7 +20,8 @@ from .conftest import run_cli
         (["--claims", ","], "claims: unknown id(s) (none given)"),
         (["--backend", "torch"], "backend must be one of"),
         (["--jobs", "0"], "jobs must be an integer >= 1"),
-        (["--seed", "-1"], "seed must be an integer >= 0"),
+        (["--seed", "-1"], "seed must be a non-negative integer in [0, 2**63 - 1]"),
+        (["--seed", str(2**63)], "seed must be a non-negative integer in [0, 2**63 - 1]"),
     ],
 )
 def test_report_bad_input(

@@ -28,6 +28,7 @@ from verif.report.check import check_line
 from verif.report.executors import Executor, Record, make_executor
 from verif.report.jobs import Job, jsonable, record_ratio
 from verif.report.sweep import claim_jobs, sweep_for
+from verif.validation import require_seed
 
 SCHEMA_ID = "verif-report/2"
 
@@ -74,8 +75,7 @@ def validate(req: ReportRequest) -> tuple[list[str], list[str]]:
         raise ValueError(f"mode must be one of {list(MODES)}, got {req.mode!r}")
     if req.backend not in backend_names():
         raise ValueError(f"backend must be one of {backend_names()}, got {req.backend!r}")
-    if not isinstance(req.seed, int) or req.seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {req.seed!r}")
+    require_seed(req.seed)  # beyond int64 every job failed on it: an incomplete report, exit 1
     if req.jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {req.jobs}")
     claim_ids = _check_ids("claims", req.claim_ids, claims.ids())

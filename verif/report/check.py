@@ -119,6 +119,8 @@ def run_check(args: argparse.Namespace) -> tuple[str, int]:
     """Handler of ``verif check``: exit 0 when the claim holds, 1 when violated, 2 on bad input."""
     if args.replay:
         return run_replay(Path(args.replay), args.record)
+    if args.record is not None:  # else ignored: the claim of the flags would run instead
+        raise ValueError("--record: a key of the results.json given to --replay; give --replay FILE too")
     job = _job_from_args(args)
     record = checked(run_job(job))
     if args.json:

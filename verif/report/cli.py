@@ -132,7 +132,7 @@ def progress_bar(total: int, opened: list[Callable[[], None]] | None = None) -> 
     The bar's ``close`` is appended to ``opened``, so that a run that stops early can clear
     it before its one line.
     """
-    if not sys.stderr.isatty():
+    if sys.stderr is None or not sys.stderr.isatty():  # None: started with stderr closed
         return lambda: None
     try:
         from tqdm import tqdm

@@ -1,0 +1,127 @@
+"""argparse's own output (``--help``, a usage error) under the rules of every other output.
+
+Before, ``verif --help > /dev/full`` exited 0 (argparse drops the write error) and a usage error
+with stderr closed (``2>&-``) wrote its usage, and an error of a handler its one line, to stdout,
+where a reader takes them for the command's output. Now help into a full or closed stdout is exit
+status 3 with one line on stderr, as for any other output, and with stderr closed nothing is
+written to stdout and the status stays 2.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import verif
+from verif import exit_status
+
+ROOT = Path(verif.__file__).resolve().parents[1]
+BOUNDS = ["bounds", "--width", "4", "--seq-len", "3", "--memory-alpha", "0.5"]
+
+
+CONFORM = ["conform", "looprnn:LoopRNN", "--claims", "E1", "--max-examples", "2"]
+
+
+def _env() -> dict[str, str]:
+    """The environment of a ``verif`` process, with the outside package ``looprnn`` importable."""
+    paths = [str(ROOT), str(ROOT / "tests" / "outside")]
+    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
+    for key in ("HYPOTHESIS_PROFILE", "VERIF_BACKEND", "VERIF_MUTANT", "VERIF_RATIO_LOG", "XLA_FLAGS"):
+        env.pop(key, None)
+    return env
+
+
+def run_shell(redirect: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """``python -m verif args`` with the shell redirection ``redirect`` (``>/dev/full``, ``2>&-``)."""
+    script = f'exec "$0" -m verif "$@" {redirect}'
+    return subprocess.run(
+        ["sh", "-c", script, sys.executable, *args],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    ("redirect", "args", "why"),
+    [
+        (">/dev/full", ["--help"], "No space left on device"),
+        (">&-", ["check", "--help"], "stdout is closed"),
+    ],
+)
+def test_help_that_cannot_be_written_is_the_environment(redirect: str, args: list[str], why: str) -> None:
+    proc = run_shell(redirect, args)
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stderr
+    assert proc.stderr.strip() == f"verif: error: cannot write the output to stdout ({why})"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [BOUNDS[:3], [*BOUNDS[:2], "3", *BOUNDS[3:]], ["nosuchcommand"]],
+    ids=["missing flag", "bad value", "unknown command"],
+)
+def test_with_stderr_closed_an_error_writes_nothing_to_stdout(args: list[str]) -> None:
+    proc = run_shell("2>&-", args)
+    assert proc.returncode == exit_status.USAGE
+    assert proc.stdout == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize(
+    ("redirect", "why"), [(">/dev/full", "No space left on device"), (">&-", "stdout is closed")]
+)
+def test_conform_into_a_full_or_closed_stdout_is_the_environment(redirect: str, why: str) -> None:
+    """Before, pytest's failed writes ended in tracebacks and exit status 1 or 2."""
+    proc = run_shell(redirect, CONFORM)
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stderr
+    assert proc.stderr.strip() == f"verif conform: error: cannot write the output to stdout ({why})"
+
+
+def test_conform_into_a_pipe_closed_early_is_a_broken_pipe() -> None:
+    """``verif conform ... | head -1``: exit status 141 and no traceback (before: one, and exit 1).
+
+    The reader goes away before the first line, so that every write of the run meets the closed pipe."""
+    cmd = [sys.executable, "-m", "verif", *CONFORM]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == exit_status.BROKEN_PIPE, err
+    assert err == ""
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_ratio_log_on_a_full_disk_is_the_environment_not_the_backend() -> None:
+    """``VERIF_RATIO_LOG`` opens but cannot take a line (a disk that filled up): before, every claim
+    failed on the write and a correct backend "did not conform" (exit 1)."""
+    cmd = [sys.executable, "-m", "verif", *CONFORM, "--no-shrink"]  # no shrinking of the first failure
+    env = dict(_env(), VERIF_RATIO_LOG="/dev/full")
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == exit_status.ENVIRONMENT, proc.stdout[-2000:] + proc.stderr
+    assert proc.stderr.strip() == (
+        "verif conform: error: the suite stopped on a write it could not make "
+        "(VERIF_RATIO_LOG='/dev/full'): No space left on device"
+    )
+    assert "does not conform" not in proc.stdout
+
+
+def test_a_report_with_stderr_closed_is_written(tmp_path: Path) -> None:
+    """Before, the progress bar's check of stderr raised and the run ended with exit status 1."""
+    out = tmp_path / "rep"
+    proc = run_shell("2>&-", ["report", "--out", str(out), "--smoke", "--claims", "E1", "--exhibits", "X1"])
+    assert proc.returncode == 0, proc.stdout
+    assert (out / "results.json").is_file()
