@@ -97,14 +97,27 @@ def _run_ready(fn: Callable[[], Any]) -> Any:
     return _ready(fn())
 
 
-def best_times(cases: dict[str, Callable[[], Any]], rounds: int = 3, repeat: int = 5) -> dict[str, float]:
-    """Best wall time of each case (seconds), over interleaved rounds; each case runs once first."""
-    for fn in cases.values():
+def best_times(
+    cases: dict[str, Callable[[], Any]], rounds: int = 3, repeat: int = 5, budget: float = 0.0
+) -> dict[str, float]:
+    """Best wall time of each case (seconds), over interleaved rounds; each case runs once first.
+
+    Each round times a case ``repeat`` times, or as many times as fit in ``budget`` seconds
+    (measured from its first run) when that is more, so that a case far faster than the
+    others it is compared with gets as many chances at its best time as the time allows
+    (``timeit``'s autorange idea); the ratio of two best times then does not move with how
+    many samples the faster case happened to get.
+    """
+    first = {}
+    for name, fn in cases.items():
+        start = time.perf_counter()
         _ready(fn())
+        first[name] = time.perf_counter() - start
+    times = {name: max(repeat, math.ceil(budget / max(first[name], 1e-6))) for name in cases}
     best = dict.fromkeys(cases, math.inf)
     for _ in range(rounds):
         for name, fn in cases.items():
-            t = min(timeit.repeat(partial(_run_ready, fn), number=1, repeat=repeat))
+            t = min(timeit.repeat(partial(_run_ready, fn), number=1, repeat=times[name]))
             best[name] = min(best[name], t)
     return best
 
@@ -379,6 +392,7 @@ def target_ntk(full: bool) -> list[Row]:
             },
             rounds=2,
             repeat=3,
+            budget=1.0,  # about jacrev's time: some 30 runs of each ntk.gram a round
         )
     for at, where in (("init", "Theta_0"), ("current", "a general Theta")):
         print(
