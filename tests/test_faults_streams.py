@@ -9,10 +9,12 @@ written to stdout and the status stays 2.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,3 +127,50 @@ def test_a_report_with_stderr_closed_is_written(tmp_path: Path) -> None:
     proc = run_shell("2>&-", ["report", "--out", str(out), "--smoke", "--claims", "E1", "--exhibits", "X1"])
     assert proc.returncode == 0, proc.stdout
     assert (out / "results.json").is_file()
+
+
+def _tiny_suite(root: Path) -> Path:
+    suite = root / "suite"
+    suite.mkdir()
+    body = "".join(f"def test_{i}():\n    assert True\n\n\n" for i in range(60))
+    (suite / "test_tiny_output.py").write_text(body + "def test_fails():\n    assert 1 == 2\n")
+    return suite
+
+
+def _unwritable_stdout(kind: str, buffer: int) -> Any:
+    """A real text stream that cannot be written, with a buffer of ``buffer`` bytes: ``/dev/full``
+    or a pipe whose reader has gone. The buffer decides where in a run the first write fails."""
+    if kind == "full":
+        return open("/dev/full", "w", buffering=buffer)
+    read, write = os.pipe()
+    os.close(read)
+    return os.fdopen(write, "w", buffering=buffer)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("kind", ["full", "pipe"])
+def test_stdout_failing_at_any_point_of_the_suite_is_never_a_verdict(tmp_path: Path, kind: str) -> None:
+    """Wherever pytest's writes start to fail (its header, the progress, a failure's report, the
+    summary: buffers of 2 bytes to 64 KiB), ``verif conform``'s run of pytest ends in exit 3 or
+    141, or returns its verdict for the final flush to fail, never in pytest's "internal error":
+    which of these pytest makes of it depends on how much it wrote before (seen as exit 2, "did
+    not run to the end (pytest exit status 3)", in one run of the test command)."""
+    from verif.conform import pytest_main
+
+    suite = _tiny_suite(tmp_path)
+    args = [str(suite), "-q", "--tb=line", "-p", "no:cacheprovider", "-p", "no:xdist"]
+    args += ["--rootdir", str(suite), "--import-mode=importlib"]
+    expected = BrokenPipeError if kind == "pipe" else exit_status.EnvironmentFailure
+    outcomes = {}
+    for buffer in (2, 16, 64, 256, 1024, 2048, 4096, 8192, 2**16):
+        stream, before = _unwritable_stdout(kind, buffer), sys.stdout
+        sys.stdout = stream
+        try:
+            outcomes[buffer] = pytest_main(args, [])
+        except expected:
+            outcomes[buffer] = "refused"
+        finally:
+            sys.stdout = before
+            with contextlib.suppress(OSError):
+                stream.close()
+    assert all(o in ("refused", pytest.ExitCode.TESTS_FAILED) for o in outcomes.values()), outcomes

@@ -140,6 +140,57 @@ def _check_ratio_log() -> None:
 DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
 
 
+class _WatchedStream:
+    """``stream`` as it is, except that the first ``OSError`` of its ``write`` or ``flush`` is kept
+    in :attr:`error` (and raised as before).
+
+    pytest meets a stdout that cannot be written (a full disk, a closed pipe) wherever its
+    buffer happens to fill: raised out of :func:`pytest.main` in one run, caught inside it and
+    turned into exit status 3 ("internal error") in another, depending on how much was written
+    before. What was kept says which, whatever pytest made of it.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.error: OSError | None = None
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            self.error = self.error or exc
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+@contextmanager
+def _watched_stdout() -> Iterator[_WatchedStream]:
+    """``sys.stdout`` replaced by a :class:`_WatchedStream` of it for the ``with`` block."""
+    before = sys.stdout
+    watched = _WatchedStream(before)
+    sys.stdout = watched
+    try:
+        yield watched
+    finally:
+        sys.stdout = before
+
+
+def _raise_unwritable(error: OSError) -> None:
+    """A reader gone away: ``BrokenPipeError`` (exit 141); any other failed write: exit 3."""
+    if isinstance(error, BrokenPipeError):
+        raise error
+    raise EnvironmentFailure(f"cannot write the output to stdout ({error.strerror or error})") from None
+
+
 class _StopOutsideTheBackend:
     """A pytest plugin that ends the session at the first SIGINT/SIGTERM or full disk and keeps it.
 
@@ -212,6 +263,22 @@ def run(args: argparse.Namespace) -> tuple[str, int]:
     return str(text), int(status)
 
 
+def pytest_main(pytest_args: list[str], plugins: list[Any]) -> int:
+    """``pytest.main(pytest_args, plugins=plugins)``, with stdout watched (:class:`_WatchedStream`):
+    a stdout that cannot be written is ``BrokenPipeError`` (a reader gone away, exit 141) or
+    :class:`EnvironmentFailure` (exit 3), wherever pytest met it and whatever it returned."""
+    import pytest
+
+    with _watched_stdout() as out:
+        try:
+            code = int(pytest.main(pytest_args, plugins=plugins))
+        except OSError as exc:  # pytest's own output (a test's error is a failed test, not raised)
+            _raise_unwritable(out.error or exc)
+    if out.error is not None:  # met inside pytest, whatever exit status it made of it
+        _raise_unwritable(out.error)
+    return code
+
+
 def _run_suite(args: argparse.Namespace) -> tuple[str, int]:
     """Load the backend and run the suite with it, in this process."""
     with _environment(args.profile):
@@ -237,12 +304,7 @@ def _run_suite(args: argparse.Namespace) -> tuple[str, int]:
         pytest_args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
         pytest_args += ["--exitfirst"] if args.fail_fast else []
         stop = _StopOutsideTheBackend()
-        try:
-            code = pytest.main(pytest_args, plugins=[plugin, stop])
-        except BrokenPipeError:  # the reader went away (``verif conform ... | head``): exit 141
-            raise
-        except OSError as exc:  # pytest's own output (a test's error is a failed test, not raised)
-            raise EnvironmentFailure(f"cannot write the output to stdout ({exc.strerror or exc})") from None
+        code = pytest_main(pytest_args, [plugin, stop])
     if stop.stopped is not None:
         raise stop.stopped
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
