@@ -116,6 +116,25 @@ def test_foreign_directory_is_refused_untouched(
     assert stat.S_IMODE(out.stat().st_mode) == 0o755
 
 
+@pytest.mark.parametrize("where", ["itself", "a parent", "two links"])
+def test_a_loop_of_symbolic_links_is_refused_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_jobs: None, where: str
+) -> None:
+    """Before, ``--out`` at a loop of links was exit 3 ("file exists") after the report ran."""
+    loop = tmp_path / "loop"
+    if where == "two links":
+        (tmp_path / "other").symlink_to(loop)
+        loop.symlink_to(tmp_path / "other")
+    else:
+        loop.symlink_to(loop)
+    out = loop / "report" if where == "a parent" else loop
+    beside = names(tmp_path)
+    status, stdout, err = run_cli([*QUICK, "--out", str(out)], capsys)
+    assert status == 2 and stdout == ""
+    assert one_line(err) == f"verif report: error: out: {out} is or passes through a loop of symbolic links"
+    assert names(tmp_path) == beside
+
+
 @pytest.mark.parametrize("given", [".", "..", "ABS_PARENT", "./"])
 def test_out_is_the_current_directory_or_an_ancestor(
     tmp_path: Path,

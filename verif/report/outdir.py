@@ -170,6 +170,11 @@ def check_target(out: Path) -> Path:
     Writes nothing. Refused: a path that is not a directory, the current directory or one of
     its ancestors, and a directory holding anything verif did not write.
     """
+    try:
+        os.path.realpath(out, strict=True)
+    except OSError as exc:  # a missing folder is fine (it is made); a loop of links never resolves
+        if exc.errno == errno.ELOOP:
+            raise ValueError(f"out: {out} is or passes through a loop of symbolic links") from None
     target = resolve(out)
     if target.exists() and not target.is_dir():
         raise ValueError(f"out: {out} exists and is not a directory")
