@@ -38,13 +38,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def run_shell(redirect: str, args: list[str]) -> subprocess.CompletedProcess[str]:
+def run_shell(
+    redirect: str, args: list[str], module: str = "verif", **env: str
+) -> subprocess.CompletedProcess[str]:
     """``python -m verif args`` with the shell redirection ``redirect`` (``>/dev/full``, ``2>&-``)."""
-    script = f'exec "$0" -m verif "$@" {redirect}'
+    script = f'exec "$0" -m {module} "$@" {redirect}'
     return subprocess.run(
         ["sh", "-c", script, sys.executable, *args],
         cwd=ROOT,
-        env=_env(),
+        env={**_env(), **env},
         capture_output=True,
         text=True,
         timeout=300,
@@ -174,3 +176,18 @@ def test_stdout_failing_at_any_point_of_the_suite_is_never_a_verdict(tmp_path: P
             with contextlib.suppress(OSError):
                 stream.close()
     assert all(o in ("refused", pytest.ExitCode.TESTS_FAILED) for o in outcomes.values()), outcomes
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_the_block_size_tool_under_the_same_rules() -> None:
+    """``python -m verif.backends.tuning``: stdout full was a traceback and exit 1; with stderr
+    closed a bad override's error line went to stdout."""
+    tool = "verif.backends.tuning"
+    full = run_shell(">/dev/full", [], tool)
+    assert full.returncode == exit_status.ENVIRONMENT, full.stderr
+    assert full.stderr.strip() == "error: cannot write the output to stdout (No space left on device)"
+    closed = run_shell("2>&-", [], tool, VERIF_BLOCK_BYTES="big")
+    assert closed.returncode == exit_status.USAGE
+    assert "cache file:" in closed.stdout and "error" not in closed.stdout
+    bad = run_shell("", [], tool, VERIF_BLOCK_BYTES="big")
+    assert bad.returncode == exit_status.USAGE and bad.stderr.startswith("error: VERIF_BLOCK_BYTES must be")

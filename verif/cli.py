@@ -26,6 +26,7 @@ from typing import Any
 
 from verif import bounds, cli_environment, exit_status, interrupts
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_defaults, config_from_args
+from verif.exit_status import drop_stdout, say
 from verif.report import cli as report_cli
 from verif.validation import parse_number
 
@@ -334,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             status = _run(argv)
         _flush_stdout()  # a closed pipe shows here rather than at interpreter exit
     except BrokenPipeError:
-        _drop_stdout()
+        drop_stdout()
         return exit_status.BROKEN_PIPE
     except _Unwritable as exc:  # ``--version``, or the final flush
         return _unwritable("verif", exc.error)
@@ -390,32 +391,9 @@ def _write_out(text: str) -> None:
 
 def _unwritable(prog: str, exc: OSError) -> int:
     """One line on stderr for output that could not be written; :data:`exit_status.ENVIRONMENT`."""
-    _drop_stdout()
+    drop_stdout()
     say(f"{prog}: error: cannot write the output to stdout ({exc.strerror or exc})")
     return exit_status.ENVIRONMENT
-
-
-def say(line: str) -> None:
-    """``line`` on stderr; nothing when stderr is closed (``print(file=None)`` would write it to
-    stdout, among the command's output) or cannot be written to."""
-    if sys.stderr is None:
-        return
-    try:
-        print(line, file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
-
-
-def _drop_stdout() -> None:
-    """Point stdout at devnull, so that Python's final flush cannot fail again.
-
-    The recipe of the Python documentation (``signal`` module, "Note on SIGPIPE").
-    """
-    if sys.stdout is None:
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def _run(argv: Sequence[str] | None) -> int:

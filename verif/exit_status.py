@@ -18,6 +18,9 @@ A CI script can tell these apart:
 
 from __future__ import annotations
 
+import os
+import sys
+
 OK = 0
 VIOLATED = 1
 USAGE = 2
@@ -32,3 +35,27 @@ class EnvironmentFailure(Exception):
 
     ``verif`` prints ``str(exc)`` as one line and exits with :data:`ENVIRONMENT`.
     """
+
+
+def say(line: str) -> None:
+    """``line`` on stderr; nothing when stderr is closed (``print(file=None)`` would write it to
+    stdout, among the command's output) or cannot be written to."""
+    if sys.stderr is None:
+        return
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def drop_stdout() -> None:
+    """Point stdout at devnull, so that Python's final flush cannot fail again (after a write
+    to a full disk or a closed pipe failed once).
+
+    The recipe of the Python documentation (``signal`` module, "Note on SIGPIPE").
+    """
+    if sys.stdout is None:
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

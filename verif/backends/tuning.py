@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from verif import filelock
-from verif.exit_status import ENVIRONMENT, USAGE, EnvironmentFailure
+from verif.exit_status import BROKEN_PIPE, ENVIRONMENT, USAGE, EnvironmentFailure, drop_stdout, say
 from verif.validation import parse_json
 
 #: Where Linux describes cpu0's caches, one ``index*`` folder per cache.
@@ -346,6 +346,24 @@ def _time_kernel(dtype: str, repeat: int = 5) -> Callable[[BlockChoice], float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``python -m verif.backends.tuning``: the choice and why; exit status 2 for a bad override,
+    3 when the cache cannot be written or stdout cannot be (a full disk, closed), 141 when the
+    reader of stdout went away."""
+    try:
+        status = _main(argv)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        drop_stdout()
+        return BROKEN_PIPE
+    except OSError as exc:  # only the prints to stdout raise it here
+        drop_stdout()
+        say(f"error: cannot write the output to stdout ({exc.strerror or exc})")
+        return ENVIRONMENT
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description="Show (or measure) the JAX reverse pass's block sizes.")
     parser.add_argument("--autotune", action="store_true", help="time the candidates and cache the fastest")
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"))
@@ -364,10 +382,10 @@ def main(argv: list[str] | None = None) -> int:
             autotune(opts.dtype, _time_kernel(opts.dtype))
         choice = choose(opts.dtype)
     except ValueError as e:
-        print(f"error: {e}", file=sys.stderr)
+        say(f"error: {e}")
         return USAGE
     except EnvironmentFailure as e:
-        print(f"error: {e}", file=sys.stderr)
+        say(f"error: {e}")
         return ENVIRONMENT
     print(
         f"{opts.dtype}: block_bytes {choice.block_bytes} ({choice.block_bytes // 1024} KiB per time step), "
