@@ -345,21 +345,34 @@ def _time_kernel(dtype: str, repeat: int = 5) -> Callable[[BlockChoice], float]:
     return timer
 
 
+class _StdoutFailed(Exception):
+    """A line could not be written to stdout (``error``)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _emit(line: str) -> None:
+    """``line`` on stdout, flushed; a failed write is :class:`_StdoutFailed`, told apart from an
+    ``OSError`` of the work itself."""
+    try:
+        print(line, flush=True)
+    except OSError as exc:
+        raise _StdoutFailed(exc) from exc
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m verif.backends.tuning``: the choice and why; exit status 2 for a bad override,
     3 when the cache cannot be written or stdout cannot be (a full disk, closed), 141 when the
     reader of stdout went away."""
     try:
-        status = _main(argv)
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        return status
-    except BrokenPipeError:
+        return _main(argv)
+    except _StdoutFailed as failed:
         drop_stdout()
-        return BROKEN_PIPE
-    except OSError as exc:  # only the prints to stdout raise it here
-        drop_stdout()
-        say(f"error: cannot write the output to stdout ({exc.strerror or exc})")
+        if isinstance(failed.error, BrokenPipeError):
+            return BROKEN_PIPE
+        say(f"error: cannot write the output to stdout ({failed.error.strerror or failed.error})")
         return ENVIRONMENT
 
 
@@ -369,14 +382,10 @@ def _main(argv: list[str] | None) -> int:
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"))
     opts = parser.parse_args(argv)
     sizes, where = cache_sizes()
-    print(
-        "caches per core ("
-        + where
-        + "): "
-        + (", ".join(f"L{k} {v // 1024} KiB" for k, v in sorted(sizes.items())) or "none reported")
-    )
-    print(f"machine key: {machine_key()}")
-    print(f"cache file: {cache_file()}")
+    shown = ", ".join(f"L{k} {v // 1024} KiB" for k, v in sorted(sizes.items())) or "none reported"
+    _emit(f"caches per core ({where}): {shown}")
+    _emit(f"machine key: {machine_key()}")
+    _emit(f"cache file: {cache_file()}")
     try:
         if opts.autotune:
             autotune(opts.dtype, _time_kernel(opts.dtype))
@@ -387,7 +396,7 @@ def _main(argv: list[str] | None) -> int:
     except EnvironmentFailure as e:
         say(f"error: {e}")
         return ENVIRONMENT
-    print(
+    _emit(
         f"{opts.dtype}: block_bytes {choice.block_bytes} ({choice.block_bytes // 1024} KiB per time step), "
         f"parallel_blocks {choice.parallel_blocks}; from {choice.source}"
     )
