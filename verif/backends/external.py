@@ -19,12 +19,14 @@ A package registers a backend for ``verif.backend("mine")`` in its own ``pyproje
 from __future__ import annotations
 
 import importlib
-from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from verif.backends import capabilities
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 #: The entry-point group that names backends of other packages.
 ENTRY_POINT_GROUP = "verif.backends"
@@ -47,6 +49,8 @@ class BackendError(ValueError):
 
 def entry_points() -> dict[str, metadata.EntryPoint]:
     """Backends registered by installed packages under :data:`ENTRY_POINT_GROUP`, by name."""
+    from importlib import metadata
+
     return {ep.name: ep for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)}
 
 

@@ -27,11 +27,6 @@ What happens when something goes wrong (the promises ``verif report`` makes):
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures as cf
-import ctypes
-import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -39,13 +34,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.process import BaseProcess
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from verif import interrupts
 from verif.exit_status import EnvironmentFailure
 from verif.interrupts import Interrupted
 from verif.report.jobs import Job, error_record, run_job
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
 
 Record = dict[str, Any]
 Progress = Callable[[], None]
@@ -168,6 +165,8 @@ def _worker_init(parent: int, pids: Any, starts: Any) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if sys.platform.startswith("linux"):
+        import ctypes
+
         try:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):  # no usable libc: the parent's cleanup still ends us
@@ -214,6 +213,8 @@ def _started_workers(procs: Mapping[int, BaseProcess]) -> list[BaseProcess]:
     """The pool's workers and every other live child process this process started, in the order
     the pool knows them (a child not yet in the pool's map, e.g. a worker still being spawned
     when a signal came, would otherwise outlive the run and fail in its start-up)."""
+    import multiprocessing
+
     known = list(procs.values())
     return known + [p for p in multiprocessing.active_children() if p not in known]
 
@@ -289,6 +290,9 @@ class LocalExecutor:
         self, jobs: Sequence[Job], todo: list[int], records: list[Record | None], watch: _Watch
     ) -> _Breakage | None:
         """Run ``todo`` on a fresh pool, filling ``records``; what broke it, if a worker died."""
+        import concurrent.futures as cf
+        import multiprocessing
+
         ctx = multiprocessing.get_context("spawn")
         pids = ctx.RawArray("q", len(jobs))
         starts = ctx.RawArray("d", len(jobs))
@@ -357,6 +361,8 @@ class LocalExecutor:
 
 async def _identify(address: str, timeout: float) -> dict[str, Any]:
     """The identity a Dask scheduler at ``address`` answers with (``{"type": "Scheduler", ...}``)."""
+    import asyncio
+
     from distributed.comm.core import connect
 
     async def ask() -> Any:
@@ -376,6 +382,8 @@ async def _identify(address: str, timeout: float) -> dict[str, Any]:
 @contextmanager
 def _quiet_dask() -> Iterator[None]:
     """No log lines while Dask runs (its loggers set their own levels): a fault is one line of ours."""
+    import logging
+
     before = logging.root.manager.disable
     logging.disable(logging.CRITICAL)
     try:
@@ -402,6 +410,8 @@ class DaskExecutor:
         self.timeouts = timeouts or Timeouts()
         self.job_fn = job_fn if job_fn is not None else run_job
         wait = self.timeouts.connect_s
+        import asyncio
+
         with _quiet_dask():
             try:
                 identity = asyncio.run(_identify(address, wait))
