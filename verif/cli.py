@@ -411,8 +411,11 @@ def _run(argv: Sequence[str] | None) -> int:
         except (ValueError, TypeError) as exc:
             say(f"{prog}: error: {exc}")
             return EXIT_USAGE
-        except exit_status.EnvironmentFailure as exc:
-            say(f"{prog}: error: {exc}")
+        except Exception as exc:  # the environment's, wherever it showed (exit 3); else a bug
+            environment = exit_status.environment_failure(exc)
+            if environment is None:
+                raise
+            say(f"{prog}: error: {environment}")
             return exit_status.ENVIRONMENT
         text, status = out if isinstance(out, tuple) else (out, 0)
         if text:

@@ -22,7 +22,8 @@ from verif.backends import backend as get_backend
 from verif.backends import names as backend_names
 from verif.config import RNNConfig
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
-from verif.report.jobs import Job, job_key, record_ratio, restore_floats, run_job
+from verif.exit_status import EnvironmentFailure
+from verif.report.jobs import Job, environment_error, job_key, record_ratio, restore_floats, run_job
 from verif.validation import parse_json, parse_number, require_seed
 
 #: Defaults of ``verif check`` (a small configuration below the cutoff).
@@ -135,8 +136,13 @@ def run_check(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def checked(record: dict[str, Any]) -> dict[str, Any]:
-    """``record``, or a ``ValueError`` with the job's error (bad options reach the claim only)."""
+    """``record``; for a failed job an :class:`EnvironmentFailure` when the environment failed
+    it (JAX cannot start, a dependency or the disk: exit status 3), else a ``ValueError`` with
+    the job's error (bad options reach the claim only)."""
     if record["status"] != "ok":
+        environment = environment_error(record)
+        if environment is not None:
+            raise EnvironmentFailure(f"{record['id']}: {environment}")
         raise ValueError(f"{record['id']}: {record['error']}")
     return record
 

@@ -177,7 +177,17 @@ def run_report(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def exit_status(report: Report) -> int:
-    """0 when every job ran and every claim held on its sweep; 1 otherwise (findings do not count)."""
+    """0 when every job ran and every claim held on its sweep; 3 when a job failed for a reason of
+    the environment (:func:`verif.report.jobs.environment_error`: JAX cannot start, a missing
+    dependency, the disk), with its line on stderr; 1 otherwise (findings do not count)."""
+    from verif import exit_status as statuses
+    from verif.report.jobs import environment_error
+
+    environment = [e for e in map(environment_error, report.doc["records"]) if e is not None]
+    if environment:
+        more = f" (and {len(environment) - 1} more jobs)" if len(environment) > 1 else ""
+        statuses.say(f"verif report: error: a job could not run{more}: {environment[0]}")
+        return statuses.ENVIRONMENT
     violated = any(c["verdict"] == "VIOLATED" for c in report.doc["claims"])
     return 0 if report.complete and not violated else 1
 
