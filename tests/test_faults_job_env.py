@@ -98,7 +98,15 @@ def test_the_environment_is_recognised_wherever_it_is_raised(exc: BaseException,
     assert isinstance(found, EnvironmentFailure) and words in str(found)
 
 
-@pytest.mark.parametrize("exc", [ValueError("width must be even"), RuntimeError("a bug"), KeyError("x")])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ValueError("width must be even"),
+        RuntimeError("a bug"),
+        KeyError("x"),
+        BrokenPipeError(32, "Broken pipe"),
+    ],
+)
 def test_anything_else_is_not_the_environment(exc: BaseException) -> None:
     assert environment_failure(exc) is None
 

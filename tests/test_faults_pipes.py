@@ -29,7 +29,9 @@ ROOT = Path(verif.__file__).resolve().parents[1]
 )
 def test_a_reader_gone_before_the_first_line_is_141_silently(args: list[str], tmp_path: Path) -> None:
     paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(tmp_path))
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(tmp_path)
+    )
     read_end, write_end = os.pipe()
     os.close(read_end)  # ``head -c 0`` that has already exited
     try:

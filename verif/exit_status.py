@@ -78,7 +78,7 @@ def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
     that cannot start a platform (the line names ``JAX_PLATFORMS``); XLA out of device memory;
     a missing optional dependency (:class:`ImportError`); the operating system
     (:class:`OSError`: a full disk, a missing permission, no more processes); no more memory.
-    Anything else (a ``ValueError`` of bad input, a failing computation) is not.
+    A :class:`BrokenPipeError` is not (the reader went away: :data:`BROKEN_PIPE`). Anything else (a ``ValueError`` of bad input, a failing computation) is not.
     """
     if isinstance(exc, EnvironmentFailure):
         return exc
@@ -94,7 +94,7 @@ def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
         return EnvironmentFailure(f"{missing} cannot be imported (a missing dependency?): {text}")
     if isinstance(exc, MemoryError):
         return EnvironmentFailure(f"out of memory{': ' + text if text else ''}")
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # a closed reader: 141
         where = f" ({exc.filename})" if exc.filename else ""
         return EnvironmentFailure(
             f"the operating system refused{where}: {exc.strerror or text or type(exc).__name__}"
