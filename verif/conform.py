@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from verif import conform_isolation, interrupts
 from verif.exit_status import EnvironmentFailure
+from verif.validation import COUNT_MAX, int_option
 
 if TYPE_CHECKING:
     from verif.testing.plugin import ConformancePlugin
@@ -67,7 +68,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--profile", choices=PROFILES, default="ci", help="Hypothesis profile (default ci: derandomized)"
     )
-    p.add_argument("--max-examples", type=int, default=None, help="cap on the examples per property")
+    p.add_argument(
+        "--max-examples",
+        type=int_option(1, COUNT_MAX),
+        default=None,
+        help=f"cap on the examples per property, an integer in [1, {COUNT_MAX:_}]",
+    )
     p.add_argument(
         "--suite", default=None, help="the property suite (default: properties/ of the source tree)"
     )
@@ -93,8 +99,11 @@ def find_suite(explicit: str | None = None) -> Path:
     if not explicit:
         candidates.append(Path(verif.__file__).resolve().parents[1] / "properties")
     for path in candidates:
-        if (path / "conftest.py").is_file() and any(path.glob("test_e*.py")):
-            return path.resolve()
+        try:
+            if (path / "conftest.py").is_file() and any(path.glob("test_e*.py")):
+                return path.resolve()
+        except OSError as exc:  # a folder this user may not read
+            raise ValueError(f"suite: cannot read {path} ({exc.strerror or exc})") from None
     raise ValueError(
         f"suite must be a directory with the property suite (conftest.py, test_e*.py); "
         f"looked in {', '.join(str(c) for c in candidates)}: run from the source tree or pass --suite"

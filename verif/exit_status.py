@@ -78,7 +78,8 @@ def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
     that cannot start a platform (the line names ``JAX_PLATFORMS``); XLA out of device memory;
     a missing optional dependency (:class:`ImportError`); the operating system
     (:class:`OSError`: a full disk, a missing permission, no more processes); no more memory.
-    A :class:`BrokenPipeError` is not (the reader went away: :data:`BROKEN_PIPE`). Anything else (a ``ValueError`` of bad input, a failing computation) is not.
+    A :class:`BrokenPipeError` is not (the reader went away: :data:`BROKEN_PIPE`), nor is
+    anything else (a ``ValueError`` of bad input, a failing computation).
     """
     if isinstance(exc, EnvironmentFailure):
         return exc
