@@ -14,6 +14,7 @@ from verif.interrupts import Interrupted
 from verif.report.check import add_check_arguments, replay_line, run_check
 from verif.report.executors import Timeouts, make_executor
 from verif.report.render import claim_verdict, fmt
+from verif.validation import parse_number
 
 if TYPE_CHECKING:
     from verif.report.build import Report, ReportRequest
@@ -45,7 +46,12 @@ def add_subcommands(sub: Any) -> None:
     )
     p.add_argument("--claims", help="comma-separated claim ids (default: all)")
     p.add_argument("--exhibits", help="comma-separated exhibit ids (default: all)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the whole report (default 0)")
+    p.add_argument(
+        "--seed",
+        type=parse_number,
+        default=0,
+        help="seed of the whole report, in [0, 2**63 - 1] (default 0)",
+    )
     p.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes (default: CPUs)"
     )
