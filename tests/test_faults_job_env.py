@@ -134,3 +134,33 @@ def test_a_job_record_keeps_the_environment_and_check_and_report_read_it(
     assert (
         report_cli.exit_status(SimpleNamespace(complete=False, doc={"claims": [], "records": [other]})) == 1
     )  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        RuntimeError("Unable to initialize backend 'nosuch': not in the list of known backends"),
+        ExceptionGroup("two errors", [AssertionError("E1"), MemoryError()]),
+    ],
+    ids=["jax platform", "group with MemoryError"],
+)
+def test_conform_stops_on_the_environment_instead_of_failing_the_backend(exc: BaseException) -> None:
+    from verif.conform import _StopOutsideTheBackend
+
+    plugin = _StopOutsideTheBackend()
+    with pytest.raises(pytest.exit.Exception):
+        plugin.pytest_runtest_makereport(None, SimpleNamespace(excinfo=SimpleNamespace(value=exc)))
+    assert isinstance(plugin.stopped, EnvironmentFailure)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [AssertionError("E7 violated"), OSError(errno.ENOENT, "adapter's own file")],
+    ids=["claim", "oserror"],
+)
+def test_conform_still_fails_the_backend_on_its_own_errors(exc: BaseException) -> None:
+    from verif.conform import _StopOutsideTheBackend
+
+    plugin = _StopOutsideTheBackend()
+    plugin.pytest_runtest_makereport(None, SimpleNamespace(excinfo=SimpleNamespace(value=exc)))
+    assert plugin.stopped is None

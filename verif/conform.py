@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verif import conform_isolation, interrupts
-from verif.exit_status import EnvironmentFailure
+from verif.exit_status import EnvironmentFailure, environment_failure
 from verif.validation import COUNT_MAX, int_option
 
 if TYPE_CHECKING:
@@ -223,13 +223,17 @@ class _StopOutsideTheBackend:
             self.stopped = exc
         else:
             disk = _disk_error(exc)
-            if disk is None:
-                return
-            log = os.environ.get(RATIO_LOG, "")
-            where = f" ({RATIO_LOG}={log!r})" if log else ""
-            self.stopped = EnvironmentFailure(
-                f"the suite stopped on a write it could not make{where}: {disk.strerror or disk}"
-            )
+            if disk is not None:
+                log = os.environ.get(RATIO_LOG, "")
+                where = f" ({RATIO_LOG}={log!r})" if log else ""
+                self.stopped = EnvironmentFailure(
+                    f"the suite stopped on a write it could not make{where}: {disk.strerror or disk}"
+                )
+            else:
+                found = _environment_error(exc)
+                if found is None:
+                    return
+                self.stopped = EnvironmentFailure(f"the suite could not run: {found}")
         import pytest
 
         pytest.exit(str(self.stopped) if isinstance(self.stopped, EnvironmentFailure) else "interrupted")
@@ -239,6 +243,20 @@ class _StopOutsideTheBackend:
 
     def pytest_collectreport(self, report: Any) -> None:
         self._check(getattr(report, "call", None))  # pytest keeps the collection's call there
+
+
+def _environment_error(exc: BaseException) -> EnvironmentFailure | None:
+    """The environment's failure in ``exc`` or, for Hypothesis's groups of errors, in one of its
+    members (:func:`verif.exit_status.environment_failure`: JAX without a platform, XLA or the
+    host out of memory, a missing dependency), not a claim the backend failed. An ``OSError``
+    other than a full or read-only disk (:func:`_disk_error`) stays the backend's own failure."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _environment_error(inner)
+            if found is not None:
+                return found
+        return None
+    return None if isinstance(exc, OSError) else environment_failure(exc)
 
 
 def _disk_error(exc: BaseException) -> OSError | None:
