@@ -65,6 +65,7 @@ def test_the_package_imports_lazily_and_keeps_its_public_names() -> None:
         "import verif.train\n"
         "from verif import train, RNNConfig, backend, bounds, Trajectory\n"
         "from verif.train import train as fn\n"
+        "assert verif.backends.names() and verif.config.RNNConfig is RNNConfig\n"
         "assert train is fn and verif.train is fn, verif.train\n"
         "assert bounds.__name__ == 'verif.bounds' and RNNConfig.__module__ == 'verif.config'\n"
         "assert set(verif.__all__) == set(verif._HOMES) and set(verif.__all__) <= set(dir(verif))\n"

@@ -11,6 +11,7 @@ before NumPy, JAX and the command's modules are imported.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,10 @@ sys.modules[__name__].__class__ = _Package
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
+        # A submodule (``verif.backends``, ``verif.config``), as the eager imports of the public
+        # names made available before.
+        if not name.startswith("_") and importlib.util.find_spec(f"verif.{name}") is not None:
+            return importlib.import_module(f"verif.{name}")
         raise AttributeError(f"module 'verif' has no attribute {name!r}")
     module = importlib.import_module(home)
     value = module if home == f"verif.{name}" and name not in _SHADOWED else getattr(module, name)
