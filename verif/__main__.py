@@ -19,8 +19,14 @@ from verif import exit_status
 _STATUS: dict[int, int] = {signal.SIGINT: exit_status.INTERRUPTED, signal.SIGTERM: exit_status.TERMINATED}
 
 
+#: Whether :func:`verif.cli.main` has been called (its own handlers are restored to these when
+#: it ends: a signal then comes after the command's work, before its exit status).
+_command_started = False
+
+
 def _stop_while_starting(signum: int, frame: FrameType | None) -> None:
-    line = f"verif: interrupted ({signal.Signals(signum).name}) while starting; nothing ran\n"
+    how = "after the command" if _command_started else "while starting; nothing ran"
+    line = f"verif: interrupted ({signal.Signals(signum).name}) {how}\n"
     try:
         os.write(2, line.encode())
     except OSError:  # stderr closed or full: the status alone says it
@@ -34,6 +40,8 @@ def run() -> int:
         signal.signal(sig, _stop_while_starting)
     from verif.cli import main
 
+    global _command_started
+    _command_started = True
     try:
         return main()
     finally:  # the command is over: a signal now must not turn its status into a death by signal
