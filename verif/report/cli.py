@@ -53,7 +53,10 @@ def add_subcommands(sub: Any) -> None:
         help="seed of the whole report, in [0, 2**63 - 1] (default 0)",
     )
     p.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes (default: CPUs)"
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes, at most one per job whatever the number given (default: CPUs)",
     )
     p.add_argument(
         "--scheduler", default=None, help="Dask scheduler address tcp://host:port (default: local pool)"
