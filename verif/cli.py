@@ -339,9 +339,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_status.BROKEN_PIPE
     except _Unwritable as exc:  # ``--version``, or the final flush
         return _unwritable("verif", exc.error)
-    if argv is None and status in interrupts.STATUS.values():
-        _end_now(status)
+    if argv is None:
+        _stop_resource_tracker()
+        if status in interrupts.STATUS.values():
+            _end_now(status)
     return status
+
+
+def _stop_resource_tracker() -> None:
+    """End and reap multiprocessing's resource tracker, if the command started one (a local
+    pool does), before the process exits: left to notice the exit on its own, it would end
+    after ``verif`` and linger as a zombie, a child of init, once the command has returned."""
+    tracker_module = sys.modules.get("multiprocessing.resource_tracker")
+    tracker = getattr(tracker_module, "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)
+    if stop is None or getattr(tracker, "_pid", None) is None:
+        return
+    try:
+        stop()
+    except Exception:  # already gone, or not ours to reap: nothing left to do
+        pass
 
 
 def _end_now(status: int) -> None:
@@ -411,8 +428,11 @@ def _run(argv: Sequence[str] | None) -> int:
         except (ValueError, TypeError) as exc:
             say(f"{prog}: error: {exc}")
             return EXIT_USAGE
-        except exit_status.EnvironmentFailure as exc:
-            say(f"{prog}: error: {exc}")
+        except Exception as exc:  # the environment's, wherever it showed (exit 3); else a bug
+            environment = exit_status.environment_failure(exc)
+            if environment is None:
+                raise
+            say(f"{prog}: error: {environment}")
             return exit_status.ENVIRONMENT
         text, status = out if isinstance(out, tuple) else (out, 0)
         if text:

@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verif import conform_isolation, interrupts
-from verif.exit_status import EnvironmentFailure
+from verif.exit_status import EnvironmentFailure, environment_failure
+from verif.validation import COUNT_MAX, int_option
 
 if TYPE_CHECKING:
     from verif.testing.plugin import ConformancePlugin
@@ -67,7 +68,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--profile", choices=PROFILES, default="ci", help="Hypothesis profile (default ci: derandomized)"
     )
-    p.add_argument("--max-examples", type=int, default=None, help="cap on the examples per property")
+    p.add_argument(
+        "--max-examples",
+        type=int_option(1, COUNT_MAX),
+        default=None,
+        help=f"cap on the examples per property, an integer in [1, {COUNT_MAX:_}]",
+    )
     p.add_argument(
         "--suite", default=None, help="the property suite (default: properties/ of the source tree)"
     )
@@ -93,8 +99,11 @@ def find_suite(explicit: str | None = None) -> Path:
     if not explicit:
         candidates.append(Path(verif.__file__).resolve().parents[1] / "properties")
     for path in candidates:
-        if (path / "conftest.py").is_file() and any(path.glob("test_e*.py")):
-            return path.resolve()
+        try:
+            if (path / "conftest.py").is_file() and any(path.glob("test_e*.py")):
+                return path.resolve()
+        except OSError as exc:  # a folder this user may not read
+            raise ValueError(f"suite: cannot read {path} ({exc.strerror or exc})") from None
     raise ValueError(
         f"suite must be a directory with the property suite (conftest.py, test_e*.py); "
         f"looked in {', '.join(str(c) for c in candidates)}: run from the source tree or pass --suite"
@@ -214,13 +223,17 @@ class _StopOutsideTheBackend:
             self.stopped = exc
         else:
             disk = _disk_error(exc)
-            if disk is None:
-                return
-            log = os.environ.get(RATIO_LOG, "")
-            where = f" ({RATIO_LOG}={log!r})" if log else ""
-            self.stopped = EnvironmentFailure(
-                f"the suite stopped on a write it could not make{where}: {disk.strerror or disk}"
-            )
+            if disk is not None:
+                log = os.environ.get(RATIO_LOG, "")
+                where = f" ({RATIO_LOG}={log!r})" if log else ""
+                self.stopped = EnvironmentFailure(
+                    f"the suite stopped on a write it could not make{where}: {disk.strerror or disk}"
+                )
+            else:
+                found = _environment_error(exc)
+                if found is None:
+                    return
+                self.stopped = EnvironmentFailure(f"the suite could not run: {found}")
         import pytest
 
         pytest.exit(str(self.stopped) if isinstance(self.stopped, EnvironmentFailure) else "interrupted")
@@ -230,6 +243,20 @@ class _StopOutsideTheBackend:
 
     def pytest_collectreport(self, report: Any) -> None:
         self._check(getattr(report, "call", None))  # pytest keeps the collection's call there
+
+
+def _environment_error(exc: BaseException) -> EnvironmentFailure | None:
+    """The environment's failure in ``exc`` or, for Hypothesis's groups of errors, in one of its
+    members (:func:`verif.exit_status.environment_failure`: JAX without a platform, XLA or the
+    host out of memory, a missing dependency), not a claim the backend failed. An ``OSError``
+    other than a full or read-only disk (:func:`_disk_error`) stays the backend's own failure."""
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _environment_error(inner)
+            if found is not None:
+                return found
+        return None
+    return None if isinstance(exc, OSError) else environment_failure(exc)
 
 
 def _disk_error(exc: BaseException) -> OSError | None:

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 from verif import interrupts
-from verif.exit_status import EnvironmentFailure
+from verif.exit_status import EnvironmentFailure, environment_failure
 
 #: Seconds the command waits for the child to end after passing it a signal, before SIGKILL.
 GRACE_S = 10.0
@@ -202,7 +202,14 @@ def _child(
                 message = {"kind": "usage", "message": str(exc)}
             except BrokenPipeError:
                 message = {"kind": "broken pipe"}
-            except BaseException:  # a fault of verif itself: its traceback, as in one process
+            except Exception as exc:  # the environment's (a full disk, no memory), else a fault
+                environment = environment_failure(exc)
+                if environment is None:  # of verif itself: its traceback, as in one process
+                    traceback.print_exc()
+                    message = {"kind": "crashed"}
+                else:
+                    message = {"kind": "environment", "message": str(environment)}
+            except BaseException:  # SystemExit and the like: a fault of verif itself
                 traceback.print_exc()
                 message = {"kind": "crashed"}
         except interrupts.Interrupted as exc:  # the first signal, after the work had ended

@@ -19,6 +19,7 @@ A CI script can tell these apart:
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 OK = 0
@@ -59,3 +60,44 @@ def drop_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
     os.close(devnull)
+
+
+#: JAX's messages when it cannot start a platform (``jax._src.xla_bridge``: an unknown or
+#: absent one in ``JAX_PLATFORMS``, a plugin that fails), and XLA's when a device is out of memory.
+_JAX_PLATFORM = re.compile(
+    r"Unable to initialize backend|not in the list of known backends|failed to initiali[sz]e"
+    r"|Unknown backend|No supported devices found|no visible devices"
+)
+_XLA_EXHAUSTED = re.compile(r"^\s*RESOURCE_EXHAUSTED\b")
+
+
+def environment_failure(exc: BaseException) -> EnvironmentFailure | None:
+    """``exc`` as an :class:`EnvironmentFailure` when it comes from the environment, else ``None``.
+
+    The environment, wherever in a run it shows: an :class:`EnvironmentFailure` itself; JAX
+    that cannot start a platform (the line names ``JAX_PLATFORMS``); XLA out of device memory;
+    a missing optional dependency (:class:`ImportError`); the operating system
+    (:class:`OSError`: a full disk, a missing permission, no more processes); no more memory.
+    A :class:`BrokenPipeError` is not (the reader went away: :data:`BROKEN_PIPE`), nor is
+    anything else (a ``ValueError`` of bad input, a failing computation).
+    """
+    if isinstance(exc, EnvironmentFailure):
+        return exc
+    text = " ".join(str(exc).split())
+    if isinstance(exc, RuntimeError) and _JAX_PLATFORM.search(text):
+        platforms = os.environ.get("JAX_PLATFORMS")
+        shown = "unset" if platforms is None else repr(platforms)
+        return EnvironmentFailure(f"JAX cannot start a platform (JAX_PLATFORMS is {shown}): {text}")
+    if isinstance(exc, RuntimeError) and _XLA_EXHAUSTED.search(text):
+        return EnvironmentFailure(f"XLA ran out of device memory: {text}")
+    if isinstance(exc, ImportError):
+        missing = f"module {exc.name!r}" if exc.name else "a module"
+        return EnvironmentFailure(f"{missing} cannot be imported (a missing dependency?): {text}")
+    if isinstance(exc, MemoryError):
+        return EnvironmentFailure(f"out of memory{': ' + text if text else ''}")
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):  # a closed reader: 141
+        where = f" ({exc.filename})" if exc.filename else ""
+        return EnvironmentFailure(
+            f"the operating system refused{where}: {exc.strerror or text or type(exc).__name__}"
+        )
+    return None

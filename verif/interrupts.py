@@ -13,11 +13,14 @@ exits with :data:`verif.exit_status.INTERRUPTED` (130) or :data:`verif.exit_stat
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 from verif import exit_status
 
@@ -26,6 +29,10 @@ STATUS: dict[int, int] = {
     signal.SIGINT: exit_status.INTERRUPTED,
     signal.SIGTERM: exit_status.TERMINATED,
 }
+
+
+#: Delay before a signal whose :class:`Interrupted` Python swallowed is sent again.
+REDELIVER_S = 0.01
 
 
 class Interrupted(BaseException):
@@ -91,6 +98,10 @@ def deferred() -> Iterator[None]:
 def stop_on_signals() -> Iterator[None]:
     """Within the block, the first SIGINT/SIGTERM raises :class:`Interrupted`; later ones are ignored.
 
+    Where Python swallows the exception (raised inside a gc callback, a ``__del__``: "Exception
+    ignored in ..."), the signal is sent again, so that the stop is seen at the next point that
+    can raise rather than lost.
+
     Outside the main thread (where Python cannot install handlers) the block runs unchanged.
     The previous handlers are restored on exit, unless a signal came: then both stay ignored
     (the process is on its way out with 130/143).
@@ -110,9 +121,24 @@ def stop_on_signals() -> Iterator[None]:
             return
         raise Interrupted(signum)
 
+    def swallowed(unraisable: Any) -> None:
+        # Raised where Python cannot propagate it (a gc callback such as Hypothesis's, a
+        # ``__del__``, a weakref callback): "Exception ignored", and the stop would be lost.
+        # The signal is sent again from a thread, to be raised at the next point that can.
+        exc = unraisable.exc_value
+        if isinstance(exc, Interrupted) and fired == [exc.signum]:
+            fired.clear()
+            timer = threading.Timer(REDELIVER_S, os.kill, (os.getpid(), exc.signum))
+            timer.daemon = True
+            timer.start()
+            return
+        previous_hook(unraisable)
+
     previous = {sig: signal.signal(sig, handler) for sig in STATUS}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, swallowed
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for sig, old in previous.items():
             signal.signal(sig, signal.SIG_IGN if fired else old)

@@ -609,10 +609,25 @@ def add_parser(subparsers: Any) -> None:
         description="Largest measured/bound ratio per claim (random restarts + coordinate search).",
     )
     p.add_argument("--claims", nargs="+", default=None, help=f"claim ids (default: {searchable()})")
-    p.add_argument("--budget", type=int, default=50, help="checks per claim (default 50)")
-    p.add_argument("--seed", type=int, default=0, help="search seed (default 0)")
+    p.add_argument(
+        "--budget",
+        type=validation.int_option(1, validation.COUNT_MAX),
+        default=50,
+        help=f"checks per claim, in [1, {validation.COUNT_MAX:_}] (default 50)",
+    )
+    p.add_argument(
+        "--seed",
+        type=validation.parse_number,
+        default=0,
+        help="search seed, in [0, 2**63 - 1] (default 0)",
+    )
     p.add_argument("--backend", default="numpy", help="backend (default numpy)")
-    p.add_argument("--top", type=int, default=5, help="configurations kept per claim (default 5)")
+    p.add_argument(
+        "--top",
+        type=validation.int_option(1, validation.COUNT_MAX),
+        default=5,
+        help=f"configurations kept per claim, in [1, {validation.COUNT_MAX:_}] (default 5)",
+    )
     p.add_argument("--write", action="store_true", help="merge the results into the corpus")
     p.add_argument("--corpus", default=None, help="corpus folder (default properties/corpus)")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")

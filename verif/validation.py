@@ -7,9 +7,11 @@ or false. An array given as nested lists must be rectangular.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import numbers
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -103,6 +105,31 @@ def require_real(
     if not ok:
         raise ValueError(f"{name} must be {rule}, got {shown(value)}")
     return v
+
+
+#: Largest example count or search budget a command takes: beyond it a run cannot end in any
+#: useful time (10**9 checks at a millisecond each are 11 days), and Hypothesis counts examples
+#: in machine integers.
+COUNT_MAX = 10**9
+
+
+def int_option(minimum: int, maximum: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a count: a decimal integer in ``[minimum, maximum]`` (``1_000``
+    reads as Python reads it); anything else (``1e3``, ``0x10``, ``nan``, ``-0`` below 1, ``10**30``)
+    is refused, and argparse names the option in the one line."""
+
+    def parse(text: str) -> int:
+        try:
+            value: int | None = int(text, 10)
+        except ValueError:
+            value = None
+        if value is None or not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer in [{minimum}, {maximum:_}], got {shown(text)}"
+            )
+        return value
+
+    return parse
 
 
 def parse_number(text: str) -> int | float | str:

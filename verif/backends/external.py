@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from verif.backends import capabilities
+from verif.exit_status import environment_failure
 
 if TYPE_CHECKING:
     from importlib import metadata
@@ -89,6 +90,7 @@ def load(spec: str) -> Any:
         try:
             obj = obj()
         except LOAD_ERRORS as exc:
+            _raise_environment(exc)
             raise BackendError(f"backend {spec!r}: calling {attr_name(obj)} failed: {_why(exc)}") from exc
     check(obj, spec)
     caps = capabilities.declared(obj)
@@ -177,6 +179,7 @@ def _probe_problems(obj: Any, dtype: str, acts: tuple[str, ...]) -> list[str]:
         try:
             got = getattr(obj, method)(*args)
         except LOAD_ERRORS as exc:
+            _raise_environment(exc)
             problems.append(f"{method}() raised {type(exc).__name__}: {_why(exc)} ({dtype}, {activation})")
             continue
         changed = [k for k, a in inputs.items() if not np.array_equal(a, before[k], equal_nan=True)]
@@ -188,6 +191,16 @@ def _probe_problems(obj: Any, dtype: str, acts: tuple[str, ...]) -> list[str]:
             break
         problems.extend(f"{method}() {p}" for p in _compare(got, expected[method], np.dtype(dtype)))
     return problems
+
+
+def _raise_environment(exc: BaseException) -> None:
+    """An exception of the environment (:func:`verif.exit_status.environment_failure`: a full
+    disk, no memory, a missing dependency, JAX without a platform) raised by a backend's
+    constructor or methods is raised on as an :class:`EnvironmentFailure` (exit status 3): it
+    says nothing about the backend's conformance to the protocol."""
+    environment = environment_failure(exc)
+    if environment is not None:
+        raise environment from exc
 
 
 def _why(exc: BaseException) -> str:

@@ -22,7 +22,8 @@ from verif.backends import backend as get_backend
 from verif.backends import names as backend_names
 from verif.config import RNNConfig
 from verif.config_flags import CONFIG_FLAGS, add_config_arguments, config_from_args
-from verif.report.jobs import Job, job_key, record_ratio, restore_floats, run_job
+from verif.exit_status import EnvironmentFailure
+from verif.report.jobs import Job, environment_error, job_key, record_ratio, restore_floats, run_job
 from verif.validation import parse_json, parse_number, require_seed
 
 #: Defaults of ``verif check`` (a small configuration below the cutoff).
@@ -31,6 +32,11 @@ CHECK_DEFAULTS: dict[str, Any] = {"width": 16, "input_dim": 2, "seq_len": 8, "me
 
 def add_check_arguments(p: argparse.ArgumentParser) -> None:
     """The arguments of ``verif check``."""
+    rule = (
+        "With --replay the record gives the claim, the configuration, the seed, the backend and "
+        "the options: giving any of them too is refused (exit status 2); --record and --json apply."
+    )
+    p.epilog = f"{p.epilog}\n\n{rule}" if p.epilog else rule
     p.add_argument("claim", nargs="?", help=f"claim id, one of {claims.ids()}")
     add_config_arguments(p, RNNConfig(**CHECK_DEFAULTS).to_dict())
     p.add_argument(
@@ -44,9 +50,13 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="a claim option (VALUE read as JSON when it parses, else a string); repeatable",
     )
-    p.add_argument("--json", action="store_true", help="print the record as JSON")
     p.add_argument(
-        "--replay", metavar="FILE", help="re-run a record: results.json, a record, or a describe() line"
+        "--json", action="store_true", help="print the record as JSON (with --replay: the replayed one)"
+    )
+    p.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="re-run a record: results.json, a record, or a describe() line",
     )
     p.add_argument(
         "--record",
@@ -55,6 +65,37 @@ def add_check_arguments(p: argparse.ArgumentParser) -> None:
         help="with --replay of a results.json: the record's key (the claims table's worst_record, "
         "a finding's record)",
     )
+
+
+#: The flags ``verif check --replay`` takes besides the file (every other one is the record's).
+WITH_REPLAY = ("--replay", "--record", "--json", "--help")
+
+
+def flags_beside_replay(args: argparse.Namespace) -> list[str]:
+    """The claim and the flags on ``args.argv`` (``verif check``'s command line) that a replay
+    would ignore: all but :data:`WITH_REPLAY` (or an abbreviation argparse took for one)."""
+    given = [f"the claim {args.claim!r}"] if args.claim else []
+    for token in getattr(args, "argv", []):
+        if token == "--":
+            break
+        name = token.split("=", 1)[0]
+        if not name.startswith("-") or len(name) < 2 or _is_number(name):
+            continue
+        if name == "-h" or (
+            name.startswith("--") and len(name) > 2 and any(f.startswith(name) for f in WITH_REPLAY)
+        ):
+            continue
+        if name not in given:
+            given.append(name)
+    return given
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_options(items: list[str]) -> dict[str, Any]:
@@ -118,7 +159,14 @@ def _job_from_args(args: argparse.Namespace) -> Job:
 def run_check(args: argparse.Namespace) -> tuple[str, int]:
     """Handler of ``verif check``: exit 0 when the claim holds, 1 when violated, 2 on bad input."""
     if args.replay:
-        return run_replay(Path(args.replay), args.record)
+        beside = flags_beside_replay(args)
+        if beside:
+            raise ValueError(
+                f"--replay: the record gives the claim, configuration, seed, backend and options; "
+                f"{', '.join(beside)} would be ignored: drop {'it' if len(beside) == 1 else 'them'}, "
+                "or drop --replay to run the flags' claim"
+            )
+        return run_replay(Path(args.replay), args.record, as_json=args.json)
     if args.record is not None:  # else ignored: the claim of the flags would run instead
         raise ValueError("--record: a key of the results.json given to --replay; give --replay FILE too")
     job = _job_from_args(args)
@@ -135,8 +183,13 @@ def run_check(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def checked(record: dict[str, Any]) -> dict[str, Any]:
-    """``record``, or a ``ValueError`` with the job's error (bad options reach the claim only)."""
+    """``record``; for a failed job an :class:`EnvironmentFailure` when the environment failed
+    it (JAX cannot start, a dependency or the disk: exit status 3), else a ``ValueError`` with
+    the job's error (bad options reach the claim only)."""
     if record["status"] != "ok":
+        environment = environment_error(record)
+        if environment is not None:
+            raise EnvironmentFailure(f"{record['id']}: {environment}")
         raise ValueError(f"{record['id']}: {record['error']}")
     return record
 
@@ -161,8 +214,9 @@ def _describe(record: dict[str, Any]) -> str:
 # --- replay ---------------------------------------------------------------------------------
 
 
-def run_replay(path: Path, key: str | None) -> tuple[str, int]:
-    """Re-run the record in ``path`` and print both side by side; exit status of the replay."""
+def run_replay(path: Path, key: str | None, as_json: bool = False) -> tuple[str, int]:
+    """Re-run the record in ``path`` and print both side by side (``as_json``: the replayed
+    record, as ``verif check --json`` prints one); exit status of the replay."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -171,7 +225,10 @@ def run_replay(path: Path, key: str | None) -> tuple[str, int]:
         raise ValueError(f"replay: {path} is not UTF-8 text") from None
     job, recorded = load_record(text, key)
     get_backend(job.backend)
-    replayed = checked(run_job(job))["result"]
+    record = checked(run_job(job))
+    replayed = record["result"]
+    if as_json:
+        return json.dumps(record, indent=2), 0 if replayed["passed"] else 1
     lines = [
         f"replay of {job.id} (seed {job.seed}, backend {job.backend}) from {path}",
         side_by_side(recorded, replayed),

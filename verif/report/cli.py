@@ -14,6 +14,7 @@ from verif.interrupts import Interrupted
 from verif.report.check import add_check_arguments, replay_line, run_check
 from verif.report.executors import Timeouts, make_executor
 from verif.report.render import claim_verdict, fmt
+from verif.validation import parse_number
 
 if TYPE_CHECKING:
     from verif.report.build import Report, ReportRequest
@@ -45,9 +46,17 @@ def add_subcommands(sub: Any) -> None:
     )
     p.add_argument("--claims", help="comma-separated claim ids (default: all)")
     p.add_argument("--exhibits", help="comma-separated exhibit ids (default: all)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the whole report (default 0)")
     p.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="local worker processes (default: CPUs)"
+        "--seed",
+        type=parse_number,
+        default=0,
+        help="seed of the whole report, in [0, 2**63 - 1] (default 0)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="local worker processes, at most one per job whatever the number given (default: CPUs)",
     )
     p.add_argument(
         "--scheduler", default=None, help="Dask scheduler address tcp://host:port (default: local pool)"
@@ -177,7 +186,17 @@ def run_report(args: argparse.Namespace) -> tuple[str, int]:
 
 
 def exit_status(report: Report) -> int:
-    """0 when every job ran and every claim held on its sweep; 1 otherwise (findings do not count)."""
+    """0 when every job ran and every claim held on its sweep; 3 when a job failed for a reason of
+    the environment (:func:`verif.report.jobs.environment_error`: JAX cannot start, a missing
+    dependency, the disk), with its line on stderr; 1 otherwise (findings do not count)."""
+    from verif import exit_status as statuses
+    from verif.report.jobs import environment_error
+
+    environment = [e for e in map(environment_error, report.doc["records"]) if e is not None]
+    if environment:
+        more = f" (and {len(environment) - 1} more jobs)" if len(environment) > 1 else ""
+        statuses.say(f"verif report: error: a job could not run{more}: {environment[0]}")
+        return statuses.ENVIRONMENT
     violated = any(c["verdict"] == "VIOLATED" for c in report.doc["claims"])
     return 0 if report.complete and not violated else 1
 

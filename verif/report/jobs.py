@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from verif.exit_status import EnvironmentFailure, environment_failure
+
 JobKind = Literal["claim", "exhibit"]
 
 #: The fields of a job (and of its record) that :func:`job_key` digests; ``note`` is prose.
@@ -121,8 +123,17 @@ def run_job(job: Job) -> dict[str, Any]:
     except Exception as exc:  # a failing job is reported, never fatal
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-        return error_record(job, f"{type(exc).__name__}: {exc} ({where})")
+        failure = environment_failure(exc) or exc  # the environment's is named so (exit status 3)
+        return error_record(job, f"{type(failure).__name__}: {failure} ({where})")
     return {"key": job.key, **job.to_dict(), "status": "ok", "result": result, "error": None}
+
+
+def environment_error(record: dict[str, Any]) -> str | None:
+    """The message of a failed record whose job met an environment failure
+    (:func:`verif.exit_status.environment_failure`), else ``None``."""
+    error = record.get("error") if record.get("status") == "error" else None
+    prefix = f"{EnvironmentFailure.__name__}: "
+    return error[len(prefix) :] if isinstance(error, str) and error.startswith(prefix) else None
 
 
 def error_record(job: Job, error: str) -> dict[str, Any]:
