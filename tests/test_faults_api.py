@@ -434,11 +434,10 @@ def params_fields(draw: st.DrawFn) -> dict[str, Drawn]:
         else:
             args[name] = bad(None)
     args["activation"] = one_of(draw, ["tanh", "sigmoid", "relu"], ["softplus", None, 3])
-    if (
-        all(ok for _, ok in args.values())
-        and len({np.asarray(v).dtype for v, _ in args.values() if not isinstance(v, str)}) > 1
-    ):
-        # mixed dtypes among good arrays (a list reads as float64 or int64) must be refused too
+    good_dtypes = {np.asarray(v).dtype for k, (v, ok) in args.items() if ok and k != "activation"}
+    if len(good_dtypes) > 1:
+        # mixed dtypes among good arrays (a list reads as float64 or int64) must be refused too,
+        # whatever else is wrong: any of these errors may be the one named
         args["w"] = bad(args["w"][0])
     return args
 
