@@ -63,7 +63,7 @@ def test_report_unreachable_scheduler(tmp_path: Path, capsys: pytest.CaptureFixt
         (["E3", "--activation", "softplus"], "activation"),
         (["E3", "--backend", "torch"], "backend must be one of"),
         (["E3", "--option", "pairs"], "option must be KEY=VALUE"),
-        (["E3", "--option", "pairs=0"], "E3: ValueError: pairs must be >= 1"),
+        (["E3", "--option", "pairs=0"], "option pairs of E3 must be an integer in [1, 1_000_000_000], got 0"),
         ([], "claim: give a claim id (or --replay FILE)"),
     ],
 )

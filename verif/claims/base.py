@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypedDict
@@ -29,7 +30,7 @@ from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
-from verif.validation import require_seed, shown
+from verif.validation import COUNT_MAX, require_real, require_seed, shown
 
 Kind = Literal["exact", "bound", "statistical"]
 #: How a claim module declares its options: a name (any value) or ``(name, allowed values)``.
@@ -264,12 +265,37 @@ def claim_inputs(config: RNNConfig, X: Any, n: int, seed: int | np.random.Genera
     return data.validate_inputs(X, input_dim=config.input_dim, seq_len=config.seq_len, unit_ball=True)
 
 
+#: Options that count something (sequences ``n``, points, pairs, steps ``tau``, draws ``N``,
+#: initializations ``S`` ...): an integer in ``[1, COUNT_MAX]``, never a float (``3.5`` would be
+#: cut to 3, ``1e400`` is no number of anything) nor a bool.
+COUNT_OPTIONS = frozenset(
+    {"n", "points", "pairs", "steps", "trials", "neurons", "max_dim", "draws", "init_seeds", "width_seeds"}
+)
+#: Options that are real numbers (a step ``eta``, ``eps``, ``delta``, a margin ...): finite.
+#: ``step_size`` may also be ``null`` (the NTK step). Ranges beyond finiteness are the claim's.
+REAL_OPTIONS = frozenset(
+    {"step", "step_size", "step_scale", "eps", "delta", "mc_delta", "gamma", "margin", "y_max", "decades"}
+)
+
+
+def check_option_kind(label: str, key: str, value: Any) -> None:
+    """Refuse a count option that is not an integer in ``[1, COUNT_MAX]``, or a real option that
+    is not a finite number, with a message starting ``label``; other options pass."""
+    if key in COUNT_OPTIONS:
+        rule = f"an integer in [1, {COUNT_MAX:_}]"
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{label} must be {rule}, got {shown(value)}")
+        if not 1 <= int(value) <= COUNT_MAX:
+            raise ValueError(f"{label} must be {rule}, got {shown(value)}")
+    elif key in REAL_OPTIONS and not (key == "step_size" and value is None):
+        require_real(label, value)
+
+
 def count_option(options: Mapping[str, Any], name: str, default: int) -> int:
-    """The option ``name`` (a number of points, pairs ...) as an ``int >= 1``."""
-    count = int(options.get(name, default))
-    if count < 1:
-        raise ValueError(f"{name} must be >= 1, got {count}")
-    return count
+    """The option ``name`` (a number of points, pairs ...) as an ``int`` in ``[1, COUNT_MAX]``."""
+    value = options.get(name, default)
+    check_option_kind(name, name, value)
+    return int(value)
 
 
 def init_and_inputs(
@@ -318,8 +344,9 @@ class Claim:
     options: Mapping[str, tuple[Any, ...] | None] = field(default_factory=dict, hash=False)
 
     def check_options(self, options: Mapping[str, Any]) -> None:
-        """``ValueError`` naming the option, the claim and what is allowed, for an option the
-        claim does not declare or a value outside its allowed set."""
+        """``ValueError``/``TypeError`` naming the option, the claim and what is allowed, for an
+        option the claim does not declare, a value outside its allowed set, or a count
+        (:data:`COUNT_OPTIONS`) or real number (:data:`REAL_OPTIONS`) of the wrong kind."""
         for key, value in options.items():
             if key not in self.options:
                 raise ValueError(f"{self.id} has no option {key!r}; its options are {sorted(self.options)}")
@@ -328,6 +355,7 @@ class Claim:
                 raise ValueError(
                     f"option {key} of {self.id} must be one of {list(allowed)}, got {shown(value)}"
                 )
+            check_option_kind(f"option {key} of {self.id}", key, value)
 
     def check(
         self, config: RNNConfig, backend: str | Backend = "numpy", seed: int = 0, **options: Any
