@@ -6,8 +6,8 @@ only where the drawn cases come close to it. Here every bound of :mod:`verif.bou
 compared, at configurations of every memory regime (and exactly at the cutoff ``a = 1``), with
 the same quantity computed the plain way: ``S_t(a) = sum_{k<=t} a^k`` term by term, the B4
 recursions ``A_t, B_t, C_t`` step by step, and the other bounds from them as THEORY 8 writes
-them. Agreement within ``1e-9`` (relative; ``1e-290`` absolute, below the normal range) is required: the library's closed forms and
-logarithms differ from the loops by rounding only.
+them. Agreement within ``1e-9`` (relative; ``1e-290`` absolute, below the normal range) is
+required: the library's closed forms and logarithms differ from the loops by rounding only.
 """
 
 from __future__ import annotations
