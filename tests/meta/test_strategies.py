@@ -55,3 +55,20 @@ def test_joint_shapes_hold_every_value_of_every_set() -> None:
     for axis, values in enumerate(sets):
         assert {shape[axis] for shape in S.SHAPES} == set(values)
     assert (min(S.WIDTHS), 1, 1, 1) in S.SHAPES
+
+
+def test_bound_configs_reach_the_edges_of_the_bounds() -> None:
+    """``T = 1``, ``T`` past the running sums, ``m/2`` odd, each regime, ``a = 1`` exactly, sigmoid."""
+    edges = {
+        "T = 1": lambda c: c.seq_len == 1,
+        "T > SHORT_SUMS": lambda c: c.seq_len > bounds.SHORT_SUMS,
+        "m/2 odd, m > 2": lambda c: c.width > 2 and c.half % 2 == 1,
+        "short memory": lambda c: bounds.regime(c) == "short memory",
+        "cutoff": lambda c: bounds.regime(c) == "cutoff",
+        "long memory": lambda c: bounds.regime(c) == "long memory",
+        "a = 1": lambda c: bounds.gain(c) == 1.0,
+        "sigmoid, rho = 4": lambda c: c.activation == "sigmoid" and c.rho_u == 4.0,
+    }
+    for name, edge in edges.items():
+        found = find(S.bound_configs(), edge, settings=settings(database=None, max_examples=2000))
+        assert edge(found), name
