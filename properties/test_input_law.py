@@ -13,8 +13,9 @@ independent points of ``R^d``:
 
 **False-alarm rate.** Each test rejects when its p-value is below ``ALPHA = 1e-12`` (at most
 ``(1 + d) <= 9`` tests an example: below ``3e-9`` for the 300 examples of the thorough profile,
-so a fresh seed never reports a false violation of a correct sampler). **Power.** With ``N = 4096`` points the radius law ``U[0, 1]`` at
-``d = 2`` (``D = 1/4``) is rejected at a p-value about ``exp(-2 N D^2) = e^-512``.
+so a fresh seed never reports a false violation of a correct sampler). **Power.** With
+``N = 4096`` points the radius law ``U[0, 1]`` at ``d = 2`` (``D = 1/4``) is rejected at a
+p-value about ``exp(-2 N D^2) = e^-512``.
 """
 
 from __future__ import annotations
