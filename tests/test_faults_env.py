@@ -26,7 +26,9 @@ CHECK = ["check", "E1", "--width", "4", "--seq-len", "3", "--memory-alpha", "0.5
 
 
 def verif_run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    """``python -m verif ARGS`` in ``cwd`` (on ``PYTHONPATH`` too, for an adapter module written
+    there), with the project's tuning variables cleared and ``env`` set."""
+    paths = [str(ROOT), str(cwd), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     full = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(cwd))
     for key in ("VERIF_BLOCK_BYTES", "VERIF_PARALLEL_BLOCKS", "VERIF_BACKEND"):
         full.pop(key, None)

@@ -10,22 +10,17 @@ operating system (a full disk), no memory.
 from __future__ import annotations
 
 import errno
-import os
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-import verif
+from tests.test_faults_env import one_line, verif_run
 from verif import exit_status
 from verif.exit_status import EnvironmentFailure, environment_failure
 from verif.report import cli as report_cli
 from verif.report.check import checked
 from verif.report.jobs import Job, environment_error, run_job
-
-ROOT = Path(verif.__file__).resolve().parents[1]
 
 #: A backend right at the protocol's probe (width 4) whose every call beyond it meets a full disk.
 FULL_BACKEND = """
@@ -45,21 +40,6 @@ def _failing(method):
 for _m in ("hidden_states", "outputs", "tangent_features", "risk", "risk_and_grad"):
     setattr(Full, _m, _failing(_m))
 """
-
-
-def verif_run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    paths = [str(ROOT), str(cwd), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    full = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(cwd))
-    full.update(env)
-    cmd = [sys.executable, "-m", "verif", *args]
-    return subprocess.run(cmd, cwd=cwd, env=full, capture_output=True, text=True, timeout=600)
-
-
-def one_line(proc: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 def test_a_bogus_jax_platforms_inside_a_numpy_check_is_exit_3_naming_it(tmp_path: Path) -> None:
