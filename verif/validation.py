@@ -113,6 +113,15 @@ def require_real(
 COUNT_MAX = 10**9
 
 
+def require_count(name: str, value: Any) -> int:
+    """``value`` as an ``int`` in ``[1, COUNT_MAX]`` (a number of sequences, points, steps ...)."""
+    rule = f"an integer in [1, {COUNT_MAX:_}]"
+    count = require_int(name, value, 1, rule=rule)
+    if count > COUNT_MAX:
+        raise ValueError(f"{name} must be {rule}, got {shown(value)}")
+    return count
+
+
 def int_option(minimum: int, maximum: int) -> Callable[[str], int]:
     """An argparse ``type`` for a count: a decimal integer in ``[minimum, maximum]`` (``1_000``
     reads as Python reads it); anything else (``1e3``, ``0x10``, ``nan``, ``-0`` below 1, ``10**30``)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypedDict
@@ -30,7 +29,7 @@ from verif.backends import Backend
 from verif.backends import backend as get_backend
 from verif.config import RNNConfig
 from verif.params import FloatArray, Params
-from verif.validation import COUNT_MAX, require_real, require_seed, shown
+from verif.validation import require_count, require_real, require_seed, shown
 
 Kind = Literal["exact", "bound", "statistical"]
 #: How a claim module declares its options: a name (any value) or ``(name, allowed values)``.
@@ -282,20 +281,14 @@ def check_option_kind(label: str, key: str, value: Any) -> None:
     """Refuse a count option that is not an integer in ``[1, COUNT_MAX]``, or a real option that
     is not a finite number, with a message starting ``label``; other options pass."""
     if key in COUNT_OPTIONS:
-        rule = f"an integer in [1, {COUNT_MAX:_}]"
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"{label} must be {rule}, got {shown(value)}")
-        if not 1 <= int(value) <= COUNT_MAX:
-            raise ValueError(f"{label} must be {rule}, got {shown(value)}")
+        require_count(label, value)
     elif key in REAL_OPTIONS and not (key == "step_size" and value is None):
         require_real(label, value)
 
 
 def count_option(options: Mapping[str, Any], name: str, default: int) -> int:
     """The option ``name`` (a number of points, pairs ...) as an ``int`` in ``[1, COUNT_MAX]``."""
-    value = options.get(name, default)
-    check_option_kind(name, name, value)
-    return int(value)
+    return require_count(name, options.get(name, default))
 
 
 def init_and_inputs(
