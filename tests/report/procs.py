@@ -61,6 +61,15 @@ def alive(pid: int) -> bool:
     return fields[0] not in ("Z", "X")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds ``pid`` has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime, in ticks
+
+
 def children(pid: int) -> list[int]:
     """The direct children of ``pid``."""
     out: list[int] = []
