@@ -14,7 +14,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,24 +168,28 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
 
 
 def _run_until_started(cluster: Cluster, out: Path, *extra: str) -> subprocess.Popen[str]:
+    """A report on ``cluster`` whose first jobs are on the worker (the scheduler says so)."""
     proc = start_verif([*LONG, "--out", str(out), "--scheduler", cluster.address, *extra])
-    wait_for("the report's staging folder", lambda: bool(staging_dirs(out)) or proc.poll() is not None)
-    time.sleep(1.0)  # its first jobs are on the worker
+    with distributed.Client(cluster.address, timeout=LIMIT_S, set_as_default=False) as client:
+        wait_for(
+            "the report's jobs on the worker", lambda: bool(_processing(client)) or proc.poll() is not None
+        )
     assert proc.poll() is None, proc.communicate()
+    assert staging_dirs(out)
     return proc
 
 
 @needs_proc
 def test_every_worker_gone(cluster: Cluster, tmp_path: Path) -> None:
     out = tmp_path / "r"
-    proc = _run_until_started(cluster, out, "--no-workers-timeout", "3")
+    proc = _run_until_started(cluster, out, "--no-workers-timeout", "1")
     try:
         cluster.worker.send_signal(signal.SIGKILL)
         _, err = proc.communicate(timeout=LIMIT_S)
     finally:
         kill_all([proc.pid])
     assert proc.returncode == ENVIRONMENT, err
-    _assert_one_line(err, "no workers for 3 s", "--no-workers-timeout")
+    _assert_one_line(err, "no workers for 1 s", "--no-workers-timeout")
     assert not out.exists() and not staging_dirs(out)
 
 
@@ -225,8 +228,13 @@ def _processing(client: Any) -> list[str]:
     return [str(key) for keys in client.processing().values() for key in keys]
 
 
-def _sleepy(job: Job) -> dict[str, object]:
-    time.sleep(4.0)
+#: Set when the test is done with the jobs of :func:`_held` (they run in this process's threads).
+_RELEASE = threading.Event()
+
+
+def _held(job: Job) -> dict[str, object]:
+    """A job that finishes only once the test releases it (or after ``LIMIT_S``)."""
+    _RELEASE.wait(LIMIT_S)
     return run_job(job)
 
 
@@ -242,9 +250,11 @@ def test_dask_job_timeout() -> None:
         # No fixed port: the scheduler's HTTP server would take 8787, shared with any other cluster.
         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
     ) as local:
-        ex = DaskExecutor(local.scheduler_address, Timeouts(job_s=1.0), job_fn=_sleepy)
+        _RELEASE.clear()
+        ex = DaskExecutor(local.scheduler_address, Timeouts(job_s=1.0), job_fn=_held)
         try:
             with pytest.raises(EnvironmentFailure, match=r"no job finished for 1 s .*--job-timeout"):
                 ex.run(jobs, lambda: None)
         finally:
+            _RELEASE.set()  # the cluster's threads end with their jobs
             ex.close()
