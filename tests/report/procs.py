@@ -103,6 +103,18 @@ def pool_workers(pid: int) -> list[int]:
     return [c for c in children(pid) if "--multiprocessing-fork" in cmdline(c)]
 
 
+#: CPU seconds past which a pool worker is inside a job: its start-up takes about 0.15 s, and its
+#: first job imports what the jobs need. A worker's own CPU time, which a loaded machine does not
+#: stretch as it stretches the wall time a fixed sleep would wait.
+RUNNING_CPU_S = 0.5
+
+
+def busy_workers(pid: int, workers: int) -> list[int]:
+    """The pool workers of ``pid`` inside a job (:data:`RUNNING_CPU_S`), once all ``workers`` exist."""
+    found = pool_workers(pid)
+    return [w for w in found if cpu_seconds(w) >= RUNNING_CPU_S] if len(found) == workers else []
+
+
 def session_members(sid: int) -> list[int]:
     """Every live process of session ``sid``."""
     out = []

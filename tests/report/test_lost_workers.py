@@ -24,7 +24,7 @@ import pytest
 from tests.report.procs import (
     LIMIT_S,
     alive,
-    cpu_seconds,
+    busy_workers,
     kill_all,
     needs_proc,
     pool_workers,
@@ -200,13 +200,11 @@ def _all_jobs(mode: Mode, seed: int, claim_ids: list[str], exhibit_ids: list[str
 
 
 #: The real report: jobs of both kinds (claims and an exhibit), about 1.2 CPU seconds of jobs per
-#: worker (E10's two take most of it); every other claim or exhibit only adds more of the same jobs.
+#: worker (E10's two take most of it, its first about 0.8 s with the imports), so that a worker is
+#: still inside a job once it is busy (``busy_workers``); every other claim or exhibit only adds
+#: more of the same jobs.
 REAL_CLAIMS = ["E10", "E12", "E16"]
 REAL_EXHIBITS = ["X1"]
-#: CPU seconds past which a worker is inside a job: its start-up takes about 0.15 s, its first job
-#: (E10, imports included) about 0.8 s more. A worker's own CPU time, which a loaded machine does
-#: not stretch as it stretches the wall time a fixed sleep would wait.
-RUNNING_CPU_S = 0.5
 
 
 @needs_proc
@@ -217,8 +215,7 @@ def test_killed_worker_of_a_real_report(tmp_path: Path) -> None:
     running: list[int] = []  # the pool's workers inside a job, once both are there
 
     def look() -> bool:
-        workers = pool_workers(proc.pid)
-        running[:] = [w for w in workers if cpu_seconds(w) >= RUNNING_CPU_S] if len(workers) == 2 else []
+        running[:] = busy_workers(proc.pid, 2)
         return bool(running) or proc.poll() is not None
 
     try:
