@@ -9,6 +9,7 @@ one method's results changed, so that nothing else is wrong.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -187,25 +188,58 @@ def test_built_in_backends_pass_the_probe() -> None:
     external.check(verif.backend("jax"))
 
 
-@pytest.mark.parametrize(("fake", "message"), MISTAKES, ids=[f.__name__ for f, _ in MISTAKES])
-def test_conform_refuses_each_mistake_in_one_line_with_exit_2(fake: type, message: str) -> None:
-    target = f"tests.test_probe:{fake.__name__}"
+#: ``python -m verif conform TARGET`` for each target of ``sys.argv[1:]`` in turn, in one process:
+#: ``verif/__main__.py`` run as the entry point runs it (``runpy``), its exit status taken from
+#: ``SystemExit``, its stdout and stderr captured apart; a JSON object {target: [status, out, err]}.
+CONFORM_EACH = """
+import contextlib, io, json, runpy, sys
+targets, seen = sys.argv[1:], {}
+for target in targets:
+    sys.argv = ["verif", "conform", target]
+    out, err, status = io.StringIO(), io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            runpy.run_module("verif", run_name="__main__", alter_sys=True)
+        except SystemExit as exc:
+            status = exc.code
+    seen[target] = [status, out.getvalue(), err.getvalue()]
+print(json.dumps(seen))
+"""
+
+
+@pytest.fixture(scope="module")
+def conform_runs() -> dict[str, list[Any]]:
+    """``verif conform`` on every fake of :data:`MISTAKES`, in one real process: each run's exit
+    status, stdout and stderr. Anything else the process writes to its stderr fails here."""
+    targets = [f"tests.test_probe:{fake.__name__}" for fake, _ in MISTAKES]
     paths = [str(OUTSIDE), str(ROOT), *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
     proc = subprocess.run(
-        [sys.executable, "-m", "verif", "conform", target],
+        [sys.executable, "-c", CONFORM_EACH, *targets],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
+    assert proc.returncode == 0 and proc.stderr == "", proc.stdout[-2000:] + proc.stderr[-2000:]
+    runs: dict[str, list[Any]] = json.loads(proc.stdout)
+    assert list(runs) == targets
+    return runs
+
+
+@pytest.mark.parametrize(("fake", "message"), MISTAKES, ids=[f.__name__ for f, _ in MISTAKES])
+def test_conform_refuses_each_mistake_in_one_line_with_exit_2(
+    fake: type, message: str, conform_runs: dict[str, list[Any]]
+) -> None:
+    target = f"tests.test_probe:{fake.__name__}"
+    status, stdout, stderr = conform_runs[target]
+    assert status == 2, stdout[-2000:] + stderr[-2000:]
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
     assert lines[0].startswith(f"verif conform: error: backend {target!r} does not satisfy")
     assert message in lines[0]
-    assert proc.stdout == ""
+    assert stdout == ""
 
 
 def test_declared_backend_refuses_calls_outside_its_declaration() -> None:
