@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from verif import bounds, exhibits
-from verif.backends import backend
 from verif.config import RNNConfig
 from verif.exhibits import x7_rates
 
@@ -131,11 +130,17 @@ ROWS = [
 ]
 
 
-def test_x7_measures_every_row_in_smoke_mode(tmp_path: Path) -> None:
+def test_x7_measures_every_row_in_smoke_mode(
+    tmp_path: Path, tiny_report: tuple[int, Path, dict[str, Any]]
+) -> None:
+    """On the tiny report's X7 measurements (its smoke sweep, measured once per test run)."""
     x7 = exhibits.get("X7")
-    tasks = x7.tasks("smoke", 0)
+    doc = tiny_report[2]
+    tasks = x7.tasks("smoke", doc["seed"])
     assert {t["source"] for t in tasks} == {"B5", "B6", "B9", "B7", "memory", "B8", "B10"}
-    recs = [x7.measure(t, 0, backend("numpy")) for t in tasks]
+    mine = [r for r in doc["records"] if r["kind"] == "exhibit" and r["id"] == "X7"]
+    assert [r["options"] for r in mine] == tasks and all(r["status"] == "ok" for r in mine)
+    recs = [r["result"] for r in mine]
     summary = x7.summarize(recs)
     table = [dict(zip(summary.columns, r, strict=True)) for r in summary.rows]
     assert [r["row"] for r in table] == ROWS
