@@ -15,6 +15,10 @@ from verif.config import RNNConfig
 from verif.params import Params
 from verif.projection import radii
 
+#: The number of steps of every run here that needs no other: the JAX backend compiles its run once
+#: per activation, method and number of steps, so that these runs share a handful of programs.
+STEPS = 30
+
 
 def _problem(act: str = "tanh", rho: float = 0.5) -> tuple[RNNConfig, Params, np.ndarray, np.ndarray]:
     """A realizable target: the outputs of a teacher that shares the initialization."""
@@ -31,7 +35,7 @@ def test_gd_decreases_risk(act: str, backend_name: str) -> None:
     cfg, params, X, Y = _problem(act)
     # sigma_1 = 1/4 for sigmoid: gradients ~16 times smaller, so a proportionally larger step
     eta = {"tanh": 0.5, "sigmoid": 8.0}[act]
-    traj = verif.train(cfg, params, X, Y, method="gd", step_size=eta, steps=30, backend=backend_name)
+    traj = verif.train(cfg, params, X, Y, method="gd", step_size=eta, steps=STEPS, backend=backend_name)
     assert traj.method == "gd" and traj.step_size == eta
     assert traj.risks[0] > 0
     # small step: every step decreases the risk, and the total decrease is substantial
@@ -44,14 +48,14 @@ def test_gd_decreases_risk(act: str, backend_name: str) -> None:
 @pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
 def test_pgd_stays_in_omega(act: str, backend_name: str) -> None:
     cfg, params, X, Y = _problem(act, rho=0.3)
-    traj = verif.train(cfg, params, X, Y, method="pgd", step_size=5.0, steps=25, backend=backend_name)
+    traj = verif.train(cfg, params, X, Y, method="pgd", step_size=5.0, steps=STEPS, backend=backend_name)
     assert verif.in_omega(traj.final, cfg)
     assert np.all(traj.drift_w <= cfg.rho_w + 1e-12)
     assert np.all(traj.drift_u <= cfg.rho_u + 1e-12)
     # the projection is active: some neuron sits on the boundary
     assert max(traj.drift_w[-1], traj.drift_u[-1]) == pytest.approx(0.3, rel=1e-12)
     # plain GD with the same step leaves Omega
-    gd = verif.train(cfg, params, X, Y, method="gd", step_size=5.0, steps=25, backend=backend_name)
+    gd = verif.train(cfg, params, X, Y, method="gd", step_size=5.0, steps=STEPS, backend=backend_name)
     assert not verif.in_omega(gd.final, cfg)
     assert max(gd.drift_w[-1], gd.drift_u[-1]) > 0.3
 
@@ -67,7 +71,7 @@ def test_pgd_iterates_in_omega_step_by_step() -> None:
 
 def test_trajectory_record(backend_name: str) -> None:
     cfg, params, X, Y = _problem()
-    steps = 7
+    steps = STEPS
     traj = verif.train(cfg, params, X, Y, method="pgd", step_size=0.5, steps=steps, backend=backend_name)
     for arr in (traj.risks, traj.drift_w, traj.drift_u, traj.grad_norms):
         assert arr.shape == (steps + 1,)
@@ -112,8 +116,8 @@ def test_input_params_not_modified() -> None:
 @pytest.mark.parametrize("act", SMOOTH_ACTIVATIONS)
 def test_numpy_and_jax_trajectories_agree(method: str, act: str) -> None:
     cfg, params, X, Y = _problem(act, rho=0.3)
-    a = verif.train(cfg, params, X, Y, method=method, step_size=2.0, steps=10, backend="numpy")
-    b = verif.train(cfg, params, X, Y, method=method, step_size=2.0, steps=10, backend="jax")
+    a = verif.train(cfg, params, X, Y, method=method, step_size=2.0, steps=STEPS, backend="numpy")
+    b = verif.train(cfg, params, X, Y, method=method, step_size=2.0, steps=STEPS, backend="jax")
     for name in ("risks", "drift_w", "drift_u", "grad_norms"):
         assert rel_fro(getattr(a, name), getattr(b, name)) <= 1e-10, name
     assert rel_fro(a.final.w, b.final.w) <= 1e-12
@@ -197,8 +201,8 @@ def test_compiled_jax_run_keeps_device_params_on_device() -> None:
     cfg, params, X, Y = _problem()
     with jax_backend.enable_x64():
         p_dev = Params(*(jnp.asarray(a) for a in (params.w, params.U, params.c, params.w0, params.U0)))
-    traj = verif.train(cfg, p_dev, X, Y, method="pgd", step_size=0.5, steps=3, backend="jax")
-    ref = verif.train(cfg, params, X, Y, method="pgd", step_size=0.5, steps=3, backend="jax")
+    traj = verif.train(cfg, p_dev, X, Y, method="pgd", step_size=0.5, steps=STEPS, backend="jax")
+    ref = verif.train(cfg, params, X, Y, method="pgd", step_size=0.5, steps=STEPS, backend="jax")
     assert isinstance(traj.final.w, jax.Array) and traj.final.on_device
     assert rel_fro(np.asarray(traj.final.U), ref.final.U) <= 1e-15
     np.testing.assert_array_equal(traj.risks, ref.risks)
