@@ -383,16 +383,22 @@ def test_e14_holds_where_the_linearized_output_is_exactly_zero() -> None:
     assert res.details["linearized_rel_error"] < 1e-14
 
 
-def test_pytest_plugin_selects_claims() -> None:
+def test_pytest_plugin_selects_claims(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     args = ["-p", "verif.testing.plugin", "--verif-backend", "looprnn:LoopRNN", "--verif-max-examples", "2"]
     args += ["--verif-claims", "E1", "--verif-no-shrink", "-q", "-p", "no:cacheprovider", "properties"]
     proc = run(args, module="pytest")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert re.search(r"^3 passed, \d+ deselected", proc.stdout, flags=re.M), proc.stdout[-2000:]
     assert sorted(table_rows(proc.stdout)) == ["E1"]
-    bad = run([*args[:6], "--verif-claims", "E0", "properties/test_e01_zero_output.py"], module="pytest")
-    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--claims must be a comma-separated list of claims among E1, " in bad.stderr
+    # Refused while pytest configures, before the backend is loaded or a test collected: in
+    # this process (a fresh interpreter would only import pytest and the plugin again).
+    monkeypatch.syspath_prepend(str(OUTSIDE))
+    monkeypatch.chdir(ROOT)
+    bad = [*args[:6], "--verif-claims", "E0", "-p", "no:cacheprovider", "properties/test_e01_zero_output.py"]
+    assert pytest.main(bad) == pytest.ExitCode.USAGE_ERROR
+    assert "--claims must be a comma-separated list of claims among E1, " in capsys.readouterr().err
 
 
 def test_a_strategy_wholly_outside_the_declaration_refuses_before_it_draws() -> None:
