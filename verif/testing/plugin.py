@@ -38,6 +38,7 @@ import pytest
 from verif import claims
 from verif.backends import capabilities
 from verif.claims import ClaimResult, defects
+from verif.conform import parse_claims
 from verif.testing.recording import observing
 from verif.testing.strategies import drawn_for
 
@@ -156,21 +157,6 @@ def item_claim(item: pytest.Item) -> str | None:
         if isinstance(value, str) and value.split(" ")[0] in claims.ids():
             return value.split(" ")[0]
     return claim_of(os.path.basename(str(getattr(item, "path", ""))))
-
-
-def parse_claims(text: str) -> tuple[str, ...]:
-    """``"E1,e2"`` -> ``("E1", "E2")``.
-
-    Raises:
-        ValueError: an empty list or a name that is not a claim (the message lists the claims).
-    """
-    names = [part.strip().upper() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in claims.ids()]
-    if not names or unknown:
-        raise ValueError(
-            f"--claims must be a comma-separated list of claims among {', '.join(claims.ids())}, got {text!r}"
-        )
-    return tuple(dict.fromkeys(names))
 
 
 class ConformancePlugin:
