@@ -36,10 +36,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
 
 from verif import activations, params
 from verif.config import W_INIT_LAWS, RNNConfig
+
+# scipy.stats is imported by the tests that use it: each ``verif conform`` run collects this module
+# (its tests take no backend and are deselected), and the import would be a second of every run.
 
 #: Per-test false-alarm rate: reject the stated law when the p-value is below this.
 ALPHA = 1e-6
@@ -63,6 +65,8 @@ def init_cases(draw: st.DrawFn) -> tuple[RNNConfig, int]:
 
 
 def _binomial_p(successes: int, trials: int) -> float:
+    from scipy import stats
+
     return float(stats.binomtest(successes, trials, 0.5).pvalue)
 
 
@@ -73,6 +77,8 @@ SOURCES = ("numpy",)
 @pytest.mark.parametrize("source", SOURCES)
 @given(case=init_cases())
 def test_w0_has_the_stated_law_and_support(source: str, case: tuple[RNNConfig, int]) -> None:
+    from scipy import stats
+
     config, seed = case
     p = params.symmetric_init(config, seed)
     alpha = config.memory_alpha
@@ -97,6 +103,8 @@ def test_w0_has_the_stated_law_and_support(source: str, case: tuple[RNNConfig, i
 @pytest.mark.parametrize("source", SOURCES)
 @given(case=init_cases())
 def test_u0_and_c_have_the_stated_laws(source: str, case: tuple[RNNConfig, int]) -> None:
+    from scipy import stats
+
     config, seed = case
     p = params.symmetric_init(config, seed)
     U = np.asarray(p.U0[:HALF], dtype=np.float64)

@@ -23,11 +23,13 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats
 
 from properties.strategies import seeds
 from verif.config import RNNConfig
 from verif.data import random_inputs
+
+# scipy.stats is imported by the tests that use it: each ``verif conform`` run collects this module
+# (its tests take no backend and are deselected), and the import would be a second of every run.
 
 ALPHA = 1e-12
 N_SEQ, SEQ_LEN = 512, 8
@@ -35,6 +37,8 @@ N_SEQ, SEQ_LEN = 512, 8
 
 @given(d=st.integers(1, 8), seed=seeds)
 def test_inputs_are_uniform_on_the_unit_ball(d: int, seed: int) -> None:
+    from scipy import stats
+
     config = RNNConfig(width=2, input_dim=d, seq_len=SEQ_LEN, memory_alpha=0.5)
     X = random_inputs(config, N_SEQ, seed).reshape(-1, d)
     r = np.linalg.norm(X, axis=-1)

@@ -383,13 +383,67 @@ def test_e14_holds_where_the_linearized_output_is_exactly_zero() -> None:
     assert res.details["linearized_rel_error"] < 1e-14
 
 
-def test_pytest_plugin_selects_claims() -> None:
+def test_pytest_plugin_selects_claims(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     args = ["-p", "verif.testing.plugin", "--verif-backend", "looprnn:LoopRNN", "--verif-max-examples", "2"]
     args += ["--verif-claims", "E1", "--verif-no-shrink", "-q", "-p", "no:cacheprovider", "properties"]
     proc = run(args, module="pytest")
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert re.search(r"^3 passed, \d+ deselected", proc.stdout, flags=re.M), proc.stdout[-2000:]
     assert sorted(table_rows(proc.stdout)) == ["E1"]
-    bad = run([*args[:6], "--verif-claims", "E0", "properties/test_e01_zero_output.py"], module="pytest")
-    assert bad.returncode == pytest.ExitCode.USAGE_ERROR
-    assert "--claims must be a comma-separated list of claims among E1, " in bad.stderr
+    # Refused while pytest configures, before the backend is loaded or a test collected: in
+    # this process (a fresh interpreter would only import pytest and the plugin again).
+    monkeypatch.syspath_prepend(str(OUTSIDE))
+    monkeypatch.chdir(ROOT)
+    bad = [*args[:6], "--verif-claims", "E0", "-p", "no:cacheprovider", "properties/test_e01_zero_output.py"]
+    assert pytest.main(bad) == pytest.ExitCode.USAGE_ERROR
+    assert "--claims must be a comma-separated list of claims among E1, " in capsys.readouterr().err
+
+
+def test_a_strategy_wholly_outside_the_declaration_refuses_before_it_draws() -> None:
+    """Drawn for a tanh/float64 backend, a float32-only strategy refuses once, before drawing, and
+    Hypothesis gives up at once (the conformance run then skips the test); a strategy partly
+    inside draws its examples outside too, for the backend's gate to refuse and count."""
+    from hypothesis import HealthCheck, Phase, find, given, reject, settings
+    from hypothesis.errors import Unsatisfiable
+
+    from verif.testing import strategies
+
+    reasons: list[str] = []
+    first = settings(database=None, derandomize=True, phases=[Phase.generate])  # no shrinking
+
+    def refused(reason: str) -> None:
+        reasons.append(reason)
+        reject()
+
+    @settings(max_examples=6, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(case=strategies.configs_with_inputs(dtypes=("float32",)), seed=strategies.seeds)
+    def float32_only(case: tuple[verif.RNNConfig, Any], seed: int) -> None:
+        raise AssertionError(f"drawn outside the declaration: {case[0]}")
+
+    @settings(max_examples=6, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    @given(config=strategies.configs(activation_names=("sigmoid",)))
+    def sigmoid_only(config: verif.RNNConfig) -> None:
+        raise AssertionError(f"drawn outside the declaration: {config}")
+
+    undo_handler = capabilities.on_unsupported(refused)
+    undo_drawn_for = strategies.drawn_for(capabilities.Capabilities(("tanh",), ("float64",)))
+    try:
+        with pytest.raises(Unsatisfiable):
+            float32_only()
+        assert reasons == ["float32: not supported by the backend, sigmoid: not supported by the backend"]
+        reasons.clear()
+        with pytest.raises(Unsatisfiable):
+            sigmoid_only()
+        assert reasons == ["sigmoid: not supported by the backend"]
+        reasons.clear()
+        mixed = strategies.configs_with_inputs(dtypes=("float64", "float32"))
+        case = find(mixed, lambda c: c[0].dtype == "float32" and c[0].activation == "sigmoid", settings=first)
+        assert case[0].dtype == "float32" and not reasons
+    finally:
+        undo_drawn_for()
+        undo_handler()
+    assert (
+        find(strategies.configs_with_inputs(dtypes=("float32",)), bool, settings=first)[0].dtype == "float32"
+    )

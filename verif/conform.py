@@ -91,6 +91,23 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=run)
 
 
+def parse_claims(text: str) -> tuple[str, ...]:
+    """``"E1,e2"`` -> ``("E1", "E2")``.
+
+    Raises:
+        ValueError: an empty list or a name that is not a claim (the message lists the claims).
+    """
+    from verif import claims
+
+    names = [part.strip().upper() for part in text.split(",") if part.strip()]
+    unknown = [n for n in names if n not in claims.ids()]
+    if not names or unknown:
+        raise ValueError(
+            f"--claims must be a comma-separated list of claims among {', '.join(claims.ids())}, got {text!r}"
+        )
+    return tuple(dict.fromkeys(names))
+
+
 def find_suite(explicit: str | None = None) -> Path:
     """The property suite: ``explicit``, else ``./properties``, else ``properties/`` beside the package."""
     import verif
@@ -307,15 +324,20 @@ def pytest_main(pytest_args: list[str], plugins: list[Any]) -> int:
 
 
 def _run_suite(args: argparse.Namespace) -> tuple[str, int]:
-    """Load the backend and run the suite with it, in this process."""
-    with _environment(args.profile):
-        import pytest
+    """Load the backend and run the suite with it, in this process.
 
+    The backend is loaded and probed before pytest and Hypothesis are imported: a refused one
+    (exit status 2) costs no more than its own import and probe.
+    """
+    with _environment(args.profile):
         from verif.backends import backend
-        from verif.testing.plugin import ConformancePlugin, parse_claims
 
         selected = parse_claims(args.claims) if args.claims is not None else None
         backend(args.target)  # BackendError (exit 2) names what is missing or misshapen
+        import pytest
+
+        from verif.testing.plugin import ConformancePlugin
+
         suite = find_suite(args.suite)
         plugin = ConformancePlugin(args.target, args.max_examples, selected, shrink=not args.no_shrink)
         pytest_args = [

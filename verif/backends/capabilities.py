@@ -23,7 +23,7 @@ from typing import Any
 from verif import activations
 from verif.config import DTYPES
 
-__all__ = ["Capabilities", "Gated", "Unsupported", "declared", "on_unsupported"]
+__all__ = ["Capabilities", "Gated", "Unsupported", "declared", "on_unsupported", "refuse"]
 
 #: The methods a gate checks (the protocol's; each takes ``params`` first).
 _METHODS = ("hidden_states", "outputs", "tangent_features", "risk", "risk_and_grad")
@@ -105,6 +105,13 @@ def on_unsupported(handler: Callable[[str], None]) -> Callable[[], None]:
     return lambda: _HANDLERS.remove(handler)
 
 
+def refuse(reason: str) -> None:
+    """Tell the handlers (:func:`on_unsupported`) of a refusal for ``reason``; a handler may raise
+    (the conformance run rejects the Hypothesis example it is in)."""
+    for handler in list(_HANDLERS):
+        handler(reason)
+
+
 class Gated:
     """``backend``, refusing calls outside ``caps`` with :class:`Unsupported`.
 
@@ -124,8 +131,7 @@ class Gated:
         def gated(params: Any, *args: Any, **kwargs: Any) -> Any:
             reason = self.capabilities.unsupported(str(params.activation), str(params.dtype))
             if reason is not None:
-                for handler in list(_HANDLERS):
-                    handler(reason)
+                refuse(reason)
                 raise Unsupported(self.name, reason, self.capabilities.describe())
             return value(params, *args, **kwargs)
 

@@ -17,8 +17,9 @@ finds instead of shrinking it. ``VERIF_BACKEND`` is the default of ``--verif-bac
 Tests run claim by claim (E1 first, then E2, ...; tests of no claim last), so that pytest's
 ``-x`` stops at the first failing claim. A backend that declares the activations or dtypes it
 computes (:mod:`verif.backends.capabilities`) is not run outside them: an example outside is
-rejected (Hypothesis draws another), a test with no example inside is skipped, and the table
-lists, per claim, what was skipped and why (``sigmoid: not supported by the backend``).
+rejected (Hypothesis draws another), a test with no example inside is skipped (at once when its
+strategy's activations or dtypes all lie outside, :func:`verif.testing.strategies.drawn_for`),
+and the table lists, per claim, what was skipped and why (``sigmoid: not supported by the backend``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ import pytest
 from verif import claims
 from verif.backends import capabilities
 from verif.claims import ClaimResult, defects
+from verif.conform import parse_claims
 from verif.testing.recording import observing
+from verif.testing.strategies import drawn_for
 
 _CLAIM_MODULE = re.compile(r"test_e(\d+)_")
 
@@ -156,21 +159,6 @@ def item_claim(item: pytest.Item) -> str | None:
     return claim_of(os.path.basename(str(getattr(item, "path", ""))))
 
 
-def parse_claims(text: str) -> tuple[str, ...]:
-    """``"E1,e2"`` -> ``("E1", "E2")``.
-
-    Raises:
-        ValueError: an empty list or a name that is not a claim (the message lists the claims).
-    """
-    names = [part.strip().upper() for part in text.split(",") if part.strip()]
-    unknown = [n for n in names if n not in claims.ids()]
-    if not names or unknown:
-        raise ValueError(
-            f"--claims must be a comma-separated list of claims among {', '.join(claims.ids())}, got {text!r}"
-        )
-    return tuple(dict.fromkeys(names))
-
-
 class ConformancePlugin:
     """Runs the ``backend_name`` tests with ``spec`` and keeps a :class:`Verdict` per claim.
 
@@ -200,6 +188,7 @@ class ConformancePlugin:
         self._skips: Counter[str] = Counter()
         self._observer = observing(self._observe)
         self._undo_handler: Callable[[], None] = _nothing
+        self._undo_drawn_for: Callable[[], None] = _nothing
         self._item_key = ""
 
     def _verdict(self, key: str) -> Verdict:
@@ -220,8 +209,10 @@ class ConformancePlugin:
         self.capabilities = capabilities.declared(be)
         self._observer.__enter__()
         self._undo_handler = capabilities.on_unsupported(self._unsupported)
+        self._undo_drawn_for = drawn_for(self.capabilities)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._undo_drawn_for()
         self._undo_handler()
         self._observer.__exit__(None, None, None)
 

@@ -21,17 +21,24 @@ passes its own sets draws from their product. The ``thorough`` Hypothesis profil
 (``HYPOTHESIS_PROFILE=thorough`` when this module is imported) draws from the whole product,
 with larger widths. Values that do not change shapes (``alpha``, the radii) are continuous.
 Inputs always satisfy ``||x_t|| <= 1`` (THEORY 1).
+
+Drawn for a backend that declares less than every activation and dtype (:func:`drawn_for`, as
+the conformance run does), a strategy whose activations or dtypes all lie outside the
+declaration refuses before drawing anything, so that Hypothesis gives up on the test at once
+instead of drawing examples for the backend to refuse one by one.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
 from verif import activations
+from verif.backends import capabilities
 from verif.claims.sampling import POINT_KINDS
 from verif.config import W_INIT_LAWS, RNNConfig
 
@@ -50,6 +57,7 @@ __all__ = [
     "configs",
     "configs_with_inputs",
     "continuous",
+    "drawn_for",
     "inputs",
     "memory_alphas",
     "point_kinds",
@@ -93,6 +101,40 @@ RADII: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0)
 SMOOTH = tuple(activations.smooth_names())
 #: Memory regimes of THEORY 4, relative to the cutoff ``1/sigma_1``.
 REGIMES = ("short", "cutoff", "long")
+
+#: The declaration of the backend the draws are for (:func:`drawn_for`); none: every activation
+#: and dtype.
+_DRAWN_FOR: list[capabilities.Capabilities] = []
+
+
+def drawn_for(caps: capabilities.Capabilities) -> Callable[[], None]:
+    """Draw for a backend that computes ``caps`` only, until the returned undo is called.
+
+    :func:`configs` whose activations all lie outside ``caps``, and :func:`configs_with_inputs`
+    whose pairs of activations and dtypes all do, then refuse before they draw anything
+    (:func:`verif.backends.capabilities.refuse`, with the reasons the backend's gate gives):
+    every example they could draw would be refused by the gate. The conformance run
+    (:mod:`verif.testing.plugin`) rejects the example on that refusal, and Hypothesis, which has
+    then tried every input, gives up on the test at once (the run skips it, for those reasons)
+    instead of drawing hundreds of examples to be refused one by one. Strategies partly inside
+    draw as before: the gate refuses each example outside, and the run counts them.
+    """
+    _DRAWN_FOR.append(caps)
+    return lambda: _DRAWN_FOR.remove(caps)
+
+
+def _refuse_outside(activation_names: tuple[str, ...], dtypes: tuple[str, ...] | None = None) -> None:
+    """:func:`verif.backends.capabilities.refuse` when no pair of ``activation_names`` and
+    ``dtypes`` (default: the declared dtypes) lies inside the declaration drawn for
+    (:func:`drawn_for`), with the reasons the gate gives for the pairs
+    (``"float32: not supported by the backend, sigmoid: not supported by the backend"``)."""
+    if not _DRAWN_FOR:
+        return
+    caps = _DRAWN_FOR[-1]
+    reasons = [caps.unsupported(a, d) for a in activation_names for d in dtypes or caps.dtypes]
+    if reasons and all(reasons):
+        capabilities.refuse(", ".join(sorted({str(r) for r in reasons})))
+
 
 #: Seeds for the initialization, the point of Omega and the data of a claim check.
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
@@ -169,6 +211,9 @@ def configs(
         radii: range of ``rho_w, rho_u, nu_w, nu_u`` (see :func:`continuous`).
         dtype: ``"float64"`` or ``"float32"``.
     """
+    # Refused when every activation lies outside; a dtype outside is refused by the gate (this
+    # draw is also the one of configs_with_inputs, whose dtypes are drawn, one example at a time).
+    _refuse_outside(activation_names)
     act = draw(st.sampled_from(activation_names))
     if _joint(widths, input_dims, seq_lens):
         m, d, T, _ = draw(st.sampled_from(SHAPES))
@@ -233,6 +278,7 @@ def configs_with_inputs(
             :data:`N_SEQUENCES`, or the joint shape's ``n``).
         **config_options: passed to :func:`configs` (``widths``, ``seq_lens``, ``radii``, ...).
     """
+    _refuse_outside(tuple(config_options.get("activation_names", SMOOTH)), tuple(dtypes))
     sets = (
         config_options.get("widths", WIDTHS),
         config_options.get("input_dims", INPUT_DIMS),
