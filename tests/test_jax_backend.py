@@ -282,8 +282,10 @@ def test_one_compilation_per_shape_and_function() -> None:
 def test_e2_compares_the_reverse_pass_with_autodiff(monkeypatch: pytest.MonkeyPatch) -> None:
     from verif.claims import get
 
-    cfg = small_config(width=16, seq_len=4)
-    ok = get("E2").check(cfg, "jax", 0)
+    # the shape of the tests above (m = 8, d = 3, T = 5, n = 3): their compiled programs serve here
+    cfg = small_config()
+    _, X, _ = problem(cfg)
+    ok = get("E2").check(cfg, "jax", 0, X=X)
     assert ok.passed, ok.describe()
     assert ok.details["autodiff_backend"] == "jax"
     assert ok.details["grad_vs_autodiff_ratio"] <= 1.0
@@ -294,7 +296,7 @@ def test_e2_compares_the_reverse_pass_with_autodiff(monkeypatch: pytest.MonkeyPa
         return value, (dw, 1.001 * dU)
 
     monkeypatch.setattr(jax_backend, "_risk_and_grad_jit", broken)
-    res = get("E2").check(cfg, "jax", 0)
+    res = get("E2").check(cfg, "jax", 0, X=X)
     assert not res.passed
     assert res.details["grad_vs_autodiff_ratio"] > 1.0
 
