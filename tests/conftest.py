@@ -53,6 +53,29 @@ def share_jax_compilation_cache() -> None:
 
 share_jax_compilation_cache()
 
+
+def compile_without_optimizations() -> None:
+    """XLA compiles the test run's programs with its least optimization work (unless set already).
+
+    ``JAX_DISABLE_MOST_OPTIMIZATIONS`` (``jax_disable_most_optimizations``) lowers XLA's
+    machine-code optimization (LLVM's level 0, its expensive passes off) and leaves the program
+    (the HLO, its passes included) as it is: the tests' small programs then compile in about two
+    thirds of the CPU time and run the same operations, the results differing from an optimized
+    build's in the last bits at most. Like the cache, the setting goes to every worker and
+    subprocess the run starts; ``JAX_DISABLE_MOST_OPTIMIZATIONS=0`` runs the tests on fully
+    optimized programs.
+    """
+    value = os.environ.setdefault("JAX_DISABLE_MOST_OPTIMIZATIONS", "1")
+    if "jax" in sys.modules:  # imported before this module: its configuration is read already
+        import jax
+
+        jax.config.update(
+            "jax_disable_most_optimizations", value.strip().lower() in ("1", "y", "yes", "t", "true", "on")
+        )
+
+
+compile_without_optimizations()
+
 BACKENDS = ("numpy", "jax")
 SMOOTH_ACTIVATIONS = ("tanh", "sigmoid")
 W_INIT_LAWS = ("uniform", "rademacher", "constant")
