@@ -18,6 +18,7 @@ imported by the child.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -42,6 +43,8 @@ for _plugin in entry_points(group="pytest11"):
 def pytest_args(files: tuple[str, ...], keyword: str = "numpy") -> list[str]:
     """The pytest command line of one variant's run (first failure only, the tests ``-k keyword``)."""
     args = ["-x", "-q", "-p", "no:cacheprovider", "-k", keyword]
+    # No property uses pytest-benchmark or xdist; pytest-benchmark runs git and hg at startup.
+    args += ["-p", "no:benchmark", "-p", "no:xdist"]
     # Hypothesis is imported already (before the forks), so pytest cannot rewrite its asserts.
     args += ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
     return args + [str(ROOT / "properties" / f) for f in files]
@@ -67,9 +70,13 @@ def _child(name: str, log: Path) -> None:
 def run(names: list[str], out: Path) -> dict[str, int]:
     """Each variant's exit status, its output in ``out/NAME.log``."""
     status: dict[str, int] = {}
+    unknown = [name for name in names if name not in MUTANTS]
+    if unknown:
+        raise ValueError(f"unknown variant {unknown[0]!r}")
+    # The imported modules' objects are shared by every child: out of the collector's reach, a
+    # child's collections (pytest runs several at its end) walk its own objects only.
+    gc.freeze()
     for name in names:
-        if name not in MUTANTS:
-            raise ValueError(f"unknown variant {name!r}")
         pid = os.fork()
         if pid == 0:
             _child(name, out / f"{name}.log")
