@@ -49,7 +49,8 @@ def test_a_failing_seed_names_its_tests(tmp_path: Path) -> None:
     cmd += ["--", "-o", "python_files=test_e04_gradient_norm.py", "-k", "numpy", "-x"]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "seed 5: FAILED" in proc.stdout and "test_e04_gradient_norm.py::test_e04_gradient_norm[numpy]" in proc.stdout
+    assert "seed 5: FAILED" in proc.stdout
+    assert "test_e04_gradient_norm.py::test_e04_gradient_norm[numpy]" in proc.stdout
     assert proc.stdout.splitlines()[-1] == "0 passed, 1 failed"
     assert (tmp_path / "seed-5.log").read_text()
 

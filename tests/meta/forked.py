@@ -4,9 +4,10 @@
 
 The parent imports pytest, its plugins (the ``pytest11`` entry points), Hypothesis, JAX and
 :mod:`tests.meta.mutants` (with the library) once: what a fresh pytest process imports before
-the properties' conftest installs a variant, and most of a short run's time. Then for each variant ``NAME`` forks a child that sets
-``VERIF_MUTANT=NAME``, runs ``pytest -x -q -p no:cacheprovider -k numpy FILES...`` on the
-variant's property files (:data:`tests.meta.mutants.MUTANTS`; another ``-k`` selection where
+the properties' conftest installs a variant, and most of a short run's time. Then for each
+variant ``NAME`` forks a child that sets ``VERIF_MUTANT=NAME``, runs
+``pytest -x -q -p no:cacheprovider -k numpy FILES...`` on the variant's property files
+(:data:`tests.meta.mutants.MUTANTS`; another ``-k`` selection where
 :data:`tests.meta.mutants.KEYWORDS` names one) and exits with pytest's status.
 The child's output goes to ``OUT_DIR/NAME.log``; the parent writes ``OUT_DIR/status.json``
 (``{name: exit status}``, a negative status for a child ended by a signal). No variant is
@@ -22,13 +23,11 @@ import gc
 import json
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
-from importlib.metadata import entry_points
-
 import hypothesis  # noqa: F401  (imported once, before the forks)
-import jax  # noqa: F401  (imported, not started: no backend before the forks)
-import jax.numpy  # noqa: F401
+import jax.numpy  # noqa: F401  (imported, not started: no backend before the forks)
 import pytest
 
 from tests.meta.mutants import KEYWORDS, MUTANTS
