@@ -351,15 +351,24 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
 
     The constants are B8's (:func:`verif.bounds.requirements`) at the width
     :data:`verif.bounds.MAX_WIDTH`, whose gain is within ``sigma_1 rho_w / 2^31`` of ``a_0``, the
-    limit of both methods' gains (both required widths grow without bound). Needs ``nu > 0`` and
-    ``rho > 0``. They are evaluated in float64 and, where that overflows, on logarithms, as in
+    limit of both methods' gains (both required widths grow without bound). Needs ``nu > 0``,
+    ``rho > 0`` and ``R_max > 0``: where ``R_max = 0`` (``rho_u = 0`` with ``rho_w = 0`` or ``T = 1``,
+    and ``Y_max = 0``) B8 asks for no iterations and its first width condition vanishes, so the
+    leading terms the comparison divides are not there; each is refused with a ``ValueError``
+    naming the fields. They are evaluated in float64 and, where that overflows, on logarithms, as in
     :func:`verif.bounds.requirements`: a constant beyond float64 is a :class:`verif.bounds.Huge`
     (its ``log10`` kept), never ``inf`` or ``nan``.
     """
     bounds._constants(config)
     if (config.nu_w == 0 and config.nu_u == 0) or (config.rho_w == 0 and config.rho_u == 0):
-        raise ValueError("the comparison needs nu_w^2 + nu_u^2 > 0 and rho_w^2 + rho_u^2 > 0")
+        raise ValueError(
+            "the comparison under B10 needs nu_w^2 + nu_u^2 > 0 and rho_w^2 + rho_u^2 > 0; got "
+            f"nu_w={config.nu_w!r}, nu_u={config.nu_u!r}, rho_w={config.rho_w!r}, rho_u={config.rho_u!r}"
+        )
     y = None if y_max is None else require_real("y_max", y_max, 0.0)
+    why = bounds._zero_R_max_reason(config, y)
+    if why is not None:
+        raise ValueError(f"the comparison under B10 needs R_max > 0 (B8): {why}")
     at = config.replace(width=bounds.MAX_WIDTH)
     values = bounds._evaluate(lambda log: _limit_constants(at, y, log))
     return AsymptoticRatios(

@@ -117,7 +117,13 @@ def check(
     points = require_int("points", points, 3)
     cfg, raised = omega_for_comparator(config)
     limit = cfg.replace(width=LIMIT_WIDTH)
-    derived = gd_bounds.asymptotic_ratios(limit, y_max)  # refuses nu = 0 (no comparison to make)
+    why = bounds._zero_K_reason(cfg)
+    if why is not None:
+        raise ValueError(
+            f"E17 compares requirements that grow as eps -> 0 from the scale K^2 of the risk and needs "
+            f"K > 0 (B7; every realizable target is 0 otherwise): {why}"
+        )
+    derived = gd_bounds.asymptotic_ratios(limit, y_max)  # refuses nu = 0 and R_max = 0
     nu_sq = cfg.nu_w**2 + cfg.nu_u**2
 
     def both(eps: float) -> tuple[gd_bounds.GDRequirements, bounds.Requirements]:
