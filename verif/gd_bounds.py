@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from verif import bounds
-from verif.config import RNNConfig
+from verif.config import MAX_MAGNITUDE, RNNConfig
 from verif.validation import require_real
 
 FloatArray = bounds.FloatArray
@@ -211,13 +211,14 @@ def radii(config: RNNConfig, eps: float, limit_gain: bool = False) -> _Radii:
     ``rho = nu`` climbs to its least fixed point; each step is inflated by ``1 + RADIUS_RTOL`` so
     that the point returned satisfies the inequality strictly. No fixed point within
     :data:`RADIUS_ITERATIONS` steps (the width is too small, or the map grows faster than
-    ``rho``) is reported as ``converged=False``.
+    ``rho``), or radii beyond the range of :class:`RNNConfig` (``MAX_MAGNITUDE``), is reported as
+    ``converged=False``.
     """
     eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
     rho_w = config.nu_w
     for _ in range(RADIUS_ITERATIONS):
         new_w, new_u, tau, eta, r = _radius_map(config, eps, rho_w, limit_gain)
-        if not (math.isfinite(new_w) and math.isfinite(new_u)):
+        if not (new_w <= MAX_MAGNITUDE and new_u <= MAX_MAGNITUDE):  # beyond float64 or RNNConfig's range
             break
         if new_w <= rho_w:
             return _Radii(rho_w, new_u, tau, eta, r, True)
@@ -357,7 +358,8 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
     leading terms the comparison divides are not there; each is refused with a ``ValueError``
     naming the fields. They are evaluated in float64 and, where that overflows, on logarithms, as in
     :func:`verif.bounds.requirements`: a constant beyond float64 is a :class:`verif.bounds.Huge`
-    (its ``log10`` kept), never ``inf`` or ``nan``.
+    (its ``log10`` kept), never ``inf`` or ``nan``; one whose float64 evaluation underflows to 0
+    is evaluated again on logarithms (0 then means below float64's range).
     """
     bounds._constants(config)
     if (config.nu_w == 0 and config.nu_u == 0) or (config.rho_w == 0 and config.rho_u == 0):
@@ -371,6 +373,8 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
         raise ValueError(f"the comparison under B10 needs R_max > 0 (B8): {why}")
     at = config.replace(width=bounds.MAX_WIDTH)
     values = bounds._evaluate(lambda log: _limit_constants(at, y, log))
+    if any(v == 0.0 for v in values.values()):  # an intermediate (nu^8) underflowed: again on logarithms
+        values = _limit_constants(at, y, True)
     return AsymptoticRatios(
         width_exponent=WIDTH_EXPONENT,
         width_constant=bounds._huge_or_float(values["width_constant"]),

@@ -39,6 +39,7 @@ backend is not used (the requirements are closed forms).
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
 
 import numpy as np
@@ -62,6 +63,8 @@ MIN_ITERATIONS = 10**6
 RADIUS_FLOOR = 1e-6
 #: How many factors of 10 below ``K^2`` the search for the leading regime may go.
 MAX_DECADES_DOWN = 60
+#: Largest log of a constant's fitted/derived ratio reported (a ratio beyond ``e^700`` is as wrong).
+LN_RATIO_MAX = 700.0
 
 
 def leading(gd: gd_bounds.GDRequirements, pgd: bounds.Requirements, nu_sq: float) -> bool:
@@ -83,6 +86,58 @@ def slope(x: Any, y: Any) -> float:
 def constant(x: Any, y: Any, exponent: float) -> float:
     """``C`` of ``exp(y) ~ C exp(exponent x)``, fitted on the grid: ``exp(mean(y - exponent x))``."""
     return math.exp(float(np.mean(np.asarray(y, dtype=float) - exponent * np.asarray(x, dtype=float))))
+
+
+def _ln(x: float) -> float:
+    """``log x`` for ``x > 0``, a :class:`verif.bounds.Huge` included; ``-inf`` for 0 (below float64)."""
+    if isinstance(x, bounds.Huge):
+        return x.log10 * math.log(10.0)
+    return math.log(x) if x > 0 else -math.inf
+
+
+def _constant_ratio(x: Any, y: Any, exponent: float, ln_derived: float) -> float:
+    """The fitted constant (:func:`constant`) over the derived one given by its log, formed in logs."""
+    fitted = float(np.mean(np.asarray(y, dtype=float) - exponent * np.asarray(x, dtype=float)))
+    return math.exp(min(fitted - ln_derived, LN_RATIO_MAX))
+
+
+def _beyond_float(config: RNNConfig, scale: float, decades: float) -> ValueError:
+    """The refusal where the leading regime lies outside float64 (or GD's radius outside RNNConfig)."""
+    return ValueError(
+        "E17 evaluates both requirements in float64 and finds no eps within it (and GD radii within "
+        f"RNNConfig's range) where they are in their leading terms, of order nu^4 below the scale K^2 "
+        f"= {scale:.3g} of the risk (THEORY 8, comparison under B10), over decades={decades!r}; "
+        f"got nu_w={config.nu_w!r}, nu_u={config.nu_u!r}, rho_w={config.rho_w!r}, "
+        f"rho_u={config.rho_u!r}, memory_alpha={config.memory_alpha!r}, seq_len={config.seq_len}"
+    )
+
+
+def _search_decades(scale: float, config: RNNConfig) -> int:
+    """How many factors of 10 below ``scale = K^2`` the search may go: :data:`MAX_DECADES_DOWN`, and
+    as many more as ``nu^4`` lies below ``K^2`` (the leading terms need ``eps`` of order ``nu^4``
+    times constants, module docstring)."""
+    log10_nu4 = 4.0 * math.log10(math.hypot(config.nu_w, config.nu_u))
+    return MAX_DECADES_DOWN + max(0, math.ceil(math.log10(scale) - log10_nu4))
+
+
+def _risk_scale(config: RNNConfig) -> float:
+    """``K^2`` (B7), the top of the search for the leading regime; a ``ValueError`` naming the
+    fields where it is 0 or beyond float64."""
+    why = bounds._zero_K_reason(config)
+    if why is not None:
+        raise ValueError(
+            f"E17 compares requirements that grow as eps -> 0 from the scale K^2 of the risk and needs "
+            f"K > 0 (B7; every realizable target is 0 otherwise): {why}"
+        )
+    log10_K = bounds.approximation_constant(config, log10=True)
+    scale = 10.0 ** min(2.0 * log10_K, 400.0)
+    if not sys.float_info.min <= scale < math.inf:
+        raise ValueError(
+            f"E17 starts its eps grid at K^2 (B7), which is 10^{2.0 * log10_K:.1f} here, outside float64; "
+            f"got nu_w={config.nu_w!r}, nu_u={config.nu_u!r}, memory_alpha={config.memory_alpha!r}, "
+            f"seq_len={config.seq_len}"
+        )
+    return scale
 
 
 #: The options ``check`` accepts (each checked by ``check`` itself).
@@ -117,12 +172,7 @@ def check(
     points = require_int("points", points, 3)
     cfg, raised = omega_for_comparator(config)
     limit = cfg.replace(width=LIMIT_WIDTH)
-    why = bounds._zero_K_reason(cfg)
-    if why is not None:
-        raise ValueError(
-            f"E17 compares requirements that grow as eps -> 0 from the scale K^2 of the risk and needs "
-            f"K > 0 (B7; every realizable target is 0 otherwise): {why}"
-        )
+    scale = _risk_scale(limit)
     derived = gd_bounds.asymptotic_ratios(limit, y_max)  # refuses nu = 0 and R_max = 0
     nu_sq = cfg.nu_w**2 + cfg.nu_u**2
 
@@ -130,26 +180,41 @@ def check(
         gd = gd_bounds.requirements(limit, eps, n, delta, y_max, limit_gain=True)
         return gd, bounds.requirements(limit, eps, n, delta, y_max)
 
-    eps_top = bounds.approximation_constant(limit) ** 2
-    found = False
-    for _ in range(MAX_DECADES_DOWN):
-        if leading(*both(eps_top), nu_sq):
+    eps_top, found, representable = scale, False, True
+    for _ in range(_search_decades(scale, cfg)):
+        representable = eps_top * 10.0**-decades >= sys.float_info.min
+        gd, pgd = both(eps_top) if representable else (None, None)
+        # at the limiting gain a radius fixed point is missing only beyond float64 or RNNConfig's range
+        representable = representable and gd is not None and gd.converged
+        if not representable or gd is None or pgd is None:
+            break
+        if leading(gd, pgd, nu_sq):
             found = True
             break
         eps_top /= 10.0
+    ln_derived = {k: _ln(getattr(derived, k)) for k in ("width_constant", "iteration_constant")}
+    if not representable or not all(math.isfinite(v) for v in ln_derived.values()):
+        raise _beyond_float(config, scale, decades)
     grid = eps_top * 10.0 ** (-decades * np.arange(points) / (points - 1))
     log_inv_eps, log_width, log_iter = [], [], []
     in_leading = True
     for eps in grid:
         gd, pgd = both(float(eps))
         in_leading = in_leading and leading(gd, pgd, nu_sq)
+        ratios = (gd.width_required / pgd.width_required, gd.iterations / pgd.iterations)
+        if not all(0.0 < r < math.inf for r in ratios):  # a requirement rounded to 0 or beyond float64
+            raise _beyond_float(config, scale, decades)
         log_inv_eps.append(-math.log(eps))
-        log_width.append(math.log(gd.width_required / pgd.width_required))
-        log_iter.append(math.log(gd.iterations / pgd.iterations))
+        log_width.append(math.log(ratios[0]))
+        log_iter.append(math.log(ratios[1]))
     width_slope = slope(log_inv_eps, log_width)
     iter_slope = slope(log_inv_eps, log_iter)
-    width_constant = constant(log_inv_eps, log_width, derived.width_exponent) / derived.width_constant
-    iter_constant = constant(log_inv_eps, log_iter, derived.iteration_exponent) / derived.iteration_constant
+    width_constant = _constant_ratio(
+        log_inv_eps, log_width, derived.width_exponent, ln_derived["width_constant"]
+    )
+    iter_constant = _constant_ratio(
+        log_inv_eps, log_iter, derived.iteration_exponent, ln_derived["iteration_constant"]
+    )
     errors = {
         "width": (abs(width_slope - derived.width_exponent), EXPONENT_TOL),
         "iterations": (abs(iter_slope - derived.iteration_exponent), EXPONENT_TOL),
