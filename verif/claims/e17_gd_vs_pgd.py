@@ -15,7 +15,8 @@ premise, as in E11; ``details['omega_radii_raised']``):
 2. the top of the grid, ``eps_top``, is found by going down from ``K^2`` (the scale of the risk,
    B7) by factors of 10 until both requirements are in their leading terms (:func:`leading`):
    the first width condition is the largest, ``tau >= MIN_ITERATIONS``, and GD's radius exceeds
-   ``nu`` by a factor ``1/sqrt(RADIUS_FLOOR)``;
+   ``nu`` by a factor ``1/sqrt(RADIUS_FLOOR)``; at most :data:`MAX_DECADES_DOWN` decades, and as
+   many more as ``nu^4`` lies below ``K^2`` (the leading terms need ``eps`` of order ``nu^4``);
 3. on ``points`` values of ``eps`` log-spaced over ``decades`` decades below ``eps_top``, the
    least-squares slope of ``log(m_GD/m_PGD)`` and of ``log(tau_GD/tau_PGD)`` against ``log(1/eps)``.
 
@@ -26,6 +27,17 @@ requirement is exactly its leading term. Each log-ratio is thus within ``~1e-5``
 line, and a least-squares slope over ``decades * ln 10 >= 6.9`` in ``log(1/eps)`` within
 ``~3e-6`` of the exponent. :data:`EXPONENT_TOL` ``= 1e-4`` leaves a factor of about 30; a wrong
 power of ``eps`` anywhere in a requirement moves a slope by ``1/2`` or more (a ratio of 5000).
+
+Domain. ``K > 0`` (``K = 0`` exactly when ``nu_u = 0`` and ``nu_w = 0`` or ``T = 1``: every
+realizable target is 0 and the grid has no top), and a leading regime inside float64 and the
+range of radii :class:`RNNConfig` allows (for ``nu`` below about ``1e-72`` it lies below the
+smallest float64, for ``nu`` near ``1e75`` GD's radius leaves the range). Elsewhere the check
+refuses with a ``ValueError`` naming the fields, before it fits anything; so it does where
+``rho_w`` (raised to ``nu_w``) is so large that PGD's gain at :data:`LIMIT_WIDTH` is not ``a_0``
+to :data:`GAIN_RESIDUE_MAX` in ``G`` and ``beta`` (roughly ``rho_w`` above ``10^3 / (T sigma_1)``);
+the comparison's own refusals (``nu = 0``, ``rho = 0``, ``R_max = 0``) are those of
+:func:`verif.gd_bounds.asymptotic_ratios`.
+A leading regime not found within float64's range is a failure (``measured = inf``).
 
 The grid also gives the constants: with the derived exponent ``e``,
 ``exp(mean(log ratio - e log(1/eps)))`` against ``C`` and ``C'`` of
@@ -63,6 +75,9 @@ MIN_ITERATIONS = 10**6
 RADIUS_FLOOR = 1e-6
 #: How many factors of 10 below ``K^2`` the search for the leading regime may go.
 MAX_DECADES_DOWN = 60
+#: Largest relative change of PGD's ``G`` and ``beta`` between the gain at :data:`LIMIT_WIDTH` and
+#: ``a_0`` (the fit's constants are then within ``~1e-5`` of the limit's, module docstring).
+GAIN_RESIDUE_MAX = 1e-6
 #: Largest log of a constant's fitted/derived ratio reported (a ratio beyond ``e^700`` is as wrong).
 LN_RATIO_MAX = 700.0
 
@@ -110,6 +125,18 @@ def _beyond_float(config: RNNConfig, scale: float, decades: float) -> ValueError
         f"got nu_w={config.nu_w!r}, nu_u={config.nu_u!r}, rho_w={config.rho_w!r}, "
         f"rho_u={config.rho_u!r}, memory_alpha={config.memory_alpha!r}, seq_len={config.seq_len}"
     )
+
+
+def _gain_residue(limit: RNNConfig) -> float:
+    """How far PGD's constants at :data:`LIMIT_WIDTH` are from their limit at ``a_0``: the largest
+    relative change of ``max_t G_t`` (B3) and ``max_t beta_t`` (B4) between the gain
+    ``sigma_1 (alpha + rho_w / 2^31)`` and ``a_0``."""
+    at_a0 = limit.replace(rho_w=0.0)
+    diffs = [
+        abs(float(np.max(f(limit, log10=True))) - float(np.max(f(at_a0, log10=True))))
+        for f in (bounds.grad_norm_bound, bounds.beta)
+    ]
+    return math.expm1(max(diffs) * math.log(10.0))
 
 
 def _search_decades(scale: float, config: RNNConfig) -> int:
@@ -173,6 +200,13 @@ def check(
     cfg, raised = omega_for_comparator(config)
     limit = cfg.replace(width=LIMIT_WIDTH)
     scale = _risk_scale(limit)
+    residue = _gain_residue(limit)
+    if residue > GAIN_RESIDUE_MAX:
+        raise ValueError(
+            "E17 takes PGD's constants at width 2^62 for their limit at a_0, which needs rho_w / 2^31 to "
+            f"move G and beta by at most {GAIN_RESIDUE_MAX:g} (relative); rho_w = {cfg.rho_w!r} (at least "
+            f"nu_w) moves them by {residue:.2g}; got rho_w={config.rho_w!r}, nu_w={config.nu_w!r}"
+        )
     derived = gd_bounds.asymptotic_ratios(limit, y_max)  # refuses nu = 0 and R_max = 0
     nu_sq = cfg.nu_w**2 + cfg.nu_u**2
 
