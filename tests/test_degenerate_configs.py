@@ -46,7 +46,7 @@ IN_CI = bool(os.environ.get("CI"))
 FIELDS = tuple(RNNConfig.__dataclass_fields__)
 
 #: Each claim's own size options, small so that a check costs milliseconds (E2 and E14 compare
-#: with JAX and compile once per shape, so they get their own test over a few shapes).
+#: with JAX and compile once per shape and activation, so they get their own test on one of each).
 SMALL: dict[str, dict[str, Any]] = {
     "E1": {"n": 2},
     "E2": {"n": 2},
@@ -96,15 +96,16 @@ def corner_configs(
     zeros: frozenset[str] | None = None,
     shapes: tuple[tuple[int, int], ...] = ((2, 1), (2, 2), (4, 1)),
     scales: tuple[float, ...] = (1.0,),
+    activations: tuple[str, ...] = ("tanh", "sigmoid"),
 ) -> RNNConfig:
     """A configuration at the corners of THEORY's domain (module docstring): the fields of
     ``zeros`` (drawn when ``None``) at 0 (``seq_len`` at 1), the others positive, of order one
     times a factor drawn from ``scales``; ``alpha`` at 0, below, at or above the cutoff; every law
-    of ``w(0)``; ``(width, input_dim)`` from ``shapes``."""
+    of ``w(0)``; ``(width, input_dim)`` from ``shapes``, the activation from ``activations``."""
     if zeros is None:
         zeros = draw(st.sampled_from(ZERO_PATTERNS))
     width, input_dim = draw(st.sampled_from(shapes))
-    activation = draw(st.sampled_from(["tanh", "sigmoid"]))
+    activation = draw(st.sampled_from(activations))
     cutoff = {"tanh": 1.0, "sigmoid": 4.0}[activation]
     scale = draw(st.sampled_from(scales))
     radii = {
@@ -183,9 +184,9 @@ def test_claims_at_the_corners(claim_id: str) -> None:
     run()
 
 
-@settings(max_examples=8, deadline=None, database=None, derandomize=IN_CI)
+@settings(max_examples=6, deadline=None, database=None, derandomize=IN_CI)
 @given(
-    corner_configs(shapes=((2, 1),)),
+    corner_configs(shapes=((2, 1),), activations=("tanh",)),
     st.sampled_from(JAX_CLAIMS),
     st.integers(min_value=0, max_value=2**32),
     st.sampled_from(POINT_KINDS),
