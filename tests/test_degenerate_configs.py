@@ -337,6 +337,9 @@ CLI_CASES = [
         ("nu_u", "seq_len"),
     ),
     (["check", "E17", "--nu-w", "0", "--nu-u", "0"], ("nu_w", "nu_u")),
+    (["check", "E17", "--nu-w", "1e-100", "--nu-u", "1e-100"], ("nu_w", "nu_u")),  # eps ~ nu^4 < 1e-308
+    (["check", "E17", "--rho-w", "1e4", "--seq-len", "8"], ("rho_w",)),  # PGD's gain at 2^62 is not a_0
+    (["check", "E17", "--option", "decades=400"], ("decades",)),  # the grid leaves float64
 ]
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

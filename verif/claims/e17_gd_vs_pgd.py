@@ -200,6 +200,11 @@ def check(
     cfg, raised = omega_for_comparator(config)
     limit = cfg.replace(width=LIMIT_WIDTH)
     scale = _risk_scale(limit)
+    if not scale * 10.0**-decades >= sys.float_info.min:
+        raise ValueError(
+            f"option decades of E17 spans its eps grid from at most K^2 = {scale:.3g} (B7) down by that many "
+            f"factors of 10, below float64's smallest normal number; got decades={decades!r}"
+        )
     residue = _gain_residue(limit)
     if residue > GAIN_RESIDUE_MAX:
         raise ValueError(
