@@ -200,7 +200,8 @@ def _radius_map(
     if tau < 0:
         return math.inf, math.inf, -1, 0.0, math.inf
     time = eta * tau
-    r = math.sqrt(2.0 * time * _nu_sq(config) + 4.0 / 3.0 * time * time * eps)
+    # eta tau eps first: (eta tau)^2 alone underflows where G^2 is beyond 1e154 (long memory)
+    r = math.sqrt(2.0 * time * _nu_sq(config) + 4.0 / 3.0 * time * (time * eps))
     return max(config.nu_w, L_w * r), max(config.nu_u, L_u * r), tau, eta, r
 
 

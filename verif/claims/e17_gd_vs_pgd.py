@@ -156,9 +156,13 @@ def _risk_scale(config: RNNConfig) -> float:
             f"E17 compares requirements that grow as eps -> 0 from the scale K^2 of the risk and needs "
             f"K > 0 (B7; every realizable target is 0 otherwise): {why}"
         )
-    log10_K = bounds.approximation_constant(config, log10=True)
-    scale = 10.0 ** min(2.0 * log10_K, 400.0)
+    try:
+        K = bounds.approximation_constant(config)
+        scale = K * K
+    except bounds.BeyondFloat:
+        scale = math.inf
     if not sys.float_info.min <= scale < math.inf:
+        log10_K = bounds.approximation_constant(config, log10=True)
         raise ValueError(
             f"E17 starts its eps grid at K^2 (B7), which is 10^{2.0 * log10_K:.1f} here, outside float64; "
             f"got nu_w={config.nu_w!r}, nu_u={config.nu_u!r}, memory_alpha={config.memory_alpha!r}, "
