@@ -3,8 +3,10 @@
 The corners (THEORY 1-8): ``T = 1`` (no memory term: ``L_w,0 = 0``, ``S_{-1} = 0``), ``alpha = 0``
 (``a_0 = 0``), ``alpha`` at or above the cutoff ``1/sigma_1``, a radius or both radii of ``w`` and
 ``U`` equal to 0, ``nu_w`` or ``nu_u`` (or both) equal to 0, ``y_max = 0``, width 2, ``d = 1``, every
-law of ``w(0)`` (``constant`` puts every ``w_i(0)`` at ``alpha``). There a derived constant (``K``,
-``R_max``, a radius of the comparator, ``R(Theta_0)``, a bound) is exactly 0, and every claim and
+law of ``w(0)`` (``constant`` puts every ``w_i(0)`` at ``alpha``), inputs of norm 0; for the closed
+forms (E13, E17, the bound functions) also ``nu`` and ``rho`` scaled from ``1e-100`` to ``1e60``, and
+for E17 ``T = 500`` above the cutoff. There a derived constant (``K``, ``R_max``, a radius of the
+comparator, ``R(Theta_0)``, a bound, a step) is exactly 0 or leaves float64, and every claim and
 every bound function must still answer in one of two ways:
 
 * a measured verdict that is not ``VIOLATED``, with finite ``measured``, ``bound`` and ``ratio`` (a
@@ -15,8 +17,8 @@ every bound function must still answer in one of two ways:
   the configuration's fields or the claim's options, never an internal quantity alone.
 
 No other exception, and no warning (a division by 0 shows as one). The same refusals through
-``verif check`` exit with status 2 and one line on stderr that names the field (one subprocess
-runs them all).
+``verif check`` exit with status 2 and one line on stderr that names the field (the subprocesses,
+one per refusing case, run at once).
 """
 
 from __future__ import annotations
@@ -179,13 +181,18 @@ def test_claims_at_the_corners(claim_id: str) -> None:
         st.integers(min_value=0, max_value=2**32),
         st.sampled_from(POINT_KINDS),
         st.sampled_from([None, 0.0, 1.0]),
+        st.booleans(),
     )
-    def run(config: RNNConfig, seed: int, kind: str, y_max: float | None) -> None:
+    def run(config: RNNConfig, seed: int, kind: str, y_max: float | None, zero_inputs: bool) -> None:
+        declared = claims.get(claim_id).options
         options: dict[str, Any] = {}
-        if "kind" in claims.get(claim_id).options:
+        if "kind" in declared:
             options["kind"] = kind
         if claim_id == "E17" and y_max is not None:
             options["y_max"] = y_max
+        if zero_inputs and "X" in declared:  # x_t = 0: no input drives the state, the target is 0
+            n = SMALL[claim_id].get("n", 3)
+            options["X"] = np.zeros((n, config.seq_len, config.input_dim))
         run_claim(claim_id, config, seed, **options)
 
     run()
