@@ -136,7 +136,7 @@ def _gain_residue(limit: RNNConfig) -> float:
         abs(float(np.max(f(limit, log10=True))) - float(np.max(f(at_a0, log10=True))))
         for f in (bounds.grad_norm_bound, bounds.beta)
     ]
-    return math.expm1(max(diffs) * math.log(10.0))
+    return math.expm1(min(max(diffs) * math.log(10.0), LN_RATIO_MAX))  # a change beyond e^700 is as far
 
 
 def _search_decades(scale: float, config: RNNConfig) -> int:
