@@ -43,6 +43,8 @@ RADIUS_RTOL = 1e-9
 #: THEORY 8, comparison under B10: ``m_GD / m_PGD ~ C eps^-WIDTH_EXPONENT`` and
 #: ``tau_GD / tau_PGD ~ C' eps^-ITERATION_EXPONENT`` (exponents in ``1/eps``).
 WIDTH_EXPONENT = 1.0
+#: The smallest normal float64: below it a product has lost digits to underflow.
+_NORMAL_MIN = float(np.finfo(np.float64).tiny)
 ITERATION_EXPONENT = -1.0
 
 
@@ -359,8 +361,9 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
     leading terms the comparison divides are not there; each is refused with a ``ValueError``
     naming the fields. They are evaluated in float64 and, where that overflows, on logarithms, as in
     :func:`verif.bounds.requirements`: a constant beyond float64 is a :class:`verif.bounds.Huge`
-    (its ``log10`` kept), never ``inf`` or ``nan``; one whose float64 evaluation underflows to 0
-    is evaluated again on logarithms (0 then means below float64's range).
+    (its ``log10`` kept), never ``inf`` or ``nan``; where a factor (``nu^8``, ``rho^4``) or a
+    constant falls below float64's normal range the constants are evaluated on logarithms too (0
+    then means below float64's range).
     """
     bounds._constants(config)
     if (config.nu_w == 0 and config.nu_u == 0) or (config.rho_w == 0 and config.rho_u == 0):
@@ -374,7 +377,11 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
         raise ValueError(f"the comparison under B10 needs R_max > 0 (B8): {why}")
     at = config.replace(width=bounds.MAX_WIDTH)
     values = bounds._evaluate(lambda log: _limit_constants(at, y, log))
-    if any(v == 0.0 for v in values.values()):  # an intermediate (nu^8) underflowed: again on logarithms
+    # an intermediate (nu^8, rho^4, R_max^2) below the normal range loses digits: on logarithms
+    small = min(math.hypot(config.nu_w, config.nu_u) ** 8, math.hypot(config.rho_w, config.rho_u) ** 4)
+    if not isinstance(values["width_constant"], bounds._Log) and (
+        small < _NORMAL_MIN or any(v < _NORMAL_MIN for v in values.values())
+    ):
         values = _limit_constants(at, y, True)
     return AsymptoticRatios(
         width_exponent=WIDTH_EXPONENT,

@@ -30,8 +30,9 @@ power of ``eps`` anywhere in a requirement moves a slope by ``1/2`` or more (a r
 
 Domain. ``K > 0`` (``K = 0`` exactly when ``nu_u = 0`` and ``nu_w = 0`` or ``T = 1``: every
 realizable target is 0 and the grid has no top), and a leading regime inside float64 and the
-range of radii :class:`RNNConfig` allows (for ``nu`` below about ``1e-72`` it lies below the
-smallest float64, for ``nu`` near ``1e75`` GD's radius leaves the range). Elsewhere the check
+range of radii :class:`RNNConfig` allows (for ``nu`` below about ``1e-70``, depending on ``G``, it
+or GD's drift scale lies below float64's normal range, for ``nu`` near ``1e75`` GD's radius
+leaves the range: :func:`_in_float`). Elsewhere the check
 refuses with a ``ValueError`` naming the fields, before it fits anything; so it does where
 ``rho_w`` (raised to ``nu_w``) is so large that PGD's gain at :data:`LIMIT_WIDTH` is not ``a_0``
 to :data:`GAIN_RESIDUE_MAX` in ``G`` and ``beta`` (roughly ``rho_w`` above ``10^3 / (T sigma_1)``);
@@ -114,6 +115,14 @@ def _constant_ratio(x: Any, y: Any, exponent: float, ln_derived: float) -> float
     """The fitted constant (:func:`constant`) over the derived one given by its log, formed in logs."""
     fitted = float(np.mean(np.asarray(y, dtype=float) - exponent * np.asarray(x, dtype=float)))
     return math.exp(min(fitted - ln_derived, LN_RATIO_MAX))
+
+
+def _in_float(gd: gd_bounds.GDRequirements) -> bool:
+    """Whether GD's requirements were evaluated inside float64: a radius fixed point (at the limiting
+    gain it is missing only beyond float64 or RNNConfig's range) and a drift scale whose square
+    ``r^2 = 2 eta tau nu^2 + (4/3) (eta tau)^2 eps`` is a normal float (below, its terms were
+    rounded in the subnormal range: tiny ``nu`` with a gradient bound ``G`` beyond ``1e80``)."""
+    return gd.converged and gd.drift_scale * gd.drift_scale >= sys.float_info.min
 
 
 def _beyond_float(config: RNNConfig, scale: float, decades: float) -> ValueError:
@@ -227,8 +236,7 @@ def check(
     for _ in range(_search_decades(scale, cfg)):
         representable = eps_top * 10.0**-decades >= sys.float_info.min
         gd, pgd = both(eps_top) if representable else (None, None)
-        # at the limiting gain a radius fixed point is missing only beyond float64 or RNNConfig's range
-        representable = representable and gd is not None and gd.converged
+        representable = representable and gd is not None and _in_float(gd)
         if not representable or gd is None or pgd is None:
             break
         if leading(gd, pgd, nu_sq):
@@ -243,6 +251,8 @@ def check(
     in_leading = True
     for eps in grid:
         gd, pgd = both(float(eps))
+        if not _in_float(gd):
+            raise _beyond_float(config, scale, decades)
         in_leading = in_leading and leading(gd, pgd, nu_sq)
         ratios = (gd.width_required / pgd.width_required, gd.iterations / pgd.iterations)
         if not all(0.0 < r < math.inf for r in ratios):  # a requirement rounded to 0 or beyond float64
