@@ -378,9 +378,12 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
     at = config.replace(width=bounds.MAX_WIDTH)
     values = bounds._evaluate(lambda log: _limit_constants(at, y, log))
     # an intermediate (nu^8, rho^4, R_max^2) below the normal range loses digits: on logarithms
-    small = min(math.hypot(config.nu_w, config.nu_u) ** 8, math.hypot(config.rho_w, config.rho_u) ** 4)
+    ln_small = min(
+        8.0 * math.log(math.hypot(config.nu_w, config.nu_u)),
+        4.0 * math.log(math.hypot(config.rho_w, config.rho_u)),
+    )
     if not isinstance(values["width_constant"], bounds._Log) and (
-        small < _NORMAL_MIN or any(v < _NORMAL_MIN for v in values.values())
+        ln_small < math.log(_NORMAL_MIN) or any(v < _NORMAL_MIN for v in values.values())
     ):
         values = _limit_constants(at, y, True)
     return AsymptoticRatios(
