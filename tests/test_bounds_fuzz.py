@@ -241,12 +241,18 @@ EXTREME_REAL = st.sampled_from([5e-324, 1e-300, 1e-150, 1e-12, 0.5, 1.0, 4.0, 1e
 )
 def test_asymptotic_ratios_on_extreme_constants(fields: dict[str, Any], y_max: float | None) -> None:
     """``gd_bounds.asymptotic_ratios`` is finite or a ``Huge`` (never ``inf``/``nan``, no overflow)
-    wherever ``nu > 0`` and ``rho > 0``, however far B8's constants at width 2^62 exceed float64."""
+    wherever ``nu > 0``, ``rho > 0`` and ``R_max > 0``, however far B8's constants at width 2^62
+    exceed float64; ``R_max = 0`` (``rho_u = 0`` at ``T = 1`` with ``Y_max = 0``) is refused."""
     config = RNNConfig(**fields)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         if config.rho_w == config.rho_u == 0.0:
             with pytest.raises(ValueError, match="rho_w"):
+                gd_bounds.asymptotic_ratios(config, y_max)
+            return
+        no_target = y_max == 0.0 or (y_max is None and config.nu_u == 0.0)
+        if config.rho_u == 0.0 and config.seq_len == 1 and no_target:
+            with pytest.raises(ValueError, match=r"R_max > 0 .*rho_u=0\.0, seq_len=1"):
                 gd_bounds.asymptotic_ratios(config, y_max)
             return
         value = gd_bounds.asymptotic_ratios(config, y_max)

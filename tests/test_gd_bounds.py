@@ -177,3 +177,15 @@ def test_verif_bounds_method_gd_writes_huge_numbers_by_log10() -> None:
         [sys.executable, "-m", "verif", "bounds", *args], capture_output=True, text=True, env=env
     )
     assert text.returncode == 0 and "B10 (plain GD)" in text.stdout, text.stderr
+
+
+def test_the_drift_scale_survives_a_gradient_bound_beyond_1e154() -> None:
+    """B10 (c): ``r^2 = 2 eta tau nu^2 + (4/3) (eta tau)^2 eps -> 18 nu^4 / eps``; above the cutoff at
+    ``T = 500`` ``G^2 ~ 1e177``, so ``eta tau ~ 1e-171`` and ``(eta tau)^2`` alone is below float64."""
+    cfg = config(width=2**62, seq_len=500, memory_alpha=1.5, rho_w=1.0, rho_u=1.0, nu_w=1.0, nu_u=1.0)
+    eps = 1e170
+    rad = gd_bounds.radii(cfg, eps, limit_gain=True)
+    time = rad.step_size * rad.iterations
+    assert time * time < 1e-300  # the regime where the product must be formed as eta tau (eta tau eps)
+    nu_sq = cfg.nu_w**2 + cfg.nu_u**2
+    assert rad.drift_scale == pytest.approx(math.sqrt(18.0) * nu_sq / math.sqrt(eps), rel=1e-5, abs=0.0)

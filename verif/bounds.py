@@ -540,6 +540,45 @@ def _K(config: RNNConfig, log: bool) -> Any:
     return config.nu_w * s0 * s1 * S_tm2 + config.nu_u * s1 * S_tm1
 
 
+def _zero_K_reason(config: RNNConfig) -> str | None:
+    """Why B7's ``K`` is exactly 0 for ``config``, naming its fields, or ``None`` where ``K > 0``.
+
+    ``S_{T-1}(a_0) >= 1`` and ``S_{T-2}(a_0) >= 1`` for ``T >= 2`` while ``S_{-1} = 0``, so
+    ``K = nu_w sigma_0 sigma_1 S_{T-2}(a_0) + nu_u sigma_1 S_{T-1}(a_0)`` vanishes exactly when
+    ``nu_u = 0`` and either ``nu_w = 0`` or ``T = 1``; then every realizable target is 0. Decided
+    on the fields, not on a computed ``K`` (which underflows to 0 for tiny ``nu``).
+    """
+    if config.nu_u != 0.0:
+        return None
+    if config.nu_w == 0.0:
+        return f"K = 0 when nu_w = nu_u = 0; got nu_w={config.nu_w!r}, nu_u={config.nu_u!r}"
+    if config.seq_len == 1:
+        return f"K = 0 when nu_u = 0 and T = 1; got nu_u={config.nu_u!r}, seq_len={config.seq_len}"
+    return None
+
+
+def _zero_R_max_reason(config: RNNConfig, y_max: float | None = None) -> str | None:
+    """Why B8's ``R_max = Y_max + max_t (L_w,t rho_w + L_u,t rho_u)`` is exactly 0, naming the
+    fields, or ``None`` where ``R_max > 0``.
+
+    ``L_u,t >= sigma_1 > 0`` for every ``t`` and ``L_w,t > 0`` for ``t >= 1`` (``L_w,0 = 0``), so the
+    output bound vanishes exactly when ``rho_u = 0`` and either ``rho_w = 0`` or ``T = 1``;
+    ``Y_max`` is ``y_max``, or ``K`` by default (:func:`_zero_K_reason`).
+    """
+    if config.rho_u != 0.0:
+        return None
+    if config.rho_w == 0.0:
+        output = f"rho_w = rho_u = 0 (got rho_w={config.rho_w!r}, rho_u={config.rho_u!r})"
+    elif config.seq_len == 1:
+        output = f"rho_u = 0 and T = 1 (got rho_u={config.rho_u!r}, seq_len={config.seq_len})"
+    else:
+        return None
+    if y_max is not None:
+        return f"R_max = 0 when y_max = 0 and {output}; got y_max={y_max!r}" if y_max == 0.0 else None
+    why_K = _zero_K_reason(config)
+    return None if why_K is None else f"R_max = 0 (Y_max = K) when {output} and {why_K}"
+
+
 def _approximation(config: RNNConfig, n: int, delta: float, log: bool) -> Any:
     return 2.0 * _K(config, log) * math.sqrt(_log_term(n, config.seq_len, delta) / config.width)
 

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from verif import bounds
-from verif.config import RNNConfig
+from verif.config import MAX_MAGNITUDE, RNNConfig
 from verif.validation import require_real
 
 FloatArray = bounds.FloatArray
@@ -43,6 +43,8 @@ RADIUS_RTOL = 1e-9
 #: THEORY 8, comparison under B10: ``m_GD / m_PGD ~ C eps^-WIDTH_EXPONENT`` and
 #: ``tau_GD / tau_PGD ~ C' eps^-ITERATION_EXPONENT`` (exponents in ``1/eps``).
 WIDTH_EXPONENT = 1.0
+#: The smallest normal float64: below it a product has lost digits to underflow.
+_NORMAL_MIN = float(np.finfo(np.float64).tiny)
 ITERATION_EXPONENT = -1.0
 
 
@@ -200,7 +202,8 @@ def _radius_map(
     if tau < 0:
         return math.inf, math.inf, -1, 0.0, math.inf
     time = eta * tau
-    r = math.sqrt(2.0 * time * _nu_sq(config) + 4.0 / 3.0 * time * time * eps)
+    # eta tau eps first: (eta tau)^2 alone underflows where G^2 is beyond 1e154 (long memory)
+    r = math.sqrt(2.0 * time * _nu_sq(config) + 4.0 / 3.0 * time * (time * eps))
     return max(config.nu_w, L_w * r), max(config.nu_u, L_u * r), tau, eta, r
 
 
@@ -211,13 +214,14 @@ def radii(config: RNNConfig, eps: float, limit_gain: bool = False) -> _Radii:
     ``rho = nu`` climbs to its least fixed point; each step is inflated by ``1 + RADIUS_RTOL`` so
     that the point returned satisfies the inequality strictly. No fixed point within
     :data:`RADIUS_ITERATIONS` steps (the width is too small, or the map grows faster than
-    ``rho``) is reported as ``converged=False``.
+    ``rho``), or radii beyond the range of :class:`RNNConfig` (``MAX_MAGNITUDE``), is reported as
+    ``converged=False``.
     """
     eps = require_real("eps (target average risk)", eps, 0.0, strict=True)
     rho_w = config.nu_w
     for _ in range(RADIUS_ITERATIONS):
         new_w, new_u, tau, eta, r = _radius_map(config, eps, rho_w, limit_gain)
-        if not (math.isfinite(new_w) and math.isfinite(new_u)):
+        if not (new_w <= MAX_MAGNITUDE and new_u <= MAX_MAGNITUDE):  # beyond float64 or RNNConfig's range
             break
         if new_w <= rho_w:
             return _Radii(rho_w, new_u, tau, eta, r, True)
@@ -351,17 +355,37 @@ def asymptotic_ratios(config: RNNConfig, y_max: float | None = None) -> Asymptot
 
     The constants are B8's (:func:`verif.bounds.requirements`) at the width
     :data:`verif.bounds.MAX_WIDTH`, whose gain is within ``sigma_1 rho_w / 2^31`` of ``a_0``, the
-    limit of both methods' gains (both required widths grow without bound). Needs ``nu > 0`` and
-    ``rho > 0``. They are evaluated in float64 and, where that overflows, on logarithms, as in
+    limit of both methods' gains (both required widths grow without bound). Needs ``nu > 0``,
+    ``rho > 0`` and ``R_max > 0``: where ``R_max = 0`` (``rho_u = 0`` with ``rho_w = 0`` or ``T = 1``,
+    and ``Y_max = 0``) B8 asks for no iterations and its first width condition vanishes, so the
+    leading terms the comparison divides are not there; each is refused with a ``ValueError``
+    naming the fields. They are evaluated in float64 and, where that overflows, on logarithms, as in
     :func:`verif.bounds.requirements`: a constant beyond float64 is a :class:`verif.bounds.Huge`
-    (its ``log10`` kept), never ``inf`` or ``nan``.
+    (its ``log10`` kept), never ``inf`` or ``nan``; where a factor (``nu^8``, ``rho^4``) or a
+    constant falls below float64's normal range the constants are evaluated on logarithms too (0
+    then means below float64's range).
     """
     bounds._constants(config)
     if (config.nu_w == 0 and config.nu_u == 0) or (config.rho_w == 0 and config.rho_u == 0):
-        raise ValueError("the comparison needs nu_w^2 + nu_u^2 > 0 and rho_w^2 + rho_u^2 > 0")
+        raise ValueError(
+            "the comparison under B10 needs nu_w^2 + nu_u^2 > 0 and rho_w^2 + rho_u^2 > 0; got "
+            f"nu_w={config.nu_w!r}, nu_u={config.nu_u!r}, rho_w={config.rho_w!r}, rho_u={config.rho_u!r}"
+        )
     y = None if y_max is None else require_real("y_max", y_max, 0.0)
+    why = bounds._zero_R_max_reason(config, y)
+    if why is not None:
+        raise ValueError(f"the comparison under B10 needs R_max > 0 (B8): {why}")
     at = config.replace(width=bounds.MAX_WIDTH)
     values = bounds._evaluate(lambda log: _limit_constants(at, y, log))
+    # an intermediate (nu^8, rho^4, R_max^2) below the normal range loses digits: on logarithms
+    ln_small = min(
+        8.0 * math.log(math.hypot(config.nu_w, config.nu_u)),
+        4.0 * math.log(math.hypot(config.rho_w, config.rho_u)),
+    )
+    if not isinstance(values["width_constant"], bounds._Log) and (
+        ln_small < math.log(_NORMAL_MIN) or any(v < _NORMAL_MIN for v in values.values())
+    ):
+        values = _limit_constants(at, y, True)
     return AsymptoticRatios(
         width_exponent=WIDTH_EXPONENT,
         width_constant=bounds._huge_or_float(values["width_constant"]),
