@@ -76,6 +76,8 @@ OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
         "quick": {"widths": (8, 32, 128, 512, 2048)},
         "thorough": {"widths": (8, 32, 128, 512, 2048, 8192), "seq_lens": (8, 32)},
     },
+    # THEORY 9 states E12 below the cutoff only (the claim refuses alpha >= 1/sigma_1).
+    "E12": {"all": {"regimes": ("short",)}},
     # B10 along GD runs: T = 1 is where the drift bound of u is nearly attained; steps below, at
     # and above the linear stability limit (as E11's property).
     "E16": {
