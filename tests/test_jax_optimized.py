@@ -97,7 +97,8 @@ def test_the_test_run_compiles_without_most_optimizations() -> None:
     """The setting this file makes up for is the one in effect (else the test guards nothing new)."""
     import jax
 
-    assert os.environ.get("JAX_DISABLE_MOST_OPTIMIZATIONS") == "1"
+    if os.environ["JAX_DISABLE_MOST_OPTIMIZATIONS"].strip().lower() in ("0", "n", "no", "f", "false", "off"):
+        pytest.skip("JAX_DISABLE_MOST_OPTIMIZATIONS=0: the whole run compiles with XLA's optimizations")
     assert jax.config.read("jax_disable_most_optimizations")
 
 
