@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import verif
+from tests.test_faults_env import EACH
 from verif.backends import BackendError, external
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -188,25 +189,6 @@ def test_built_in_backends_pass_the_probe() -> None:
     external.check(verif.backend("jax"))
 
 
-#: ``python -m verif conform TARGET`` for each target of ``sys.argv[1:]`` in turn, in one process:
-#: ``verif/__main__.py`` run as the entry point runs it (``runpy``), its exit status taken from
-#: ``SystemExit``, its stdout and stderr captured apart; a JSON object {target: [status, out, err]}.
-CONFORM_EACH = """
-import contextlib, io, json, runpy, sys
-targets, seen = sys.argv[1:], {}
-for target in targets:
-    sys.argv = ["verif", "conform", target]
-    out, err, status = io.StringIO(), io.StringIO(), 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            runpy.run_module("verif", run_name="__main__", alter_sys=True)
-        except SystemExit as exc:
-            status = exc.code
-    seen[target] = [status, out.getvalue(), err.getvalue()]
-print(json.dumps(seen))
-"""
-
-
 @pytest.fixture(scope="module")
 def conform_runs() -> dict[str, list[Any]]:
     """``verif conform`` on every fake of :data:`MISTAKES`, in one real process: each run's exit
@@ -214,8 +196,9 @@ def conform_runs() -> dict[str, list[Any]]:
     targets = [f"tests.test_probe:{fake.__name__}" for fake, _ in MISTAKES]
     paths = [str(OUTSIDE), str(ROOT), *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
+    # test_faults_env's runner: each ``verif`` run in turn in one process, as the entry point runs it
     proc = subprocess.run(
-        [sys.executable, "-c", CONFORM_EACH, *targets],
+        [sys.executable, "-c", EACH, json.dumps([[["conform", target], {}] for target in targets])],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -223,9 +206,9 @@ def conform_runs() -> dict[str, list[Any]]:
         timeout=300,
     )
     assert proc.returncode == 0 and proc.stderr == "", proc.stdout[-2000:] + proc.stderr[-2000:]
-    runs: dict[str, list[Any]] = json.loads(proc.stdout)
-    assert list(runs) == targets
-    return runs
+    seen = json.loads(proc.stdout)
+    assert len(seen) == len(targets)
+    return dict(zip(targets, seen, strict=True))
 
 
 @pytest.mark.parametrize(("fake", "message"), MISTAKES, ids=[f.__name__ for f, _ in MISTAKES])
