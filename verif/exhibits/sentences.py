@@ -7,7 +7,7 @@ a headline or note never states what its numbers do not show:
   or "falls by a factor F", decided by the change over its last step;
 * :func:`model_comparison`: one model "fits better" than another only when a bootstrap interval
   of the difference of their RMS residuals excludes 0; otherwise the data "cannot tell the
-  models apart"; :func:`bootstrap` draws the resamples;
+  models apart"; :func:`bootstrap` draws the resamples (:func:`resample_indices`);
 * :func:`tightness`: a measured/bound ratio is "above the bound", "attained", "tight" or
   "loose by a factor 1/r";
 * :func:`relative`: one value is "within a factor k of" another, or "F times" it;
@@ -75,6 +75,14 @@ def trend(
     )
 
 
+def resample_indices(units: int, *, resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
+    """The ``(resamples, units)`` indices (drawn with replacement from ``0..units-1``) that
+    :func:`bootstrap` uses, fixed by ``seed``."""
+    if units < 1 or resamples < 1:
+        raise ValueError(f"units and resamples must be >= 1, got {units}, {resamples}")
+    return np.random.default_rng(seed).integers(0, units, size=(resamples, units))
+
+
 def bootstrap(
     statistic: Callable[[np.ndarray], float | None],
     units: int,
@@ -85,13 +93,18 @@ def bootstrap(
     """``statistic`` on ``resamples`` resamples (with replacement) of the indices ``0..units-1``.
 
     ``statistic`` takes an index array and returns a number, or ``None`` where the resample
-    does not determine one (those are dropped). The resamples are fixed by ``seed``.
+    does not determine one (those are dropped). The resamples are fixed by ``seed``
+    (:func:`resample_indices`).
     """
-    if units < 1 or resamples < 1:
-        raise ValueError(f"units and resamples must be >= 1, got {units}, {resamples}")
-    rng = np.random.default_rng(seed)
-    out = [statistic(idx) for idx in rng.integers(0, units, size=(resamples, units))]
-    return np.asarray([v for v in out if v is not None and math.isfinite(v)], dtype=float)
+    out = [statistic(idx) for idx in resample_indices(units, resamples=resamples, seed=seed)]
+    return determined(np.asarray([math.nan if v is None else v for v in out], dtype=float))
+
+
+def determined(values: np.ndarray) -> np.ndarray:
+    """The finite entries of bootstrap replicates (a resample that determines no value gives NaN)."""
+    v: np.ndarray = np.asarray(values, dtype=float)
+    finite: np.ndarray = v[np.isfinite(v)]
+    return finite
 
 
 def interval(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> tuple[float, float]:

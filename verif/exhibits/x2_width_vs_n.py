@@ -66,18 +66,28 @@ def width_grid(max_width: int) -> list[int]:
     return sorted({int(2 * round(v / 2)) for v in np.geomspace(2, max_width, GRID_POINTS)})
 
 
+def crossings(widths: Sequence[int], errors: Any) -> np.ndarray:
+    """:func:`crossing` of every curve along the last axis of ``errors`` (NaN where never ``<= eps``)."""
+    e = np.asarray(errors, dtype=float)
+    w = np.asarray(widths, dtype=float)
+    above = e > TARGET_ERROR
+    last = e.shape[-1] - 1
+    k = last - np.argmax(above[..., ::-1], axis=-1)
+    k1 = np.minimum(k + 1, last)
+    x0, x1 = np.log(w[k]), np.log(w[k1])
+    y0 = np.log(np.take_along_axis(e, k[..., None], axis=-1)[..., 0])
+    y1 = np.log(np.maximum(np.take_along_axis(e, k1[..., None], axis=-1)[..., 0], 1e-300))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(y1 != y0, (np.log(TARGET_ERROR) - y0) / (y1 - y0), 1.0)
+    m = np.exp(x0 + frac * (x1 - x0))
+    m = np.where(above.any(axis=-1), m, w[0])
+    return np.where(above[..., last], np.nan, m)
+
+
 def crossing(widths: Sequence[int], errors: Sequence[float]) -> float | None:
     """The smallest width beyond which ``errors`` stay ``<= eps`` (log-interpolated); ``None`` if never."""
-    e = np.asarray(errors, dtype=float)
-    above = np.nonzero(e > TARGET_ERROR)[0]
-    if not above.size:
-        return float(widths[0])
-    k = int(above[-1])
-    if k == len(widths) - 1:
-        return None
-    x0, x1, y0, y1 = np.log(widths[k]), np.log(widths[k + 1]), np.log(e[k]), np.log(max(e[k + 1], 1e-300))
-    frac = (np.log(TARGET_ERROR) - y0) / (y1 - y0) if y1 != y0 else 1.0
-    return float(np.exp(x0 + frac * (x1 - x0)))
+    m = float(crossings(widths, errors))
+    return None if np.isnan(m) else m
 
 
 def tasks(mode: Mode, seed: int) -> list[dict[str, Any]]:
@@ -170,19 +180,19 @@ def fits(n_values: Sequence[float], m_min: Sequence[float]) -> dict[str, float]:
     }
 
 
+def _curves(records: Sequence[Measurement]) -> np.ndarray:
+    """The error curves of ``records``, shape ``(seeds, len(n_values), len(widths))``."""
+    return np.asarray([r["curves"] for r in records], dtype=float)
+
+
 def _median_m(records: Sequence[Measurement]) -> tuple[list[int], list[float], int]:
     """``n`` and ``m_min(n)`` of the seed-median error curve (an ``n`` whose curve never reaches eps is
     left out)."""
     r0 = records[0]
-    out_n, out_m, missing = [], [], 0
-    for i, nv in enumerate(r0["n_values"]):
-        m = crossing(r0["widths"], np.median([r["curves"][i] for r in records], axis=0))
-        if m is None:
-            missing += 1
-            continue
-        out_n.append(nv)
-        out_m.append(m)
-    return out_n, out_m, missing
+    m_all = crossings(r0["widths"], np.median(_curves(records), axis=0))
+    out_n = [nv for nv, m in zip(r0["n_values"], m_all, strict=True) if not np.isnan(m)]
+    out_m = [float(m) for m in m_all if not np.isnan(m)]
+    return out_n, out_m, len(m_all) - len(out_m)
 
 
 def _spread(records: Sequence[Measurement], i: int) -> tuple[float, float]:
@@ -193,13 +203,26 @@ def _spread(records: Sequence[Measurement], i: int) -> tuple[float, float]:
     )
 
 
-def _rms_difference(records: Sequence[Measurement]) -> float | None:
-    """RMS of the log fit minus RMS of the power fit on the seed-median curve of ``records``."""
-    ns, ms, _ = _median_m(records)
-    if len(ns) < 3:
-        return None
-    f = fits(ns, ms)
-    return f["log_rms"] - f["pow_rms"]
+#: Resamples whose median curves are computed at once (bounds memory: chunk x seeds x n x widths).
+RESAMPLE_CHUNK = 64
+
+
+def _rms_differences(records: Sequence[Measurement], resamples: np.ndarray) -> np.ndarray:
+    """For each row of seed indices in ``resamples``: the RMS of the log fit minus the RMS of the
+    power fit on the seed-median curve of those records (NaN where fewer than 3 values of ``n``
+    reach eps)."""
+    r0 = records[0]
+    curves, n_values = _curves(records), np.asarray(r0["n_values"])
+    out = np.full(len(resamples), np.nan)
+    for start in range(0, len(resamples), RESAMPLE_CHUNK):
+        idx = resamples[start : start + RESAMPLE_CHUNK]
+        m_all = crossings(r0["widths"], np.median(curves[idx], axis=1))
+        for b, m in enumerate(m_all):
+            ok = ~np.isnan(m)
+            if np.count_nonzero(ok) >= 3:
+                f = fits(n_values[ok], m[ok])
+                out[start + b] = f["log_rms"] - f["pow_rms"]
+    return out
 
 
 def summarize(records: Sequence[Measurement]) -> Summary:
@@ -221,7 +244,7 @@ def summarize(records: Sequence[Measurement]) -> Summary:
         )
     if len(ns) >= 3:
         f = fits(ns, ms)
-        diffs = sentences.bootstrap(lambda idx: _rms_difference([records[i] for i in idx]), len(records))
+        diffs = sentences.determined(_rms_differences(records, sentences.resample_indices(len(records))))
         comparison = sentences.model_comparison(
             "a + b log n", f["log_rms"], "a n^c", f["pow_rms"], diffs, units=len(records)
         )
