@@ -18,6 +18,7 @@ from verif import params as params_mod
 from verif.backends import backend
 from verif.config import RNNConfig
 from verif.exhibits import (
+    sentences,
     x1_cutoff,
     x2_width_vs_n,
     x3_outside,
@@ -320,6 +321,20 @@ def test_x2_says_which_fit_is_better_only_when_the_interval_excludes_zero(
     assert "cannot tell" in two.headline and "too few" in two.headline
     x2_width_vs_n.draw(x2_records(lambda n: 5.0 * n, 12, 0.01), linear, tmp_path)
     check_figure(figures[-1])
+
+
+def test_x2_interval_leaves_out_resamples_with_fewer_than_three_values_of_n() -> None:
+    # Seeds 3 and 4 reach eps at the two smallest n only: a resample with at most two copies of
+    # seeds 0-2 has a median curve that reaches eps at two values of n, too few for the fits.
+    records = x2_records(lambda n: 300 + 50 * np.log(n), 5, 0.05)
+    for r in records[3:]:
+        r["curves"] = [
+            c if i < 2 else [2 * x2_width_vs_n.TARGET_ERROR] * len(c) for i, c in enumerate(r["curves"])
+        ]
+    kept = int(np.count_nonzero(np.sum(sentences.resample_indices(5) < 3, axis=1) >= 3))
+    assert 0 < kept < sentences.RESAMPLES
+    notes = " ".join(x2_width_vs_n.summarize(records).notes)
+    assert f"{sentences.RESAMPLES} resamples, {kept} with at least 3 values of n" in notes, notes
 
 
 def x3_records(peak_late: bool, widths: tuple[int, ...] = (16, 64)) -> list[dict[str, Any]]:
