@@ -8,7 +8,7 @@ and compares every fast path of the JAX backend (THEORY 5 and 6: ``hidden_states
 :func:`verif.train`) with the NumPy backend, so that a program that goes wrong only when it is
 optimized still fails the test command. Sizes: a small problem (training fully unrolled) and
 one past ``SMALL_SIZE`` (the ``lax.scan`` paths and the blocked reverse pass), each activation
-and both dtypes at least once (four cases: each compiles six programs, about 3.5 s).
+and both dtypes at least once (three cases: each compiles six programs, about 3.5 s).
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ out = {"optimized": not jax.config.read("jax_disable_most_optimizations"), "case
 jx, npb = verif.backend("jax"), verif.backend("numpy")
 #: each activation's kernel, both dtypes, both sizes at least once
 SMALL, LARGE = (8, 3, 5, 3), (128, 4, 24, 32)
-CASES = (("tanh", SMALL, "float64"), ("relu", SMALL, "float32"),
-         ("sigmoid", LARGE, "float64"), ("tanh", LARGE, "float32"))
+CASES = (("tanh", SMALL, "float64"), ("sigmoid", SMALL, "float32"), ("relu", LARGE, "float32"))
 for act, (m, d, T, n), dtype in CASES:
     cfg = RNNConfig(width=m, input_dim=d, seq_len=T, memory_alpha=0.9, activation=act)
     p64 = verif.symmetric_init(cfg, 1)
@@ -105,7 +104,7 @@ def test_the_test_run_compiles_without_most_optimizations() -> None:
 def test_optimized_jax_agrees_with_numpy(optimized_run: dict[str, object]) -> None:
     assert optimized_run["optimized"] is True
     cases = optimized_run["cases"]
-    assert isinstance(cases, list) and len(cases) == 4
+    assert isinstance(cases, list) and len(cases) == 3
     bad = [
         (case["activation"], case["shape"], case["dtype"], name, err)
         for case in cases
