@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import verif
+from tests.test_faults_env import one_line
 from verif import exit_status
 
 ROOT = Path(verif.__file__).resolve().parents[1]
@@ -48,13 +49,6 @@ def unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]
         text=True,
         timeout=600,
     )
-
-
-def one_line(proc: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in proc.stderr, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
