@@ -17,6 +17,9 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# No one-time timing of the JAX reverse pass's blocks (verif.backends.tuning.first_use) in
+# the tests and the processes they start: the rule from the L2 size applies, as on any machine.
+os.environ.setdefault("VERIF_AUTOTUNE", "0")
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings

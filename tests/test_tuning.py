@@ -141,7 +141,10 @@ def test_autotune_round_trip(tmp_path: Path) -> None:
         return abs(choice.block_bytes - 128 * 2**10) + choice.parallel_blocks  # fastest: 128 KiB, 1
 
     best = tuning.autotune("float32", fake_timer, env, root)
-    assert len(timed) == len(tuning.AUTOTUNE_BLOCK_BYTES) * len(tuning.AUTOTUNE_PARALLEL)
+    assert (
+        len(timed)
+        == len(tuning.AUTOTUNE_BLOCK_BYTES) * len(tuning.AUTOTUNE_PARALLEL) * tuning.AUTOTUNE_ROUNDS
+    )
     assert (best.block_bytes, best.parallel_blocks) == (128 * 2**10, 1)
     path = tuning.cache_file(env)
     table = json.loads(path.read_text())

@@ -541,6 +541,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, {_load()}"
     )
     sizes, where = tuning.cache_sizes()
+    # target 1's problem, as the backend meets it: the one-time autotune if it is due (first use)
+    jax_backend._tune_on_first_use(256, 32, 1024, 8)
     bb, par = jax_backend._blocks(8)
     print(
         f"caches per core ({where}): "

@@ -80,6 +80,34 @@ def _machine_blocks(dtype: str) -> tuning.BlockChoice:
     return tuning.choose(dtype)
 
 
+#: dtypes whose first-use autotune this process has asked for (once each, whatever came of it).
+_FIRST_USE_ASKED: set[str] = set()
+
+
+def _tune_on_first_use(n: int, T: int, m: int, itemsize: int) -> None:
+    """The one-time autotune (:func:`verif.backends.tuning.first_use`) when a problem of at least
+    :data:`~verif.backends.tuning.FIRST_USE_VALUES` values ``n T m`` on the CPU spans more than
+    one block under the module's settings; the machine's choice is read again afterwards.
+
+    It runs while the reverse pass is traced, before it is compiled, so that the first large
+    shape already compiles with the measured blocks (a shape compiled earlier in the process
+    keeps the blocks it was compiled with). Module settings (:data:`BLOCK_BYTES`,
+    :data:`PARALLEL_BLOCKS`) turn it off, as the variables do.
+    """
+    dtype = "float64" if itemsize == 8 else "float32"
+    if dtype in _FIRST_USE_ASKED or BLOCK_BYTES is not None or PARALLEL_BLOCKS is not None:
+        return
+    if (
+        n * T * m < tuning.FIRST_USE_VALUES
+        or _block_rows(n, m, itemsize) >= n
+        or jax.default_backend() != "cpu"
+    ):
+        return
+    _FIRST_USE_ASKED.add(dtype)
+    if tuning.first_use(dtype):
+        _machine_blocks.cache_clear()
+
+
 def _blocks(itemsize: int, blocks: tuning.BlockChoice | None = None) -> tuple[int, int]:
     """``(block_bytes, parallel_blocks)``: ``blocks`` if given, else the module's settings."""
     if blocks is not None:
@@ -249,6 +277,8 @@ def _value_grad_outputs(
     """
     n, T, d = X.shape
     m = w.shape[0]
+    if blocks is None:
+        _tune_on_first_use(n, T, m, X.dtype.itemsize)
     block_bytes, parallel = _blocks(X.dtype.itemsize, blocks)
     rows = max(1, min(n, block_bytes // (m * X.dtype.itemsize)))
     if rows >= n:

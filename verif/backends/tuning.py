@@ -7,20 +7,25 @@ order of precedence:
 
 1. ``VERIF_BLOCK_BYTES`` / ``VERIF_PARALLEL_BLOCKS`` in the environment (positive integers;
    ``VERIF_BLOCK_BYTES`` takes a ``K``/``M`` suffix, e.g. ``64K``), each on its own;
-2. a choice measured on this machine by ``python -m verif.backends.tuning --autotune`` and
-   kept in :func:`cache_file` (``$XDG_CACHE_HOME/verif/blocks.json``, else
-   ``~/.cache/verif/blocks.json``), per machine (:func:`machine_key`) and dtype;
+2. a choice measured on this machine and kept in :func:`cache_file`
+   (``$XDG_CACHE_HOME/verif/blocks.json``, else ``~/.cache/verif/blocks.json``), per machine
+   (:func:`machine_key`) and dtype: by ``python -m verif.backends.tuning --autotune``, or once,
+   on first use (:func:`first_use`), when the JAX backend's reverse pass first meets a problem
+   of at least :data:`FIRST_USE_VALUES` values ``n T m`` on the CPU that rule 3 splits into
+   blocks (``VERIF_AUTOTUNE=0`` turns that off);
 3. the L2 cache of one core as the OS reports it (Linux sysfs
    ``/sys/devices/system/cpu/cpu0/cache/index*/``, else ``os.sysconf``):
    ``block_bytes = L2 / 16`` rounded down to a power of two within
    ``[MIN_BLOCK_BYTES, MAX_BLOCK_BYTES]``, one block per iteration;
 4. without a reported L2: :data:`FALLBACK_L2_BYTES`.
 
-Rule 3 fits the sweeps of ``tools/speed_targets.py --sweep``: with the scans not unrolled
-(``jax_backend.SCAN_UNROLL = 1``) the best per-step block on a core with 1 MiB of L2 was 64 KiB
-(float64 at m=1024 and m=4096, float32 at m=1024; 64-128 KiB at m=256; 32 KiB 8-15% slower),
-the best on a 1.25 MiB Xeon (scans unrolled twice) 32-64 KiB, and one block per iteration was
-never slower than four. A
+Rule 3 is a starting point, not the best choice everywhere, hence the autotune: in the sweeps
+of ``tools/speed_targets.py --sweep`` (the scans not unrolled, ``jax_backend.SCAN_UNROLL = 1``)
+the best per-step block on an AMD EPYC core with 1 MiB of L2 was 64 KiB, one block per
+iteration (float64 at m=1024 and m=4096, float32 at m=1024; 64-128 KiB at m=256; 32 KiB 8-15%
+slower), while on an Intel Xeon with 2 MiB of L2 per core L2/16 (128 KiB, one block) read
+2.9-3.1x against 3.4-3.5x for 128 KiB two at a time or 64 KiB four at a time (2026-12-02):
+where several blocks per iteration pay depends on the CPU, not only on its caches. A
 cache file that cannot be read or parsed, is not a regular file of at most 1 MiB, or an entry
 that is not two positive integers, is ignored (the rules below it apply); so is a relative
 ``XDG_CACHE_HOME`` (the XDG base directory rule), and without a home folder there is no cache
@@ -40,6 +45,7 @@ import os
 import platform
 import re
 import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,13 +66,27 @@ FALLBACK_L2_BYTES = 1024 * 2**10
 L2_FRACTION = 16
 MIN_BLOCK_BYTES = 8 * 2**10
 MAX_BLOCK_BYTES = 1024 * 2**10
-#: Candidates that ``--autotune`` times.
-AUTOTUNE_BLOCK_BYTES = (16 * 2**10, 32 * 2**10, 64 * 2**10, 128 * 2**10, 256 * 2**10)
-AUTOTUNE_PARALLEL = (1, 2)
+#: Candidates that ``--autotune`` times: every block size with every count per iteration.
+AUTOTUNE_BLOCK_BYTES = (32 * 2**10, 64 * 2**10, 128 * 2**10, 256 * 2**10)
+AUTOTUNE_PARALLEL = (1, 2, 4)
+#: Rounds of the autotune: each round times every candidate once, in turn, so that a change of
+#: the machine's load falls on all of them alike; a candidate's time is its best round's.
+AUTOTUNE_ROUNDS = 3
+#: The problem the autotune times (n, T, m, d): speed target 1's.
+AUTOTUNE_SHAPE = (256, 32, 1024, 8)
+#: The first problem with at least this many values ``n T m`` (and more than one block under
+#: rule 3) starts the one-time autotune of :func:`first_use`: below it the gradient takes a few
+#: milliseconds and the choice matters little.
+FIRST_USE_VALUES = 2**20
+#: Seconds the first-use autotune may take before its child process is stopped.
+FIRST_USE_TIMEOUT_S = 300.0
+#: The command the first-use autotune runs (this module, in a fresh interpreter).
+CHILD_COMMAND = (sys.executable, "-m", "verif.backends.tuning")
 #: Largest cache file read (a table of a few machines is a few KiB).
 MAX_CACHE_BYTES = 2**20
 ENV_BLOCK_BYTES = "VERIF_BLOCK_BYTES"
 ENV_PARALLEL_BLOCKS = "VERIF_PARALLEL_BLOCKS"
+ENV_AUTOTUNE = "VERIF_AUTOTUNE"
 
 
 @dataclass(frozen=True)
@@ -232,13 +252,23 @@ def update_cache(path: Path, key: str, dtype: str, entry: Mapping[str, Any]) -> 
     when another process updates the file at the same time (read, change and write under
     :func:`verif.filelock.exclusive` on ``blocks.json.lock``; the write is :func:`save_cache`'s,
     whole or not at all)."""
-    with filelock.exclusive(path.with_name(path.name + ".lock")):
-        data = load_cache(path)
-        machine = data.get(key)
-        machine = dict(machine) if isinstance(machine, dict) else {}
-        machine[dtype] = dict(entry)
-        data[key] = machine
-        save_cache(path, data)
+    with filelock.exclusive(lock_file(path)):
+        _update_held(path, key, dtype, entry)
+
+
+def lock_file(path: Path) -> Path:
+    """The lock beside the cache file (``blocks.json.lock``) under which it is updated."""
+    return path.with_name(path.name + ".lock")
+
+
+def _update_held(path: Path, key: str, dtype: str, entry: Mapping[str, Any]) -> None:
+    """:func:`update_cache`'s read-change-write, with its lock held by the caller."""
+    data = load_cache(path)
+    machine = data.get(key)
+    machine = dict(machine) if isinstance(machine, dict) else {}
+    machine[dtype] = dict(entry)
+    data[key] = machine
+    save_cache(path, data)
 
 
 def _positive(value: Any) -> TypeGuard[int]:
@@ -264,9 +294,11 @@ def choose(
 ) -> BlockChoice:
     """The block sizes for ``dtype`` (``"float64"``, ``"float32"``) by the module's rules.
 
-    Raises ``ValueError`` naming the variable when an override is not a positive size.
+    Raises ``ValueError`` naming the variable when an override is not a positive size, or
+    ``VERIF_AUTOTUNE`` is neither on nor off.
     """
     env = os.environ if env is None else env
+    autotune_on_first_use(env)  # a bad VERIF_AUTOTUNE is refused with the other variables
     bb = _positive_int(env, ENV_BLOCK_BYTES, sized=True)
     par = _positive_int(env, ENV_PARALLEL_BLOCKS, sized=False)
     base = _cached(cache_file(env), machine_key(root), dtype) or from_caches(root)
@@ -282,34 +314,124 @@ def choose(
     )
 
 
+def autotune_on_first_use(env: Mapping[str, str] | None = None) -> bool:
+    """Whether :func:`first_use` may time the candidates: ``VERIF_AUTOTUNE`` unset, empty, ``1``,
+    ``on``, ``yes`` or ``true`` (the default); ``0``, ``off``, ``no``, ``false`` turn it off.
+
+    Raises ``ValueError`` naming the variable for any other value.
+    """
+    text = (os.environ if env is None else env).get(ENV_AUTOTUNE, "").strip().lower()
+    if text in ("", "1", "on", "yes", "true"):
+        return True
+    if text in ("0", "off", "no", "false"):
+        return False
+    raise ValueError(f"{ENV_AUTOTUNE} must be 1 (on, the default) or 0 (off) (got {text!r})")
+
+
 def autotune(
     dtype: str,
     time_choice: Callable[[BlockChoice], float],
     env: Mapping[str, str] | None = None,
     root: Path = SYSFS_CACHE_DIR,
+    if_missing: bool = False,
+    parent: int | None = None,
 ) -> BlockChoice:
-    """Time every candidate with ``time_choice`` (seconds, smaller is better), keep the fastest
-    in :func:`cache_file` for this machine and ``dtype``, and return it."""
-    results = {
-        (bb, par): time_choice(BlockChoice(bb, par, "candidate"))
-        for bb in AUTOTUNE_BLOCK_BYTES
-        for par in AUTOTUNE_PARALLEL
-    }
-    bb, par = min(results, key=lambda k: results[k])
+    """Time every candidate with ``time_choice`` (seconds, smaller is better) in
+    :data:`AUTOTUNE_ROUNDS` interleaved rounds, keep the fastest in :func:`cache_file` for this
+    machine and ``dtype``, and return it.
+
+    The cache's lock is held from before the first timing to the write, so that two autotunes
+    at once take turns (each timing alone) and a lock that cannot be created fails before any
+    timing. ``if_missing``: a choice already cached (by a run that held the lock first) is
+    returned untimed. ``parent``: the process that asked for the timing (:func:`first_use`);
+    when it has ended, the autotune stops between two timings and writes nothing.
+    """
     path, key = cache_file(os.environ if env is None else env), machine_key(root)
     if path is None:
         raise EnvironmentFailure("autotune: no folder to keep the choice in: set XDG_CACHE_HOME or HOME")
-    when = time.strftime("%Y-%m-%d %H:%M")
     try:
-        update_cache(path, key, dtype, {"block_bytes": bb, "parallel_blocks": par, "when": when})
+        with filelock.exclusive(lock_file(path)):
+            cached = _cached(path, key, dtype) if if_missing else None
+            if cached is not None:
+                return cached
+            bb, par = _fastest(time_choice, parent)
+            when = time.strftime("%Y-%m-%d %H:%M")
+            _update_held(path, key, dtype, {"block_bytes": bb, "parallel_blocks": par, "when": when})
     except OSError as exc:
         why = exc.strerror or type(exc).__name__
         raise EnvironmentFailure(f"autotune: cannot write {path} ({why}); nothing was changed") from exc
     return BlockChoice(bb, par, f"autotuned {when} ({path})")
 
 
-def _time_kernel(dtype: str, repeat: int = 5) -> Callable[[BlockChoice], float]:
-    """A timer of the JAX backend's gradient at n=256, T=32, m=1024, d=8 for one choice."""
+def _fastest(time_choice: Callable[[BlockChoice], float], parent: int | None) -> tuple[int, int]:
+    """The candidate ``(block_bytes, parallel_blocks)`` with the smallest best time."""
+    best: dict[tuple[int, int], float] = {}
+    for _ in range(AUTOTUNE_ROUNDS):
+        for bb in AUTOTUNE_BLOCK_BYTES:
+            for par in AUTOTUNE_PARALLEL:
+                if parent is not None and os.getppid() != parent:
+                    raise EnvironmentFailure(
+                        "autotune: the process that asked for it has ended; nothing was changed"
+                    )
+                seconds = time_choice(BlockChoice(bb, par, "candidate"))
+                best[bb, par] = min(seconds, best.get((bb, par), seconds))
+    return min(best, key=lambda k: best[k])
+
+
+def first_use(dtype: str, env: Mapping[str, str] | None = None, root: Path = SYSFS_CACHE_DIR) -> bool:
+    """The one-time autotune of ``dtype`` for this machine, in a child process, unless it is off
+    (``VERIF_AUTOTUNE=0``), an override is set or a choice is cached already. Returns whether a
+    choice was measured (or found measured by another process) and cached.
+
+    The child (:data:`CHILD_COMMAND` ``--autotune --if-missing``) times the candidates in a
+    fresh interpreter, away from the caller's traces, threads and settings (XLA's optimizations
+    on), and under the cache's lock, so that processes meeting their first large problem at
+    once (a report's workers) time it once between them and read the same choice. One line on
+    stderr says that it runs; when it fails (the cache cannot be written, a timeout, the child
+    killed) one line says why and rule 3 applies in this process.
+    """
+    env = os.environ if env is None else env
+    if not autotune_on_first_use(env) or any(
+        env.get(v, "").strip() for v in (ENV_BLOCK_BYTES, ENV_PARALLEL_BLOCKS)
+    ):
+        return False
+    path = cache_file(env)
+    if path is None or _cached(path, machine_key(root), dtype) is not None:
+        return False
+    say(
+        f"verif: timing the JAX reverse pass's block sizes on this CPU for {dtype}, once (about 10 s; "
+        f"kept in {path}; {ENV_AUTOTUNE}=0 skips it)"
+    )
+    package_root = str(Path(__file__).resolve().parents[2])
+    child_env = {k: v for k, v in env.items() if k != "JAX_DISABLE_MOST_OPTIMIZATIONS"}
+    child_env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    cmd = [*CHILD_COMMAND, "--autotune", "--if-missing", "--dtype", dtype, "--parent", str(os.getpid())]
+    try:
+        done = subprocess.run(
+            cmd,
+            env=child_env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=FIRST_USE_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        why = f"it took longer than {FIRST_USE_TIMEOUT_S:.0f} s"
+    except OSError as exc:
+        why = f"it could not start ({exc.strerror or type(exc).__name__})"
+    else:
+        if done.returncode == 0 and _cached(path, machine_key(root), dtype) is not None:
+            return True
+        last = (done.stderr or "").strip().splitlines()
+        why = last[-1].removeprefix("error: ") if last else f"exit status {done.returncode}"
+    say(f"verif: the block sizes were not timed: {why}; {from_caches(root).source} applies")
+    return False
+
+
+def _time_kernel(dtype: str, repeat: int = 2) -> Callable[[BlockChoice], float]:
+    """A timer of the JAX backend's gradient at :data:`AUTOTUNE_SHAPE` for one choice: the best
+    of ``repeat`` runs, each choice compiled (and run once) the first time it is timed."""
     import timeit
 
     import jax
@@ -318,7 +440,7 @@ def _time_kernel(dtype: str, repeat: int = 5) -> Callable[[BlockChoice], float]:
 
     from verif.backends import jax_backend
 
-    n, T, m, d = 256, 32, 1024, 8
+    n, T, m, d = AUTOTUNE_SHAPE
     rng = np.random.default_rng(0)
     with jax_backend.enable_x64():
         args = [
@@ -331,16 +453,20 @@ def _time_kernel(dtype: str, repeat: int = 5) -> Callable[[BlockChoice], float]:
                 rng.standard_normal((n, T)),
             )
         ]
+    compiled: dict[tuple[int, int], Callable[[], None]] = {}
 
     def timer(choice: BlockChoice) -> float:
-        fn = jax.jit(jax_backend.value_and_grad_with(choice), static_argnames=("act_name",))
-
-        def run() -> None:
-            jax.block_until_ready(fn(*args, act_name="tanh"))  # type: ignore[no-untyped-call]
-
+        key = (choice.block_bytes, choice.parallel_blocks)
         with jax_backend.enable_x64():
-            run()
-            return min(timeit.repeat(run, number=1, repeat=repeat))
+            if key not in compiled:
+                fn = jax.jit(jax_backend.value_and_grad_with(choice), static_argnames=("act_name",))
+
+                def run(fn: Any = fn) -> None:
+                    jax.block_until_ready(fn(*args, act_name="tanh"))  # type: ignore[no-untyped-call]
+
+                run()
+                compiled[key] = run
+            return min(timeit.repeat(compiled[key], number=1, repeat=repeat))
 
     return timer
 
@@ -380,6 +506,16 @@ def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(description="Show (or measure) the JAX reverse pass's block sizes.")
     parser.add_argument("--autotune", action="store_true", help="time the candidates and cache the fastest")
     parser.add_argument("--dtype", default="float64", choices=("float64", "float32"))
+    parser.add_argument(
+        "--if-missing", action="store_true", help="with --autotune: keep a choice cached already, untimed"
+    )
+    parser.add_argument(
+        "--parent",
+        type=int,
+        default=None,
+        metavar="PID",
+        help="with --autotune: stop, writing nothing, once process PID is no longer this one's parent",
+    )
     opts = parser.parse_args(argv)
     sizes, where = cache_sizes()
     shown = ", ".join(f"L{k} {v // 1024} KiB" for k, v in sorted(sizes.items())) or "none reported"
@@ -388,7 +524,7 @@ def _main(argv: list[str] | None) -> int:
     _emit(f"cache file: {cache_file()}")
     try:
         if opts.autotune:
-            autotune(opts.dtype, _time_kernel(opts.dtype))
+            autotune(opts.dtype, _time_kernel(opts.dtype), if_missing=opts.if_missing, parent=opts.parent)
         choice = choose(opts.dtype)
     except ValueError as e:
         say(f"error: {e}")
