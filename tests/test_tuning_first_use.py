@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +44,9 @@ CHILD = textwrap.dedent(
         return timer
 
     tuning._time_kernel = fake_kernel
+    if os.environ.get("FAKE_PID"):
+        with open(os.environ["FAKE_PID"], "w") as f:
+            f.write(str(os.getpid()))
     sys.exit(tuning.main(sys.argv[1:]))
     """
 )
@@ -200,3 +205,54 @@ def test_the_real_timer_times_a_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     choice = tuning.BlockChoice(64, 2, "test")  # one sequence of m=8 a block, two at a time
     assert 0 < timer(choice) < 10
     assert 0 < timer(choice) < 10  # compiled once, timed again
+
+
+#: A process that meets its first large problem: ``first_use`` with the fake child.
+ASKER = textwrap.dedent(
+    """
+    import sys
+    from verif.backends import tuning
+
+    tuning.CHILD_COMMAND = (sys.executable, "-c", sys.argv[1])
+    tuning.first_use("float64")
+    """
+)
+
+
+def gone(pid: int) -> bool:
+    """Whether ``pid`` has ended (a zombie waiting for its reaper counts as ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_an_asker_stopped_by_a_signal_leaves_no_timing_behind(tmp_path: Path, sig: signal.Signals) -> None:
+    t, pid_file = tmp_path / "t", tmp_path / "pid"
+    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(paths),
+        "JAX_PLATFORMS": "cpu",
+        "VERIF_AUTOTUNE": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "FAKE_TIMINGS": str(t),
+        "FAKE_PAUSE": "0.2",  # 36 timings: about 7 s, far longer than the test waits
+        "FAKE_PID": str(pid_file),
+    }
+    asker = subprocess.Popen([sys.executable, "-c", ASKER, CHILD], env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not timings(t) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert timings(t), "the child never started timing"
+    timer_pid = int(pid_file.read_text())
+    asker.send_signal(sig)
+    asker.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while not gone(timer_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert gone(timer_pid), f"the timing child outlived its asker ({sig.name})"
+    assert len(timings(t)) < CANDIDATES * tuning.AUTOTUNE_ROUNDS
+    assert not (tmp_path / "cache" / "verif" / "blocks.json").exists()
