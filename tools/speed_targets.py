@@ -100,16 +100,17 @@ def _run_ready(fn: Callable[[], Any]) -> Any:
 def best_times(
     cases: dict[str, Callable[[], Any]], rounds: int = 3, repeat: int = 5, budget: float = 0.0
 ) -> dict[str, float]:
-    """Best wall time of each case (seconds), over interleaved rounds; each case runs once first.
+    """Best wall time of each case (seconds), over interleaved rounds; each case runs twice first.
 
     Each round times a case ``repeat`` times, or as many times as fit in ``budget`` seconds
-    (measured from its first run) when that is more, so that a case far faster than the
-    others it is compared with gets as many chances at its best time as the time allows
-    (``timeit``'s autorange idea); the ratio of two best times then does not move with how
-    many samples the faster case happened to get.
+    (measured from its second run: the first may compile) when that is more, so that a case
+    far faster than the others it is compared with gets as many chances at its best time as
+    the time allows (``timeit``'s autorange idea); the ratio of two best times then does not
+    move with how many samples the faster case happened to get.
     """
     first = {}
     for name, fn in cases.items():
+        _ready(fn())
         start = time.perf_counter()
         _ready(fn())
         first[name] = time.perf_counter() - start
