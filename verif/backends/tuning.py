@@ -402,9 +402,10 @@ def first_use(dtype: str, env: Mapping[str, str] | None = None, root: Path = SYS
         f"verif: timing the JAX reverse pass's block sizes on this CPU for {dtype}, once (about 10 s; "
         f"kept in {path}; {ENV_AUTOTUNE}=0 skips it)"
     )
-    package_root = str(Path(__file__).resolve().parents[2])
     child_env = {k: v for k, v in env.items() if k != "JAX_DISABLE_MOST_OPTIMIZATIONS"}
-    child_env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
+    package_root = str(Path(__file__).resolve().parents[2])
+    if package_root not in _site_folders():  # a source tree: the child imports this copy too
+        child_env["PYTHONPATH"] = os.pathsep.join([package_root, *filter(None, [env.get("PYTHONPATH")])])
     cmd = [*CHILD_COMMAND, "--autotune", "--if-missing", "--dtype", dtype, "--parent", str(os.getpid())]
     try:
         done = subprocess.run(
@@ -427,6 +428,14 @@ def first_use(dtype: str, env: Mapping[str, str] | None = None, root: Path = SYS
         why = last[-1].removeprefix("error: ") if last else f"exit status {done.returncode}"
     say(f"verif: the block sizes were not timed: {why}; {from_caches(root).source} applies")
     return False
+
+
+def _site_folders() -> set[str]:
+    """The interpreter's site-packages folders (resolved), where an installed ``verif`` lies."""
+    import site
+
+    folders = [*site.getsitepackages(), site.getusersitepackages()]
+    return {str(Path(f).resolve()) for f in folders}
 
 
 def _time_kernel(dtype: str, repeat: int = 2) -> Callable[[BlockChoice], float]:
