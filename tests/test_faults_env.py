@@ -4,8 +4,8 @@
   ``--backend jax`` is an environment failure, exit status 3 with one line, before any job runs
   or anything is written; before, every job failed and the run said "bad input" (``check``,
   exit 2) or wrote an incomplete report (``report``, exit 1). The NumPy backend is unaffected.
-* ``VERIF_BLOCK_BYTES`` / ``VERIF_PARALLEL_BLOCKS`` that are not positive sizes: refused by name
-  when the JAX backend starts (exit 2), not only once a job reaches the reverse pass (a run of
+* ``VERIF_BLOCK_BYTES`` / ``VERIF_PARALLEL_BLOCKS`` that are not positive sizes, and a
+  ``VERIF_AUTOTUNE`` that is neither on nor off: refused by name when the JAX backend starts (exit 2), not only once a job reaches the reverse pass (a run of
   claims that never did took the bad value silently). Empty means unset.
 """
 
@@ -129,6 +129,7 @@ BAD_BLOCK_VARIABLES = [
         "VERIF_BLOCK_BYTES must be a positive number of bytes, optionally with K/M/G",
     ),
     ("VERIF_PARALLEL_BLOCKS", "1.5", "VERIF_PARALLEL_BLOCKS must be a positive integer"),
+    ("VERIF_AUTOTUNE", "sometimes", "VERIF_AUTOTUNE must be 1 (on, the default) or 0 (off)"),
 ]
 REPORT_ON_JAX = [
     "report",
