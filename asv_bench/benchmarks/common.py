@@ -66,6 +66,10 @@ class Timing:
       pool samples from the same four moments; ``repeat = (5, 10, 2.0)`` samples of at least
       ``sample_time`` (asv picks ``number`` calls per sample) in each round.
 
+    Each benchmark runs in a fresh interpreter (``"launch_method": "spawn"`` in
+    ``asv.conf.json``): forked from asv's server, which has imported JAX, the same JAX call ran
+    at one of two speeds per process (2x apart), and separate runs of one commit disagreed.
+
     ``warmup_time`` runs the (already compiled) call before sampling, which refills the caches
     that ``setup`` and the previous benchmark left cold. ``asv run --quick`` (bench-smoke,
     bench-history) ignores all of these and runs each benchmark once.
