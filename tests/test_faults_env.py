@@ -5,8 +5,9 @@
   or anything is written; before, every job failed and the run said "bad input" (``check``,
   exit 2) or wrote an incomplete report (``report``, exit 1). The NumPy backend is unaffected.
 * ``VERIF_BLOCK_BYTES`` / ``VERIF_PARALLEL_BLOCKS`` that are not positive sizes, and a
-  ``VERIF_AUTOTUNE`` that is neither on nor off: refused by name when the JAX backend starts (exit 2), not only once a job reaches the reverse pass (a run of
-  claims that never did took the bad value silently). Empty means unset.
+  ``VERIF_AUTOTUNE`` that is neither on nor off: refused by name when the JAX backend starts
+  (exit 2), not only once a job reaches the reverse pass (a run of claims that never did took
+  the bad value silently). Empty means unset.
 """
 
 from __future__ import annotations
