@@ -79,6 +79,19 @@ def compile_without_optimizations() -> None:
 
 compile_without_optimizations()
 
+
+def child_env(cache: os.PathLike[str] | str | None = None, **extra: str) -> dict[str, str]:
+    """The environment of a ``verif`` or Python process a test starts: this one's, with the
+    source tree first on ``PYTHONPATH``, JAX on the CPU, ``XDG_CACHE_HOME`` at ``cache`` (when
+    given: the block-size cache away from the user's) and ``extra`` set."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", **extra)
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = os.fspath(cache)
+    return env
+
+
 BACKENDS = ("numpy", "jax")
 SMOOTH_ACTIVATIONS = ("tanh", "sigmoid")
 W_INIT_LAWS = ("uniform", "rademacher", "constant")

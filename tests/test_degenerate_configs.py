@@ -39,6 +39,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import child_env
 from verif import bounds, claims, gd_bounds
 from verif.claims.sampling import POINT_KINDS
 from verif.config import RNNConfig
@@ -347,12 +348,9 @@ CLI_CASES = [
     (["check", "E17", "--option", "decades=400"], ("decades",)),  # the grid leaves float64
 ]
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 def test_the_cli_refuses_each_corner_in_one_line() -> None:
-    paths = [ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu")
+    env = child_env()
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "verif", *argv],

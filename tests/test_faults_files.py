@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pytest
 
-import verif
+from tests.conftest import child_env
 from verif import exit_status, search
 from verif.backends import tuning
 from verif.cli import main
 from verif.report import outdir
 from verif.validation import parse_json
 
-ROOT = Path(verif.__file__).resolve().parents[1]
 #: Deeper than CPython's JSON parser recurses (its limit is the interpreter's, 1000 by default).
 DEEP = "[" * 5000 + "]" * 5000
 
@@ -61,8 +60,7 @@ AUTOTUNE = textwrap.dedent(
 
 
 def _env(cache: Path) -> dict[str, str]:
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(cache))
+    return child_env(cache)
 
 
 def autotune(cache: Path, dtype: str = "float64", pause: float = 0.0) -> subprocess.Popen[str]:

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import verif
+from tests.conftest import child_env
 from verif import exit_status
-
-ROOT = Path(verif.__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -28,10 +26,7 @@ ROOT = Path(verif.__file__).resolve().parents[1]
     ids=["tuning", "check"],
 )
 def test_a_reader_gone_before_the_first_line_is_141_silently(args: list[str], tmp_path: Path) -> None:
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = dict(
-        os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(tmp_path)
-    )
+    env = child_env(tmp_path)
     read_end, write_end = os.pipe()
     os.close(read_end)  # ``head -c 0`` that has already exited
     try:

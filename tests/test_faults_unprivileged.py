@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import verif
+from tests.conftest import child_env
 from tests.test_faults_env import one_line
 from verif import exit_status
 
@@ -38,8 +39,7 @@ def _drop_capabilities() -> None:
 
 
 def unprivileged(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(cwd))
+    env = child_env(cwd)
     return subprocess.run(
         [sys.executable, "-m", "verif", *args],
         cwd=cwd,

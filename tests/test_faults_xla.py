@@ -8,24 +8,20 @@ devices are unavailable and why. Flags XLA accepts change nothing.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-import verif
+from tests.conftest import child_env
 from verif import exit_status
 
-ROOT = Path(verif.__file__).resolve().parents[1]
 CHECK_JAX = ["check", "E1", "--width", "4", "--seq-len", "3", "--memory-alpha", "0.5", "--backend", "jax"]
 
 
 def verif_run(args: list[str], cwd: Path, flags: str) -> subprocess.CompletedProcess[str]:
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), JAX_PLATFORMS="cpu", XDG_CACHE_HOME=str(cwd))
-    env["XLA_FLAGS"] = flags
+    env = child_env(cwd, XLA_FLAGS=flags)
     cmd = [sys.executable, "-m", "verif", *args]
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 

@@ -22,10 +22,8 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-import verif
+from tests.conftest import child_env
 from verif.backends import jax_backend, tuning
-
-ROOT = Path(verif.__file__).resolve().parents[1]
 
 #: The tuning module's command with a timer that prefers 64 KiB, 4 at a time, and appends one
 #: line per timing to ``$FAKE_TIMINGS`` (after ``$FAKE_PAUSE`` seconds, so that two children
@@ -151,8 +149,7 @@ def test_a_failed_timing_says_why_and_keeps_the_rule(
 
 
 def child(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    full = {**os.environ, **env, "PYTHONPATH": os.pathsep.join(paths), "JAX_PLATFORMS": "cpu"}
+    full = child_env(**env)
     cmd = [sys.executable, "-c", CHILD, "--autotune", *args]
     return subprocess.Popen(cmd, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -231,17 +228,13 @@ def gone(pid: int) -> bool:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_an_asker_stopped_by_a_signal_leaves_no_timing_behind(tmp_path: Path, sig: signal.Signals) -> None:
     t, pid_file = tmp_path / "t", tmp_path / "pid"
-    paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(paths),
-        "JAX_PLATFORMS": "cpu",
-        "VERIF_AUTOTUNE": "1",
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "FAKE_TIMINGS": str(t),
-        "FAKE_PAUSE": "0.2",  # 36 timings: about 7 s, far longer than the test waits
-        "FAKE_PID": str(pid_file),
-    }
+    env = child_env(
+        tmp_path / "cache",
+        VERIF_AUTOTUNE="1",
+        FAKE_TIMINGS=str(t),
+        FAKE_PAUSE="0.2",  # 36 timings: about 7 s, far longer than the test waits
+        FAKE_PID=str(pid_file),
+    )
     asker = subprocess.Popen([sys.executable, "-c", ASKER, CHILD], env=env, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while not timings(t) and time.monotonic() < deadline:
