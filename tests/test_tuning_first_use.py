@@ -198,10 +198,21 @@ def test_a_bad_switch_is_refused_by_name() -> None:
 
 def test_the_real_timer_times_a_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tuning, "AUTOTUNE_SHAPE", (4, 3, 8, 2))
+    built: list[tuning.BlockChoice] = []
+    real = jax_backend.value_and_grad_with
+
+    def recording(blocks: tuning.BlockChoice) -> object:
+        built.append(blocks)
+        return real(blocks)
+
+    monkeypatch.setattr(jax_backend, "value_and_grad_with", recording)
     timer = tuning._time_kernel("float64", repeat=1)
     choice = tuning.BlockChoice(64, 2, "test")  # one sequence of m=8 a block, two at a time
+    other = tuning.BlockChoice(128, 1, "test")
     assert 0 < timer(choice) < 10
     assert 0 < timer(choice) < 10  # compiled once, timed again
+    assert 0 < timer(other) < 10
+    assert built == [choice, other]  # each candidate's own blocks, each built once
 
 
 #: A process that meets its first large problem: ``first_use`` with the fake child.

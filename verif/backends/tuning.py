@@ -395,8 +395,8 @@ def first_use(dtype: str, env: Mapping[str, str] | None = None, root: Path = SYS
         env.get(v, "").strip() for v in (ENV_BLOCK_BYTES, ENV_PARALLEL_BLOCKS)
     ):
         return False
-    path = cache_file(env)
-    if path is None or _cached(path, machine_key(root), dtype) is not None:
+    path, key = cache_file(env), machine_key(root)
+    if path is None or _cached(path, key, dtype) is not None:
         return False
     say(
         f"verif: timing the JAX reverse pass's block sizes on this CPU for {dtype}, once (about 10 s; "
@@ -422,7 +422,7 @@ def first_use(dtype: str, env: Mapping[str, str] | None = None, root: Path = SYS
     except OSError as exc:
         why = f"it could not start ({exc.strerror or type(exc).__name__})"
     else:
-        if done.returncode == 0 and _cached(path, machine_key(root), dtype) is not None:
+        if done.returncode == 0 and _cached(path, key, dtype) is not None:
             return True
         last = (done.stderr or "").strip().splitlines()
         why = last[-1].removeprefix("error: ") if last else f"exit status {done.returncode}"
